@@ -1,0 +1,2 @@
+//! OneTimeShare protocol v1 (see `protocol.md`).
+#![forbid(unsafe_code)]
