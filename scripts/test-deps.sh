@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the tests need on top of scripts/setup.sh: a real redis-server,
+# Debian's chromium (Playwright can never download its own browsers here) and
+# the locked npm packages of end2end/.
+source "$(dirname "$0")/common.sh"
+
+apt_install redis-server chromium
+if [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ] \
+   || ! cmp -s "$ROOT/end2end/package-lock.json" "$ROOT/end2end/node_modules/.package-lock.json.ci" ; then
+  log "npm ci in end2end/"
+  (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  cp "$ROOT/end2end/package-lock.json" "$ROOT/end2end/node_modules/.package-lock.json.ci"
+fi
