@@ -8,7 +8,11 @@ cd "$ROOT"
 log "cargo leptos build --release"
 cargo leptos build --release
 
+log "cargo build -p cli (the ots binary for the interop specs)"
+cargo build --locked -p cli
+
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+export E2E_OTS_BIN="$TARGET_DIR/debug/ots"
 export E2E_SERVER_BIN="$TARGET_DIR/release/onetimeshare"
 export E2E_SITE_ROOT="$ROOT/target/site"
 export E2E_PORT="$(python3 "$ROOT/scripts/free-port.py")"
