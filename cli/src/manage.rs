@@ -1,0 +1,61 @@
+//! `ots status` and `ots revoke`: what the manage link allows.
+
+use std::io::Write;
+
+use ots_crypto::ManageLink;
+
+use crate::api::{Api, Status};
+use crate::error::{Error, Result};
+
+/// Prints the share's status on stdout, as lines of `key: value` or as JSON.
+pub async fn status(api: &Api, link: &ManageLink, json: bool) -> Result<()> {
+    let status = api.status(&link.id, &link.token).await?;
+    let text = if json {
+        serde_json::to_string(&status).map_err(|e| Error::Usage(e.to_string()))? + "\n"
+    } else {
+        render(&status)
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::io("writing to stdout"))
+}
+
+/// `key: value` lines, one per field; one `downloaded:` line per claim.
+fn render(status: &Status) -> String {
+    let mut text = format!(
+        "state: {}\nexpires_at: {}\ndownloads_left: {}\nfailed_attempts: {}\n",
+        status.state, status.expires_at, status.downloads_left, status.failed_attempts
+    );
+    for download in &status.downloads {
+        text.push_str(&format!("downloaded: {}\n", download.at));
+    }
+    text
+}
+
+/// Revokes the share: later claims get `410 revoked`.
+pub async fn revoke(api: &Api, link: &ManageLink) -> Result<()> {
+    api.revoke(&link.id, &link.token).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Download;
+
+    #[test]
+    fn status_lines_are_greppable() {
+        let status = Status {
+            state: "consumed".into(),
+            expires_at: "2026-11-28T00:00:00Z".into(),
+            downloads_left: 0,
+            failed_attempts: 1,
+            downloads: vec![Download { at: "2026-11-27T23:00:00Z".into() }],
+        };
+        assert_eq!(
+            render(&status),
+            "state: consumed\nexpires_at: 2026-11-28T00:00:00Z\ndownloads_left: 0\n\
+             failed_attempts: 1\ndownloaded: 2026-11-27T23:00:00Z\n"
+        );
+    }
+}

@@ -1,0 +1,541 @@
+//! `ots send`: encrypt a file or standard input as a stream and upload it
+//! (protocol §2–5, sender side).
+//!
+//! The create request needs the payload size up front. A regular file's size
+//! comes from its metadata and the file is encrypted straight into 8 MiB
+//! parts while earlier parts upload. Standard input (and pipes, FIFOs) has no
+//! size: it is encrypted into memory up to 1 MiB of payload and, past that,
+//! into an anonymous temporary file (ciphertext only, unlinked at once), then
+//! uploaded from there. Plaintext never touches the disk.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use ots_crypto::{
+    b64, payload_size, seal_meta, ContentKeys, KdfParams, LinkKeys, LinkSecret, ManageLink, Meta,
+    PasswordKey, PayloadKey, ShareId, ShareLink, StreamEncryptor, Token,
+};
+use tokio::sync::mpsc;
+use zeroize::Zeroizing;
+
+use crate::api::{Api, CreateRequest, INLINE_MAX, PART_SIZE};
+use crate::error::{Error, Result};
+use crate::names::mime_for;
+use crate::progress::Progress;
+
+/// Plaintext bytes read from the source at a time.
+const READ_SIZE: usize = 1024 * 1024;
+/// Parts uploading at once; with one more being encrypted and one queued,
+/// at most four parts (36 MiB) are in memory.
+const UPLOADS_IN_FLIGHT: usize = 2;
+
+/// Where the plaintext comes from.
+#[derive(Debug)]
+pub enum Input {
+    /// A path (a regular file is sized up front; anything else is a stream).
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// What the share is announced as in its sealed meta.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A text, shown in the recipient's page.
+    Text,
+    /// A file with this name, saved by the recipient.
+    File(String),
+}
+
+/// Everything `ots send` needs to know.
+pub struct SendRequest {
+    /// The plaintext.
+    pub input: Input,
+    /// Text or file (`None`: a file named after the path, or a text for stdin).
+    pub kind: Option<Kind>,
+    /// Seconds until expiry.
+    pub expires_in: u32,
+    /// Claims allowed.
+    pub max_downloads: u32,
+    /// The password, if the share has one.
+    pub password: Option<Zeroizing<String>>,
+}
+
+/// The links of a share that was sent.
+pub struct Sent {
+    /// Give this to the recipient.
+    pub share: ShareLink,
+    /// Keep this to see the status and revoke.
+    pub manage: ManageLink,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+/// A source of plaintext.
+enum Source {
+    /// A regular file of known size.
+    Sized { file: File, size: u64 },
+    /// Anything read to its end.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// Encrypts and uploads as `request` says, against `api`'s server.
+pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
+    let (source, kind) = open_source(&request.input, request.kind)?;
+
+    let secret = LinkSecret::generate()?;
+    let link_keys = LinkKeys::derive(&secret);
+    let (kdf, content_keys) = derive_content_keys(&secret, request.password).await?;
+
+    let (plain_size, payload) = match source {
+        Source::Sized { file, size } => (size, Payload::Live { file }),
+        Source::Stream(reader) => {
+            let key = content_keys.payload_key().clone();
+            let (size, spool) = tokio::task::spawn_blocking(move || spool_stream(reader, &key))
+                .await
+                .map_err(|_| Error::Usage("the encrypting thread stopped".into()))??;
+            (size, Payload::Spooled(spool))
+        }
+    };
+    if plain_size == 0 && matches!(kind, Kind::Text) {
+        return Err(Error::Usage("nothing to send: the input is empty".into()));
+    }
+    let payload_len = payload_size(plain_size);
+
+    let meta = match &kind {
+        Kind::Text => Meta::text(plain_size),
+        Kind::File(name) => Meta::file(name.clone(), mime_for(name), plain_size),
+    };
+    let sealed_meta = seal_meta(content_keys.meta_key(), &meta)?;
+
+    let mut create = CreateRequest {
+        size: payload_len,
+        expires_in: request.expires_in,
+        max_downloads: request.max_downloads,
+        link_verifier: link_keys.link_token().verifier_b64(),
+        claim_verifier: content_keys.claim_token().verifier_b64(),
+        meta: b64::encode(&sealed_meta),
+        kdf,
+        payload: None,
+    };
+
+    let created = if payload_len <= INLINE_MAX {
+        let bytes = match payload {
+            Payload::Live { file } => {
+                let key = content_keys.payload_key().clone();
+                tokio::task::spawn_blocking(move || encrypt_small(file, plain_size, &key))
+                    .await
+                    .map_err(|_| Error::Usage("the encrypting thread stopped".into()))??
+            }
+            Payload::Spooled(Spool::Memory(bytes)) => bytes,
+            Payload::Spooled(Spool::File(..)) => {
+                return Err(Error::Usage("internal: a small payload was spooled to disk".into()))
+            }
+        };
+        create.payload = Some(b64::encode(&bytes));
+        api.create(&create).await?
+    } else {
+        let created = api.create(&create).await?;
+        let upload = created
+            .upload_token
+            .as_ref()
+            .ok_or_else(|| Error::protocol(crate::error::Step::Create, "no upload token"))?;
+        let progress = Progress::new(payload_len, "sending");
+        let (tx, rx) = mpsc::channel(1);
+        // The producer sends its own failure down the channel, and stops when
+        // the uploader fails and drops the receiver.
+        let producer = match payload {
+            Payload::Live { file } => {
+                let key = content_keys.payload_key().clone();
+                tokio::task::spawn_blocking(move || {
+                    produce(&tx, |tx| encrypt_into_parts(file, plain_size, &key, tx))
+                })
+            }
+            Payload::Spooled(spool) => {
+                tokio::task::spawn_blocking(move || produce(&tx, |tx| spool_into_parts(spool, tx)))
+            }
+        };
+        let uploaded = upload_parts(api, &created.id, upload, rx, &progress).await;
+        let _ = producer.await;
+        uploaded?;
+        api.complete(&created.id, upload).await?;
+        progress.clear();
+        created
+    };
+
+    Ok(Sent {
+        share: ShareLink {
+            origin: api.origin().to_owned(),
+            id: created.id.clone(),
+            secret,
+        },
+        manage: ManageLink {
+            origin: api.origin().to_owned(),
+            id: created.id,
+            token: created.manage_token,
+        },
+        expires_at: created.expires_at,
+    })
+}
+
+/// The payload, not yet encrypted (a sized file) or already (a spooled stream).
+enum Payload {
+    Live { file: File },
+    Spooled(Spool),
+}
+
+/// The ciphertext of a stream: in memory while it is small, else in an
+/// anonymous temporary file.
+enum Spool {
+    Memory(Vec<u8>),
+    File(File, u64),
+}
+
+fn open_source(input: &Input, kind: Option<Kind>) -> Result<(Source, Kind)> {
+    match input {
+        Input::Stdin => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!("Type or paste the secret, then press Ctrl-D on a new line:");
+            }
+            Ok((Source::Stream(Box::new(std::io::stdin())), kind.unwrap_or(Kind::Text)))
+        }
+        Input::Path(path) => {
+            let what = || format!("reading {}", path.display());
+            let file = File::open(path).map_err(Error::io(what()))?;
+            let metadata = file.metadata().map_err(Error::io(what()))?;
+            if metadata.is_dir() {
+                return Err(Error::Usage(format!(
+                    "{} is a directory: send an archive of it (e.g. tar c DIR | ots send --name DIR.tar)",
+                    path.display()
+                )));
+            }
+            let kind = kind.unwrap_or_else(|| {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Kind::File(name)
+            });
+            let source = if metadata.is_file() {
+                Source::Sized {
+                    file,
+                    size: metadata.len(),
+                }
+            } else {
+                // A FIFO, a character device, a process substitution.
+                Source::Stream(Box::new(file))
+            };
+            Ok((source, kind))
+        }
+    }
+}
+
+/// The KDF parameters to announce and the content keys (Argon2id runs on a
+/// blocking thread: it takes a noticeable fraction of a second).
+async fn derive_content_keys(
+    secret: &LinkSecret,
+    password: Option<Zeroizing<String>>,
+) -> Result<(Option<KdfParams>, ContentKeys)> {
+    match password {
+        None => Ok((None, ContentKeys::derive(secret, None))),
+        Some(password) => {
+            let secret = secret.clone();
+            tokio::task::spawn_blocking(move || {
+                let kdf = KdfParams::DEFAULT;
+                let pw_key = PasswordKey::derive(&secret, &password, &kdf)?;
+                Ok((Some(kdf), ContentKeys::derive(&secret, Some(&pw_key))))
+            })
+            .await
+            .map_err(|_| Error::Usage("the key derivation thread stopped".into()))?
+        }
+    }
+}
+
+/// Reads `reader` to its end, `READ_SIZE` at a time, into a wiped buffer;
+/// calls `each` with every slice read. Returns the bytes read.
+fn read_all(mut reader: impl Read, what: &str, mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<u64> {
+    let mut buf = Zeroizing::new(vec![0u8; READ_SIZE]);
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(what.to_owned())(e)),
+        };
+        total += n as u64;
+        each(&buf[..n])?;
+    }
+}
+
+fn changed_size() -> Error {
+    Error::Usage("the file changed size while it was being sent".into())
+}
+
+/// The whole payload of a small file.
+fn encrypt_small(file: File, size: u64, key: &PayloadKey) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(payload_size(size) as usize);
+    let mut enc = StreamEncryptor::new(key);
+    let read = read_all(file.take(size + 1), "reading the file", |chunk| {
+        enc.push(chunk, &mut out);
+        Ok(())
+    })?;
+    if read != size {
+        return Err(changed_size());
+    }
+    enc.finish(&mut out);
+    Ok(out)
+}
+
+/// Encrypts a sized file into parts of exactly [`PART_SIZE`] bytes (the last
+/// may be shorter) and hands them to the uploader in order.
+fn encrypt_into_parts(file: File, size: u64, key: &PayloadKey, tx: &mpsc::Sender<Result<Bytes>>) -> Result<()> {
+    let mut parts = PartCutter::new(tx);
+    let mut enc = StreamEncryptor::new(key);
+    let read = read_all(file.take(size + 1), "reading the file", |chunk| {
+        enc.push(chunk, parts.buffer());
+        parts.send_full()
+    });
+    if read? != size {
+        return Err(changed_size());
+    }
+    enc.finish(parts.buffer());
+    parts.send_rest()
+}
+
+/// Runs a part producer; its failure goes to the uploader as the next item.
+fn produce(
+    tx: &mpsc::Sender<Result<Bytes>>,
+    run: impl FnOnce(&mpsc::Sender<Result<Bytes>>) -> Result<()>,
+) {
+    if let Err(err) = run(tx) {
+        let _ = tx.blocking_send(Err(err));
+    }
+}
+
+/// Cuts a stream of ciphertext into parts.
+struct PartCutter<'a> {
+    tx: &'a mpsc::Sender<Result<Bytes>>,
+    buffer: Vec<u8>,
+}
+
+impl<'a> PartCutter<'a> {
+    /// Room for a part and one more read's ciphertext, so no push reallocates.
+    const CAPACITY: usize = PART_SIZE as usize + READ_SIZE + READ_SIZE / 8;
+
+    fn new(tx: &'a mpsc::Sender<Result<Bytes>>) -> Self {
+        Self {
+            tx,
+            buffer: Vec::with_capacity(Self::CAPACITY),
+        }
+    }
+
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buffer
+    }
+
+    /// Sends every full part in the buffer.
+    fn send_full(&mut self) -> Result<()> {
+        while self.buffer.len() >= PART_SIZE as usize {
+            let mut next = Vec::with_capacity(Self::CAPACITY);
+            next.extend_from_slice(&self.buffer[PART_SIZE as usize..]);
+            self.buffer.truncate(PART_SIZE as usize);
+            let part = std::mem::replace(&mut self.buffer, next);
+            self.send(Ok(Bytes::from(part)))?;
+        }
+        Ok(())
+    }
+
+    /// Sends the full parts and the last, shorter one.
+    fn send_rest(mut self) -> Result<()> {
+        self.send_full()?;
+        if !self.buffer.is_empty() {
+            let last = std::mem::take(&mut self.buffer);
+            self.send(Ok(Bytes::from(last)))?;
+        }
+        Ok(())
+    }
+
+    fn send(&self, part: Result<Bytes>) -> Result<()> {
+        // A closed channel means the uploader failed; its error is reported.
+        self.tx
+            .blocking_send(part)
+            .map_err(|_| Error::Interrupted)
+    }
+}
+
+/// Encrypts a stream of unknown length into a [`Spool`]. Returns the
+/// plaintext size.
+fn spool_stream(reader: Box<dyn Read + Send>, key: &PayloadKey) -> Result<(u64, Spool)> {
+    let mut enc = StreamEncryptor::new(key);
+    let mut out = Vec::with_capacity(READ_SIZE * 2);
+    let mut file: Option<File> = None;
+    let mut spooled = 0u64;
+    let mut flush = |out: &mut Vec<u8>, file: &mut Option<File>, force: bool| -> Result<()> {
+        if file.is_none() && (out.len() as u64) <= INLINE_MAX && !force {
+            return Ok(());
+        }
+        if file.is_none() {
+            *file = Some(tempfile::tempfile().map_err(Error::io("creating a temporary file"))?);
+        }
+        if let Some(f) = file.as_mut() {
+            f.write_all(out).map_err(Error::io("writing a temporary file"))?;
+            spooled += out.len() as u64;
+            out.clear();
+        }
+        Ok(())
+    };
+    let size = read_all(reader, "reading standard input", |chunk| {
+        enc.push(chunk, &mut out);
+        flush(&mut out, &mut file, false)
+    })?;
+    enc.finish(&mut out);
+    let spooled_to_disk = file.is_some();
+    if spooled_to_disk {
+        flush(&mut out, &mut file, true)?;
+    }
+    match file {
+        None if (out.len() as u64) <= INLINE_MAX => Ok((size, Spool::Memory(out))),
+        None => {
+            // The final record pushed a small stream just over the inline limit.
+            let mut f = tempfile::tempfile().map_err(Error::io("creating a temporary file"))?;
+            f.write_all(&out).map_err(Error::io("writing a temporary file"))?;
+            Ok((size, Spool::File(f, out.len() as u64)))
+        }
+        Some(f) => Ok((size, Spool::File(f, spooled))),
+    }
+}
+
+/// Reads a spooled payload back as parts.
+fn spool_into_parts(spool: Spool, tx: &mpsc::Sender<Result<Bytes>>) -> Result<()> {
+    let (mut file, len) = match spool {
+        Spool::File(file, len) => (file, len),
+        Spool::Memory(bytes) => {
+            for part in bytes.chunks(PART_SIZE as usize) {
+                let _ = tx.blocking_send(Ok(Bytes::copy_from_slice(part)));
+            }
+            return Ok(());
+        }
+    };
+    file.seek(SeekFrom::Start(0)).map_err(Error::io("reading a temporary file"))?;
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(PART_SIZE) as usize;
+        let mut part = vec![0u8; n];
+        file.read_exact(&mut part).map_err(Error::io("reading a temporary file"))?;
+        left -= n as u64;
+        if tx.blocking_send(Ok(Bytes::from(part))).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Uploads the parts arriving on `rx` in order, a few at once.
+async fn upload_parts(
+    api: &Api,
+    id: &ShareId,
+    upload: &Token,
+    rx: mpsc::Receiver<Result<Bytes>>,
+    progress: &Progress,
+) -> Result<()> {
+    let parts = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) });
+    parts
+        .enumerate()
+        .map(|(index, part)| async move {
+            let part = part?;
+            let len = part.len() as u64;
+            api.put_part(id, upload, index as u64, part).await?;
+            progress.advance(len);
+            Ok::<(), Error>(())
+        })
+        .buffer_unordered(UPLOADS_IN_FLIGHT)
+        .try_collect::<()>()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> PayloadKey {
+        PayloadKey::from_bytes([7; 32])
+    }
+
+    fn collect(mut rx: mpsc::Receiver<Result<Bytes>>) -> Vec<Bytes> {
+        let mut parts = Vec::new();
+        while let Some(part) = rx.blocking_recv() {
+            parts.push(part.unwrap());
+        }
+        parts
+    }
+
+    #[test]
+    fn parts_are_full_size_but_the_last_and_decrypt_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let plain: Vec<u8> = (0..(PART_SIZE as usize * 2 + 12345)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &plain).unwrap();
+        let (tx, rx) = mpsc::channel(64);
+        let file = File::open(&path).unwrap();
+        encrypt_into_parts(file, plain.len() as u64, &key(), &tx).unwrap();
+        drop(tx);
+        let parts = collect(rx);
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        assert_eq!(total as u64, payload_size(plain.len() as u64));
+        for part in &parts[..parts.len() - 1] {
+            assert_eq!(part.len() as u64, PART_SIZE);
+        }
+        let payload: Vec<u8> = parts.concat();
+        assert_eq!(ots_crypto::open_payload(&key(), &payload).unwrap(), plain);
+    }
+
+    #[test]
+    fn a_file_that_grows_while_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![1u8; 5000]).unwrap();
+        let (tx, _rx) = mpsc::channel(64);
+        let file = File::open(&path).unwrap();
+        assert!(encrypt_into_parts(file, 4000, &key(), &tx).is_err());
+    }
+
+    #[test]
+    fn small_stream_stays_in_memory_and_large_one_spools() {
+        let small = vec![3u8; 1000];
+        let (size, spool) = spool_stream(Box::new(std::io::Cursor::new(small.clone())), &key()).unwrap();
+        assert_eq!(size, 1000);
+        match spool {
+            Spool::Memory(bytes) => assert_eq!(ots_crypto::open_payload(&key(), &bytes).unwrap(), small),
+            Spool::File(..) => panic!("a small stream went to disk"),
+        }
+
+        let large: Vec<u8> = (0..3 * 1024 * 1024 + 7).map(|i| (i % 13) as u8).collect();
+        let (size, spool) = spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
+        assert_eq!(size, large.len() as u64);
+        let (tx, rx) = mpsc::channel(64);
+        match spool {
+            Spool::File(_, len) => assert_eq!(len, payload_size(size)),
+            Spool::Memory(_) => panic!("a large stream stayed in memory"),
+        }
+        let (_, spool) = spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
+        spool_into_parts(spool, &tx).unwrap();
+        drop(tx);
+        let payload = collect(rx).concat();
+        assert_eq!(ots_crypto::open_payload(&key(), &payload).unwrap(), large);
+    }
+
+    #[test]
+    fn stream_just_over_the_inline_limit_spools() {
+        // Payload of exactly INLINE_MAX + 1 bytes after the final record.
+        let records = INLINE_MAX / ots_crypto::RECORD_SIZE as u64;
+        let plain_len = (INLINE_MAX + 1) - (records + 1) * 16;
+        let plain = vec![9u8; plain_len as usize];
+        let (size, spool) = spool_stream(Box::new(std::io::Cursor::new(plain)), &key()).unwrap();
+        assert_eq!(payload_size(size), INLINE_MAX + 1);
+        assert!(matches!(spool, Spool::File(_, len) if len == INLINE_MAX + 1));
+    }
+}
