@@ -302,17 +302,20 @@ async fn fetch(
 ) -> Result<()> {
     let mut offset = 0u64;
     let mut failures = 0u32;
+    // Tries in a row where the server answered but its body stopped short of
+    // the share's size without a single new byte.
+    let mut short_answers = 0u32;
     let mut pause = RESUME_PAUSE;
     loop {
         let before = offset;
-        let broken = match api.blob(&link.id, ticket, offset).await {
+        let (answered, broken) = match api.blob(&link.id, ticket, offset).await {
             Ok(resp) => {
                 let skip = check_body(&resp, offset, size)?;
-                stream_body(resp, skip, &mut offset, tx, progress).await?
+                (true, stream_body(resp, skip, &mut offset, tx, progress).await?)
             }
             // The server holds fewer bytes than the share's size.
             Err(Error::Server { status: 416, .. }) => return Err(Error::Damaged),
-            Err(err @ Error::Network { .. }) => Some(err),
+            Err(err @ Error::Network { .. }) => (false, Some(err)),
             Err(err) => return Err(err),
         };
         if broken.is_none() && offset >= size {
@@ -320,10 +323,19 @@ async fn fetch(
         }
         if offset > before {
             failures = 0;
+            short_answers = 0;
             pause = RESUME_PAUSE;
         } else {
             failures += 1;
+            if answered {
+                short_answers += 1;
+            }
             if failures >= MAX_RESUMES {
+                // A server that answers every time yet never gets past the
+                // same byte has a truncated ciphertext, not a bad network.
+                if short_answers == failures {
+                    return Err(Error::Damaged);
+                }
                 return Err(broken.unwrap_or(Error::Network {
                     step: Step::Download,
                     detail: "the download keeps breaking off".into(),

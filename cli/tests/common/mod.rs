@@ -1,0 +1,280 @@
+//! A real `onetimeshare` server on port 0 in this process, and the real `ots`
+//! binary run as a child process.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// A server with its own data directory; stopped on drop.
+pub struct TestServer {
+    pub origin: String,
+    pub data_dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let mut config = server::Config::for_data_dir(data_dir.path());
+        config.rate_create_per_min = 0;
+        config.rate_claim_per_min = 0;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let origin = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            if let Err(e) = server::launch_with_listener(config, listener, shutdown).await {
+                panic!("server failed: {e:#}");
+            }
+        });
+        Self {
+            origin,
+            data_dir,
+            stop: Some(stop),
+        }
+    }
+
+    /// The part files of the share `id` (`{data_dir}/parts/{id}/{index}`).
+    pub fn part_files(&self, id: &str) -> Vec<PathBuf> {
+        let dir = self.data_dir.path().join("parts").join(id);
+        let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("no parts under {}: {e}", dir.display()))
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                let index = path.file_name()?.to_str()?.parse().ok()?;
+                Some((index, path))
+            })
+            .collect();
+        files.sort();
+        files.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// What a run of `ots` did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Share link and manage link of a successful `ots send`.
+    pub fn links(&self) -> (String, String) {
+        assert_eq!(self.code, 0, "ots send failed: {}", self.stderr);
+        let text = self.stdout_text();
+        let mut lines = text.lines();
+        let share = lines.next().expect("share link line").to_owned();
+        let manage = lines.next().expect("manage link line").to_owned();
+        assert!(lines.next().is_none(), "more than two lines: {text}");
+        (share, manage)
+    }
+}
+
+/// A builder for one run of the real `ots` binary.
+pub struct Ots {
+    args: Vec<String>,
+    stdin: Option<Vec<u8>>,
+    env: Vec<(String, String)>,
+    cwd: Option<PathBuf>,
+}
+
+pub fn ots<I, S>(args: I) -> Ots
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    Ots {
+        args: args.into_iter().map(|a| a.as_ref().to_owned()).collect(),
+        stdin: None,
+        env: Vec::new(),
+        cwd: None,
+    }
+}
+
+impl Ots {
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn cwd(mut self, dir: &Path) -> Self {
+        self.cwd = Some(dir.to_owned());
+        self
+    }
+
+    pub async fn run(self) -> Run {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ots"));
+        cmd.args(&self.args)
+            .env_remove("OTS_SERVER")
+            .env_remove("OTS_PASSWORD")
+            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd.spawn().expect("spawn ots");
+        let writer = self.stdin.map(|bytes| {
+            let mut stdin = child.stdin.take().expect("stdin");
+            tokio::spawn(async move {
+                let _ = stdin.write_all(&bytes).await;
+            })
+        });
+        let out = child.wait_with_output().await.expect("wait for ots");
+        if let Some(w) = writer {
+            let _ = w.await;
+        }
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// `len` reproducible pseudo-random bytes (xorshift64*): incompressible and
+/// fast to make.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+pub fn sha256(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}
+
+/// The share id of a share or manage link.
+pub fn link_id(link: &str) -> String {
+    let before = link.split('#').next().expect("link");
+    before.rsplit('/').next().expect("id").to_owned()
+}
+
+/// Files in `dir`, names only, sorted.
+pub fn dir_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A TCP proxy in front of `upstream` that breaks the first connection on
+/// which a blob download was requested after `cut_after` response bytes.
+pub struct CuttingProxy {
+    pub origin: String,
+    pub cuts: Arc<AtomicU64>,
+}
+
+impl CuttingProxy {
+    pub async fn start(upstream: &str, cut_after: u64) -> Self {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let origin = format!("http://{}", listener.local_addr().expect("addr"));
+        let cuts = Arc::new(AtomicU64::new(0));
+        let already_cut = Arc::new(AtomicBool::new(false));
+        let counter = cuts.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let already_cut = already_cut.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(&upstream).await {
+                        proxy_one(client, server, cut_after, already_cut, counter).await;
+                    }
+                });
+            }
+        });
+        Self { origin, cuts }
+    }
+}
+
+async fn proxy_one(
+    client: TcpStream,
+    server: TcpStream,
+    cut_after: u64,
+    already_cut: Arc<AtomicBool>,
+    cuts: Arc<AtomicU64>,
+) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let armed = Arc::new(AtomicBool::new(false));
+    let armed_up = armed.clone();
+    let up = tokio::spawn(async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let text = String::from_utf8_lossy(&buf[..n]);
+            if text.starts_with("GET ") && text.contains("/blob") && !already_cut.swap(true, Ordering::SeqCst) {
+                armed_up.store(true, Ordering::SeqCst);
+            }
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut sent_while_armed = 0u64;
+    loop {
+        let n = match server_read.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if armed.load(Ordering::SeqCst) {
+            if sent_while_armed + n as u64 >= cut_after {
+                let keep = (cut_after - sent_while_armed) as usize;
+                let _ = client_write.write_all(&buf[..keep]).await;
+                cuts.fetch_add(1, Ordering::SeqCst);
+                break;
+            }
+            sent_while_armed += n as u64;
+        }
+        if client_write.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    up.abort();
+}
