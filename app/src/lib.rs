@@ -1,16 +1,46 @@
 //! OneTimeShare's browser app: the send, receive and manage pages.
 //!
 //! Rendered on the server (`ssr`) and hydrated in the browser (`hydrate`).
+//! Everything secret happens in the browser: the pages call the REST API
+//! of protocol §5 with `fetch` and seal and open with `ots-crypto` compiled
+//! to WebAssembly. Server rendering never touches a share, so a link
+//! preview that fetches `/s/{id}` changes nothing.
+
+pub mod api;
+pub mod format;
+pub mod qr;
+
+mod manage;
+mod receive;
+mod send;
+mod widgets;
+
+#[cfg(feature = "hydrate")]
+pub mod browser;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    path,
 };
+
+/// Limits of this server that the pages show before anything is sent.
+///
+/// The server provides it as context (`leptos_routes_with_context`); the
+/// shell writes it into a `<meta>` tag that the hydrated page reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiteLimits {
+    /// Largest payload in bytes (`OTS_MAX_SHARE_BYTES`).
+    pub max_share_bytes: u64,
+}
+
+/// Name of the `<meta>` tag that carries [`SiteLimits::max_share_bytes`].
+pub const MAX_SHARE_BYTES_META: &str = "ots-max-share-bytes";
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let max_bytes = use_context::<SiteLimits>().map(|l| l.max_share_bytes.to_string());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -18,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="referrer" content="no-referrer"/>
+                <meta name="color-scheme" content="light dark"/>
+                {max_bytes.map(|b| view! { <meta name=MAX_SHARE_BYTES_META content=b/> })}
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -41,54 +73,37 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
-                    <Route path=StaticSegment("") view=SendPage/>
+                    <Route path=path!("/") view=send::SendPage/>
+                    <Route path=path!("/s/:id") view=receive::ReceivePage/>
+                    <Route path=path!("/m/:id") view=manage::ManagePage/>
                 </Routes>
             </main>
+            <footer class="foot">
+                <p>
+                    "End-to-end encrypted in your browser. The key is in the part of the link after #, which never reaches the server."
+                </p>
+            </footer>
         </Router>
     }
 }
 
-/// What the sender shares: a text or a file.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    Text,
-    File,
-}
-
-/// The send page (`/`).
-#[component]
-fn SendPage() -> impl IntoView {
-    let (mode, set_mode) = signal(Mode::Text);
-    view! {
-        <section class="card">
-            <h1>"Share a secret once"</h1>
-            <p class="lead">
-                "Encrypted in your browser before it leaves it. The key stays in the link."
-            </p>
-            <div class="tabs" role="tablist">
-                <button
-                    role="tab"
-                    id="tab-text"
-                    aria-selected=move || (mode.get() == Mode::Text).to_string()
-                    on:click=move |_| set_mode.set(Mode::Text)
-                >
-                    "Text"
-                </button>
-                <button
-                    role="tab"
-                    id="tab-file"
-                    aria-selected=move || (mode.get() == Mode::File).to_string()
-                    on:click=move |_| set_mode.set(Mode::File)
-                >
-                    "File"
-                </button>
-            </div>
-            <Show
-                when=move || mode.get() == Mode::Text
-                fallback=|| view! { <p class="drop" id="file-panel">"Drop a file here"</p> }
-            >
-                <textarea id="text-panel" placeholder="Paste the secret here"></textarea>
-            </Show>
-        </section>
+/// The server's size limit, when known: from context while rendering on
+/// the server, from the shell's `<meta>` tag in the browser.
+pub(crate) fn max_share_bytes() -> Option<u64> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<SiteLimits>().map(|l| l.max_share_bytes)
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        let document = browser::dom::window().document()?;
+        let meta = document
+            .query_selector(&format!("meta[name=\"{MAX_SHARE_BYTES_META}\"]"))
+            .ok()??;
+        meta.get_attribute("content")?.parse().ok()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        None
     }
 }

@@ -1,0 +1,125 @@
+//! `fetch` against the REST API (protocol §5): one place that builds
+//! requests, maps error bodies and retries what is safe to retry.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, ReferrerPolicy, RequestCache, RequestInit, Response};
+
+use super::dom::{js_text, sleep, window};
+use crate::api::{ApiError, ErrorBody, API_ROOT};
+
+/// What a request carries.
+pub enum Body<'a> {
+    /// Nothing.
+    Empty,
+    /// A JSON document.
+    Json(&'a str),
+    /// Raw bytes (a payload part).
+    Bytes(&'a Uint8Array),
+}
+
+/// Attempts of a retried request before it gives up (with the back-off
+/// below, about five minutes: long enough to ride out a network drop).
+pub const RETRY_ATTEMPTS: u32 = 40;
+
+/// First and largest pause between attempts, in milliseconds.
+const RETRY_FIRST_MS: i32 = 250;
+const RETRY_MAX_MS: i32 = 8_000;
+
+/// Sends one request to `{API_ROOT}{path}`; `Ok` only for a 2xx answer.
+pub async fn call(
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Body<'_>,
+    range_from: Option<u64>,
+) -> Result<Response, ApiError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_cache(RequestCache::NoStore);
+    init.set_referrer_policy(ReferrerPolicy::NoReferrer);
+    let headers = Headers::new().map_err(|e| ApiError::Network(js_text(e)))?;
+    if let Some(token) = bearer {
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(|e| ApiError::Network(js_text(e)))?;
+    }
+    if let Some(from) = range_from {
+        headers
+            .set("Range", &format!("bytes={from}-"))
+            .map_err(|e| ApiError::Network(js_text(e)))?;
+    }
+    match body {
+        Body::Empty => {}
+        Body::Json(json) => {
+            headers
+                .set("Content-Type", "application/json")
+                .map_err(|e| ApiError::Network(js_text(e)))?;
+            init.set_body(&json.into());
+        }
+        Body::Bytes(bytes) => {
+            headers
+                .set("Content-Type", "application/octet-stream")
+                .map_err(|e| ApiError::Network(js_text(e)))?;
+            init.set_body(bytes);
+        }
+    }
+    init.set_headers(&headers);
+    let url = format!("{API_ROOT}{path}");
+    let response: Response = JsFuture::from(window().fetch_with_str_and_init(&url, &init))
+        .await
+        .map_err(|e| ApiError::Network(js_text(e)))?
+        .dyn_into()
+        .map_err(|_| ApiError::Malformed("not a response".into()))?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let body = text(&response).await.unwrap_or_default();
+    let error: ErrorBody = serde_json::from_str(&body).unwrap_or_default();
+    Err(ApiError::Status(status, error))
+}
+
+/// Like [`call`], but retries transient failures with exponential back-off.
+/// Only for requests that are safe to repeat (PUT of a part, GET, a claim
+/// with a `request_id`).
+pub async fn call_with_retry(
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Body<'_>,
+    mut on_retry: impl FnMut(u32, &ApiError),
+) -> Result<Response, ApiError> {
+    let mut delay = RETRY_FIRST_MS;
+    let mut attempt = 1;
+    loop {
+        let body = match &body {
+            Body::Empty => Body::Empty,
+            Body::Json(j) => Body::Json(j),
+            Body::Bytes(b) => Body::Bytes(b),
+        };
+        match call(method, path, bearer, body, None).await {
+            Err(e) if e.is_transient() && attempt < RETRY_ATTEMPTS => {
+                on_retry(attempt, &e);
+                sleep(delay).await;
+                delay = (delay * 2).min(RETRY_MAX_MS);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The body of `response` as text.
+pub async fn text(response: &Response) -> Result<String, ApiError> {
+    let promise = response.text().map_err(|e| ApiError::Network(js_text(e)))?;
+    let value = JsFuture::from(promise).await.map_err(|e| ApiError::Network(js_text(e)))?;
+    value.as_string().ok_or_else(|| ApiError::Malformed("body is not text".into()))
+}
+
+/// The body of `response` parsed as JSON.
+pub async fn json<T: serde::de::DeserializeOwned>(response: &Response) -> Result<T, ApiError> {
+    let body = text(response).await?;
+    serde_json::from_str(&body).map_err(|e| ApiError::Malformed(e.to_string()))
+}

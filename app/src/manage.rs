@@ -1,0 +1,222 @@
+//! The manage page (`/m/{id}#token`): the share's state for its sender,
+//! and a Revoke button with a confirmation.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::ManageInfo;
+use crate::widgets::StateCard;
+
+/// What the page shows.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Clone, Debug, PartialEq)]
+enum Screen {
+    Loading,
+    Ready(ManageInfo),
+    Failed { state: &'static str, title: String, detail: String },
+}
+
+/// The manage page (`/m/{id}`).
+#[component]
+pub fn ManagePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.read_untracked().get("id").unwrap_or_default();
+    let screen = RwSignal::new(Screen::Loading);
+    let confirming = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    {
+        let _id = id.clone();
+        Effect::new(move |_| {
+            #[cfg(feature = "hydrate")]
+            load(_id.clone(), screen);
+        });
+    }
+
+    let revoke = {
+        let _id = id.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            {
+                let id = _id.clone();
+                busy.set(true);
+                leptos::task::spawn_local(async move {
+                    let result = revoke(&id).await;
+                    busy.set(false);
+                    confirming.set(false);
+                    match result {
+                        Ok(()) => load(id, screen),
+                        Err(e) => error.set(Some(e)),
+                    }
+                });
+            }
+        }
+    };
+
+    view! {
+        {move || match screen.get() {
+            Screen::Loading => {
+                view! {
+                    <section class="card" id="loading">
+                        <h1>"Loading the share…"</h1>
+                        <noscript>
+                            <p class="lead">"This page needs JavaScript."</p>
+                        </noscript>
+                    </section>
+                }
+                    .into_any()
+            }
+            Screen::Failed { state, title, detail } => view! { <StateCard state title detail/> }.into_any(),
+            Screen::Ready(info) => {
+                let revocable = matches!(info.state.as_str(), "ready" | "uploading" | "locked");
+                let revoke = revoke.clone();
+                view! {
+                    <section class="card" id="manage">
+                        <h1>"Your share"</h1>
+                        <dl class="facts">
+                            <dt>"State"</dt>
+                            <dd id="manage-state" data-state=info.state.clone()>{state_label(&info.state)}</dd>
+                            <dt>"Expires"</dt>
+                            <dd id="manage-expires">{local_time(&info.expires_at)}</dd>
+                            <dt>"Downloads left"</dt>
+                            <dd id="manage-downloads-left">{info.downloads_left.to_string()}</dd>
+                            <dt>"Wrong passwords"</dt>
+                            <dd id="manage-failed">{info.failed_attempts.to_string()}</dd>
+                        </dl>
+                        <h2>"Downloads"</h2>
+                        {if info.downloads.is_empty() {
+                            view! { <p class="notice" id="manage-downloads">"Not opened yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ol id="manage-downloads">
+                                    {info
+                                        .downloads
+                                        .iter()
+                                        .map(|d| view! { <li><time datetime=d.at.clone()>{local_time(&d.at)}</time></li> })
+                                        .collect_view()}
+                                </ol>
+                            }
+                                .into_any()
+                        }}
+                        {revocable
+                            .then(move || {
+                                let revoke = revoke.clone();
+                                view! {
+                                    <div class="revoke">
+                                        <Show
+                                            when=move || confirming.get()
+                                            fallback=move || {
+                                                view! {
+                                                    <button
+                                                        type="button"
+                                                        class="danger"
+                                                        id="revoke"
+                                                        on:click=move |_| confirming.set(true)
+                                                    >
+                                                        "Revoke…"
+                                                    </button>
+                                                }
+                                            }
+                                        >
+                                            <div class="confirm" role="alertdialog" aria-labelledby="revoke-question">
+                                                <p id="revoke-question">
+                                                    "Revoke this share? The link stops working and the encrypted data is deleted. This cannot be undone."
+                                                </p>
+                                                <button
+                                                    type="button"
+                                                    class="danger"
+                                                    id="revoke-confirm"
+                                                    disabled=move || busy.get()
+                                                    on:click=revoke.clone()
+                                                >
+                                                    "Yes, revoke"
+                                                </button>
+                                                <button
+                                                    type="button"
+                                                    id="revoke-cancel"
+                                                    on:click=move |_| confirming.set(false)
+                                                >
+                                                    "Cancel"
+                                                </button>
+                                            </div>
+                                        </Show>
+                                    </div>
+                                }
+                            })}
+                        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    </section>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "uploading" => "Uploading (not ready yet)",
+        "ready" => "Ready: waiting to be opened",
+        "consumed" => "Opened: all downloads used",
+        "expired" => "Expired",
+        "revoked" => "Revoked",
+        "locked" => "Locked after too many wrong passwords",
+        _ => "Unknown",
+    }
+}
+
+fn local_time(rfc3339: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        crate::browser::dom::local_time(rfc3339)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        rfc3339.to_string()
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn load(id: String, screen: RwSignal<Screen>) {
+    use crate::api::ApiError;
+    use crate::browser::{dom, http};
+    let Some(token) = dom::fragment() else {
+        screen.set(Screen::Failed {
+            state: "bad-link",
+            title: "Incomplete link".into(),
+            detail: "The manage token after # is missing. Check that the whole link was copied.".into(),
+        });
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let path = format!("/shares/{id}/manage");
+        let result = match http::call("GET", &path, Some(&token), http::Body::Empty, None).await {
+            Ok(response) => http::json::<ManageInfo>(&response).await,
+            Err(e) => Err(e),
+        };
+        screen.set(match result {
+            Ok(info) => Screen::Ready(info),
+            Err(ApiError::Status(404, _)) => Screen::Failed {
+                state: "not-found",
+                title: "Not found".into(),
+                detail: "The server no longer remembers this share.".into(),
+            },
+            Err(ApiError::Status(401 | 403, _)) => Screen::Failed {
+                state: "wrong-link",
+                title: "Wrong link".into(),
+                detail: "The manage token in this link is not valid for this share.".into(),
+            },
+            Err(e) => Screen::Failed { state: "error", title: "Something went wrong".into(), detail: e.describe() },
+        });
+    });
+}
+
+#[cfg(feature = "hydrate")]
+async fn revoke(id: &str) -> Result<(), String> {
+    use crate::browser::{dom, http};
+    let token = dom::fragment().ok_or("the manage token is missing")?;
+    http::call("DELETE", &format!("/shares/{id}"), Some(&token), http::Body::Empty, None)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.describe())
+}

@@ -1,0 +1,94 @@
+//! Small pieces shared by the pages: progress bar, copy button, QR code,
+//! and the card that tells a share's state.
+
+use leptos::prelude::*;
+
+use crate::format::progress_line;
+use crate::qr::qr_svg;
+
+/// Progress of a long step, for [`ProgressBar`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// What is happening, e.g. "Encrypting and uploading".
+    pub label: String,
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all; 0 when unknown (an indeterminate bar).
+    pub total: u64,
+    /// Milliseconds the step has run.
+    pub elapsed_ms: f64,
+}
+
+/// A labelled progress bar with bytes, rate and time left.
+#[component]
+pub fn ProgressBar(progress: Signal<Option<Progress>>) -> impl IntoView {
+    move || {
+        progress.get().map(|p| {
+            let line = if p.total > 0 { progress_line(p.done, p.total, p.elapsed_ms / 1000.0) } else { String::new() };
+            let value = (p.total > 0).then(|| p.done.min(p.total) as f64 / p.total as f64);
+            view! {
+                <div class="progress" id="progress" role="status" aria-live="polite">
+                    <label for="progress-bar">{p.label.clone()}</label>
+                    <progress id="progress-bar" max="1" value=value></progress>
+                    <p class="progress-line">{line}</p>
+                </div>
+            }
+        })
+    }
+}
+
+/// A button that copies `text` to the clipboard and says so.
+#[component]
+pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] id: String, #[prop(into)] label: String) -> impl IntoView {
+    let (copied, set_copied) = signal(false);
+    let on_click = move |_| {
+        let _value = text.get_untracked();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let ok = crate::browser::dom::copy_text(&_value).await.is_ok();
+            set_copied.set(ok);
+            crate::browser::dom::sleep(2_000).await;
+            set_copied.set(false);
+        });
+    };
+    let _ = set_copied;
+    view! {
+        <button type="button" class="copy" id=id on:click=on_click>
+            {move || if copied.get() { "Copied".to_string() } else { label.clone() }}
+        </button>
+    }
+}
+
+/// The QR code of `text`, drawn as SVG in the page.
+#[component]
+pub fn QrCode(#[prop(into)] text: String) -> impl IntoView {
+    qr_svg(&text).map(|svg| {
+        let view_box = format!("0 0 {0} {0}", svg.side);
+        view! {
+            <svg
+                class="qr"
+                id="qr"
+                viewBox=view_box
+                role="img"
+                aria-label="QR code of the share link"
+                shape-rendering="crispEdges"
+            >
+                <rect width="100%" height="100%" fill="#fff"></rect>
+                <path d=svg.path fill="#000"></path>
+            </svg>
+        }
+    })
+}
+
+/// A card that tells the state of a share: `state` goes to `data-state`
+/// for tests and styling, `title` and `detail` are plain text.
+#[component]
+pub fn StateCard(#[prop(into)] state: String, #[prop(into)] title: String, #[prop(into)] detail: String, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <section class="card state" id="state" data-state=state role="alert">
+            <h1>{title}</h1>
+            <p class="lead">{detail}</p>
+            {children.map(|c| c())}
+        </section>
+    }
+}
