@@ -1,29 +1,83 @@
 //! The OneTimeShare server: the REST API of protocol §5 and the Leptos site.
 
+pub mod api;
+pub mod blobs;
 pub mod config;
+pub mod headers;
+pub mod limits;
+pub mod serve;
 pub mod site;
+pub mod store;
+pub mod sweeper;
 
-use axum::{routing::get, Router};
+use std::{future::Future, sync::Arc, time::Duration};
+
+use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
 use tokio::net::TcpListener;
 
+pub use api::AppState;
 pub use config::Config;
 
-/// The whole application: health checks and the site.
-pub fn router(config: &Config) -> Router {
+use crate::{blobs::Blobs, headers::SecurityHeaders, store::Store};
+
+/// The whole application: health checks, the API and the site, behind the security headers.
+pub fn router(state: AppState) -> Router {
+    let idle = Duration::from_secs(state.config.body_idle_timeout_secs.max(1));
+    let sec = SecurityHeaders { hsts: state.config.hsts() };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .merge(site::router(site::options(&config.site_root)))
+        .route("/readyz", get(readyz).with_state(state.clone()))
+        .merge(api::router(state.clone()))
+        .merge(site::router(site::options(&state.config.site_root)))
+        .layer(middleware::from_fn(move |req, next| limits::body_idle_timeout(idle, req, next)))
+        .layer(middleware::from_fn(move |req, next| headers::security_headers(sec.clone(), req, next)))
+}
+
+/// `200` when the store answers, `503` otherwise.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::error!(error = %e, "store not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+    }
+}
+
+/// Opens the store the config selects.
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if config.redis_url.is_some() {
+        anyhow::bail!("the Redis store is not available in this build yet; unset --redis-url / OTS_REDIS_URL");
+    }
+    Ok(Arc::new(store::embedded::EmbeddedStore::open(&config.data_dir)?))
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight requests.
 pub async fn launch_with_listener(
     config: Config,
     listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = router(&config);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let store = open_store(&config)?;
+    launch_with_store(config, store, listener, shutdown).await
+}
+
+/// Like [`launch_with_listener`] with a given store (other backends, tests).
+pub async fn launch_with_store(
+    config: Config,
+    store: Arc<dyn Store>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let blobs = Blobs::open(&config.data_dir)?;
+    let config = Arc::new(config);
+    let state = AppState::new(store, blobs, config.clone());
+    let sweeper = tokio::spawn(sweeper::run(state.clone(), Duration::from_secs(config.sweep_secs.max(1))));
+    let opts = serve::ServeOptions {
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+    };
+    serve::serve(listener, router(state), opts, shutdown).await;
+    sweeper.abort();
     Ok(())
 }

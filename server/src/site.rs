@@ -4,8 +4,20 @@ use std::path::Path;
 
 use app::{shell, App};
 use axum::Router;
-use leptos::config::LeptosOptions;
+use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::headers::CspNonce;
+
+/// Gives the renderer the nonce that the security-headers middleware put in this
+/// response's CSP, so `HydrationScripts` and other inline scripts carry it.
+fn provide_csp_nonce() {
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        if let Some(n) = parts.extensions.get::<CspNonce>() {
+            provide_context(Nonce::from_value(n.0.clone()));
+        }
+    }
+}
 
 /// The Leptos options for a site root built by cargo-leptos.
 pub fn options(site_root: &Path) -> LeptosOptions {
@@ -21,10 +33,10 @@ pub fn options(site_root: &Path) -> LeptosOptions {
 pub fn router(options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     Router::new()
-        .leptos_routes(&options, routes, {
+        .leptos_routes_with_context(&options, routes, provide_csp_nonce, {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(provide_csp_nonce, shell))
         .with_state(options)
 }

@@ -1,0 +1,112 @@
+//! The ciphertext for ticket holders: download (with ranges) and release.
+
+use axum::{
+    body::Body,
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use tracing::instrument;
+
+use super::{bearer_hash, ids::short_id, now, path_id, ApiError, AppState, TICKET_TTL_SECS};
+use crate::store::{BlobOutcome, ReleaseOutcome};
+
+/// Parses a single `bytes=` range against `size`: `Ok(None)` without a usable header,
+/// `Err` when it cannot be satisfied. Returns `[start, end)`.
+pub fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
+    let Some(v) = headers.get(header::RANGE) else { return Ok(None) };
+    let Some(spec) = v.to_str().ok().and_then(|s| s.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        // Multiple ranges are not served; the whole body is a valid answer.
+        return Ok(None);
+    }
+    let (a, b) = spec.split_once('-').ok_or(ApiError::BadRange { size })?;
+    let (a, b) = (a.trim(), b.trim());
+    let range = if a.is_empty() {
+        let n: u64 = b.parse().map_err(|_| ApiError::BadRange { size })?;
+        if n == 0 {
+            return Err(ApiError::BadRange { size });
+        }
+        (size.saturating_sub(n), size)
+    } else {
+        let start: u64 = a.parse().map_err(|_| ApiError::BadRange { size })?;
+        let end = if b.is_empty() {
+            size
+        } else {
+            let last: u64 = b.parse().map_err(|_| ApiError::BadRange { size })?;
+            if last < start {
+                return Err(ApiError::BadRange { size });
+            }
+            last.saturating_add(1).min(size)
+        };
+        (start, end)
+    };
+    if range.0 >= size {
+        return Err(ApiError::BadRange { size });
+    }
+    Ok(Some(range))
+}
+
+/// Streams the ciphertext to a ticket holder; each use keeps the ticket alive 10 more minutes.
+#[instrument(skip_all)]
+pub async fn download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id)?;
+    let ticket = bearer_hash(&headers)?;
+    let outcome = state.store.open_blob(id, ticket, now(), TICKET_TTL_SECS).await?;
+    let (size, inline) = match outcome {
+        BlobOutcome::NotFound => return Err(ApiError::NotFound),
+        BlobOutcome::Gone(r) => return Err(ApiError::Gone(r)),
+        BlobOutcome::BadTicket => return Err(ApiError::BadToken),
+        BlobOutcome::Inline(bytes) => (bytes.len() as u64, Some(bytes)),
+        BlobOutcome::Files { size } => (size, None),
+    };
+    let range = parse_range(&headers, size)?;
+    let (start, end) = range.unwrap_or((0, size));
+    let body = match inline {
+        Some(bytes) => {
+            let (s, e) = (start as usize, end as usize);
+            Body::from(bytes.get(s..e).map(|b| b.to_vec()).unwrap_or_default())
+        }
+        None => Body::from_stream(state.blobs.stream_range(id, start, end)),
+    };
+    tracing::debug!(share = %short_id(&id), start, end, "download");
+    let mut res = (if range.is_some() { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK }, body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+    if range.is_some() {
+        let v = format!("bytes {}-{}/{}", start, end - 1, size);
+        h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&v).map_err(|e| ApiError::Internal(e.to_string()))?);
+    }
+    Ok(res)
+}
+
+/// The client has the whole plaintext: the ticket dies, and a consumed share's ciphertext goes now.
+#[instrument(skip_all)]
+pub async fn release(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    let ticket = bearer_hash(&headers)?;
+    match state.store.release(id, ticket, now()).await? {
+        ReleaseOutcome::NotFound => Err(ApiError::NotFound),
+        ReleaseOutcome::Gone(r) => Err(ApiError::Gone(r)),
+        ReleaseOutcome::BadTicket => Err(ApiError::BadToken),
+        ReleaseOutcome::Released { delete_files } => {
+            if delete_files {
+                crate::sweeper::delete_files(&state, id).await;
+            }
+            tracing::info!(share = %short_id(&id), delete_files, "released");
+            Ok(StatusCode::NO_CONTENT)
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The embedded store: share records in one redb file, written with group commit.
+//!
+//! Every change runs on one writer thread. It takes every operation queued
+//! while the previous commit was on disk, applies them in order inside one
+//! write transaction, commits it with [`Durability::Immediate`] (one fsync for
+//! the whole group), and only then answers each caller. Operations are thus
+//! serialised (atomic with respect to each other) and each answer is durable,
+//! while the cost of an fsync is shared by every request that waited for it.
+
+use std::{path::Path, sync::Arc, thread};
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    logic, BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, NewShare, ReleaseOutcome,
+    RevokeOutcome, ShareId, ShareRecord, Store, StoreError, StoreFuture, UnixSecs, UploadCheck,
+};
+
+const SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("shares");
+const PAYLOADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("payloads");
+
+/// Most operations applied in one transaction.
+const MAX_GROUP: usize = 4096;
+/// redb's page cache: records are small, so a modest cache keeps RSS low.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The tables an operation works on inside the group's write transaction.
+pub(crate) struct Tables<'t> {
+    shares: Table<'t, &'static [u8], &'static [u8]>,
+    payloads: Table<'t, &'static [u8], &'static [u8]>,
+}
+
+impl Tables<'_> {
+    fn load(&self, id: &ShareId) -> Result<Option<ShareRecord>, StoreError> {
+        match self.shares.get(id.as_slice()).map_err(StoreError::new)? {
+            Some(v) => Ok(Some(decode(v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    fn save(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
+        let bytes = postcard::to_stdvec(rec).map_err(StoreError::new)?;
+        self.shares.insert(id.as_slice(), bytes.as_slice()).map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    fn drop_payload(&mut self, id: &ShareId) -> Result<(), StoreError> {
+        self.payloads.remove(id.as_slice()).map_err(StoreError::new)?;
+        Ok(())
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<ShareRecord, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError(format!("corrupt record: {e}")))
+}
+
+/// Runs on the writer thread; returns the function that answers the caller once the group's fate is known.
+type Job = Box<dyn FnOnce(&mut Tables<'_>) -> Finish + Send>;
+/// Answers a caller with the commit's result.
+type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// The embedded (redb) store.
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) `records.redb` in `dir` and starts the writer thread.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(StoreError::new)?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(dir.join("records.redb"))
+            .map_err(StoreError::new)?;
+        {
+            let txn = db.begin_write().map_err(StoreError::new)?;
+            txn.open_table(SHARES).map_err(StoreError::new)?;
+            txn.open_table(PAYLOADS).map_err(StoreError::new)?;
+            txn.commit().map_err(StoreError::new)?;
+        }
+        let db = Arc::new(db);
+        let (jobs, rx) = mpsc::unbounded_channel();
+        let writer_db = db.clone();
+        thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer(writer_db, rx))
+            .map_err(StoreError::new)?;
+        Ok(Self { db, jobs })
+    }
+
+    /// Queues `f` for the next group and waits for its durable answer.
+    fn write<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tables<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T, StoreError>>();
+        let job: Job = Box::new(move |tables| {
+            let out = f(tables);
+            Box::new(move |committed| {
+                let _ = tx.send(committed.and(out));
+            })
+        });
+        let sent = self.jobs.send(job);
+        Box::pin(async move {
+            sent.map_err(|_| StoreError("writer stopped".into()))?;
+            rx.await.map_err(|_| StoreError("writer stopped".into()))?
+        })
+    }
+
+    /// Runs `f` on a read transaction off the async threads.
+    fn read<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&redb::ReadOnlyTable<&'static [u8], &'static [u8]>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let txn = db.begin_read().map_err(StoreError::new)?;
+                let table = txn.open_table(SHARES).map_err(StoreError::new)?;
+                f(&table)
+            })
+            .await
+            .map_err(StoreError::new)?
+        })
+    }
+
+    /// Loads a record, applies a pure transition, saves it if it changed.
+    fn update<T, F>(&self, id: ShareId, missing: T, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError> + Send + 'static,
+    {
+        self.write(move |tables| {
+            let Some(mut rec) = tables.load(&id)? else {
+                return Ok(missing);
+            };
+            let (out, changed) = f(&mut rec, tables)?;
+            if changed {
+                tables.save(&id, &rec)?;
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// The writer thread: group commit until every sender is gone.
+fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut group: Vec<Job> = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut finishers: Vec<Finish> = Vec::with_capacity(group.len());
+        let result = (|| -> Result<(), StoreError> {
+            let mut txn = db.begin_write().map_err(StoreError::new)?;
+            txn.set_durability(Durability::Immediate).map_err(StoreError::new)?;
+            {
+                let mut tables = Tables {
+                    shares: txn.open_table(SHARES).map_err(StoreError::new)?,
+                    payloads: txn.open_table(PAYLOADS).map_err(StoreError::new)?,
+                };
+                for job in group.drain(..) {
+                    finishers.push(job(&mut tables));
+                }
+            }
+            txn.commit().map_err(StoreError::new)?;
+            Ok(())
+        })();
+        if let Err(e) = &result {
+            tracing::error!(error = %e, ops = finishers.len(), "store group commit failed");
+        }
+        // Jobs never reached because opening the transaction failed still get an answer.
+        for job in group.drain(..) {
+            drop(job);
+        }
+        for finish in finishers {
+            finish(result.clone());
+        }
+    }
+}
+
+impl Store for EmbeddedStore {
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        self.read(|_| Ok(()))
+    }
+
+    fn create(&self, share: NewShare) -> StoreFuture<'_, bool> {
+        self.write(move |tables| {
+            if tables.load(&share.id)?.is_some() {
+                return Ok(false);
+            }
+            let rec = share.record();
+            tables.save(&share.id, &rec)?;
+            if let Some(p) = &share.inline_payload {
+                tables.payloads.insert(share.id.as_slice(), p.as_slice()).map_err(StoreError::new)?;
+            }
+            Ok(true)
+        })
+    }
+
+    fn get(&self, id: ShareId) -> StoreFuture<'_, Option<ShareRecord>> {
+        self.read(move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
+            Some(v) => Ok(Some(decode(v.value())?)),
+            None => Ok(None),
+        })
+    }
+
+    fn check_upload(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, UploadCheck> {
+        self.read(move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
+            Some(v) => Ok(logic::check_upload(&decode(v.value())?, &hash, now)),
+            None => Ok(UploadCheck::NotFound),
+        })
+    }
+
+    fn complete(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, CompleteOutcome> {
+        self.update(id, CompleteOutcome::NotFound, move |rec, _| Ok(logic::complete(rec, &hash, now)))
+    }
+
+    fn claim(&self, id: ShareId, claim: ClaimRequest) -> StoreFuture<'_, ClaimOutcome> {
+        self.update(id, ClaimOutcome::NotFound, move |rec, _| Ok(logic::claim(rec, &claim)))
+    }
+
+    fn open_blob(&self, id: ShareId, hash: Digest, now: UnixSecs, ttl: i64) -> StoreFuture<'_, BlobOutcome> {
+        self.update(id, BlobOutcome::NotFound, move |rec, tables| {
+            let (out, changed) = logic::open_blob(rec, &hash, now, ttl);
+            if let BlobOutcome::Inline(_) = out {
+                let bytes = tables
+                    .payloads
+                    .get(id.as_slice())
+                    .map_err(StoreError::new)?
+                    .map(|v| v.value().to_vec());
+                return match bytes {
+                    Some(b) => Ok((BlobOutcome::Inline(b), changed)),
+                    None => Ok((BlobOutcome::BadTicket, false)),
+                };
+            }
+            Ok((out, changed))
+        })
+    }
+
+    fn release(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, ReleaseOutcome> {
+        self.update(id, ReleaseOutcome::NotFound, move |rec, tables| {
+            let had_inline = rec.inline_present;
+            let (out, changed) = logic::release(rec, &hash, now);
+            if had_inline && !rec.inline_present {
+                tables.drop_payload(&id)?;
+            }
+            Ok((out, changed))
+        })
+    }
+
+    fn revoke(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, RevokeOutcome> {
+        self.update(id, RevokeOutcome::NotFound, move |rec, tables| {
+            let had_inline = rec.inline_present;
+            let (out, changed) = logic::revoke(rec, &hash, now);
+            if had_inline && !rec.inline_present {
+                tables.drop_payload(&id)?;
+            }
+            Ok((out, changed))
+        })
+    }
+
+    fn sweep(&self, now: UnixSecs, tombstone_secs: i64) -> StoreFuture<'_, Vec<ShareId>> {
+        self.write(move |tables| {
+            let mut changed: Vec<(ShareId, ShareRecord)> = Vec::new();
+            let mut forget: Vec<ShareId> = Vec::new();
+            let mut files: Vec<ShareId> = Vec::new();
+            for entry in tables.shares.iter().map_err(StoreError::new)? {
+                let (k, v) = entry.map_err(StoreError::new)?;
+                let Ok(id) = ShareId::try_from(k.value()) else { continue };
+                let mut rec = decode(v.value())?;
+                if rec.forgettable(now, tombstone_secs) {
+                    forget.push(id);
+                    continue;
+                }
+                if rec.bytes_due_for_deletion(now) {
+                    if rec.inline_present {
+                        rec.inline_present = false;
+                        changed.push((id, rec.clone()));
+                    }
+                    if rec.files_present {
+                        files.push(id);
+                    }
+                }
+            }
+            for (id, rec) in changed {
+                tables.drop_payload(&id)?;
+                tables.save(&id, &rec)?;
+            }
+            for id in forget {
+                tables.shares.remove(id.as_slice()).map_err(StoreError::new)?;
+                tables.drop_payload(&id)?;
+            }
+            Ok(files)
+        })
+    }
+
+    fn files_deleted(&self, ids: Vec<ShareId>) -> StoreFuture<'_, ()> {
+        self.write(move |tables| {
+            for id in ids {
+                if let Some(mut rec) = tables.load(&id)? {
+                    if rec.files_present {
+                        rec.files_present = false;
+                        tables.save(&id, &rec)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}

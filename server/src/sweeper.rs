@@ -1,0 +1,68 @@
+//! The sweeper: removes ciphertext that protocol §6 says must be gone, and forgets old records.
+
+use std::time::Duration;
+
+use tracing::instrument;
+
+use crate::{
+    api::{ids::short_id, now, AppState},
+    store::ShareId,
+};
+
+/// Deletes a share's part files and records that they are gone. Failures are
+/// logged and left for the next sweep, which finds the share again.
+pub async fn delete_files(state: &AppState, id: ShareId) {
+    match state.blobs.delete(id).await {
+        Ok(()) => {
+            if let Err(e) = state.store.files_deleted(vec![id]).await {
+                tracing::warn!(share = %short_id(&id), error = %e, "could not record deleted files");
+            }
+        }
+        Err(e) => tracing::warn!(share = %short_id(&id), error = %e, "could not delete part files"),
+    }
+}
+
+/// One sweep: bytes due for deletion, records past their tombstone time, orphaned part directories.
+#[instrument(skip_all)]
+pub async fn sweep_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
+    let t = now();
+    let tombstone = i64::try_from(state.config.tombstone_secs).unwrap_or(i64::MAX);
+    let due = state.store.sweep(t, tombstone).await?;
+    let mut deleted = Vec::with_capacity(due.len());
+    for id in due {
+        match state.blobs.delete(id).await {
+            Ok(()) => deleted.push(id),
+            Err(e) => tracing::warn!(share = %short_id(&id), error = %e, "could not delete part files"),
+        }
+    }
+    let n = deleted.len();
+    if !deleted.is_empty() {
+        state.store.files_deleted(deleted).await?;
+    }
+    // Part directories whose share is forgotten or no longer holds files (e.g. a part
+    // written while the share expired) are orphans.
+    if let Ok(ids) = state.blobs.ids().await {
+        for id in ids {
+            let keep = matches!(state.store.get(id).await?, Some(rec) if rec.files_present);
+            if !keep {
+                let _ = state.blobs.delete(id).await;
+            }
+        }
+    }
+    if n > 0 {
+        tracing::info!(deleted = n, "sweep");
+    }
+    Ok(n)
+}
+
+/// Sweeps every `period` until the process ends.
+pub async fn run(state: AppState, period: Duration) {
+    let mut tick = tokio::time::interval(period.max(Duration::from_millis(100)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sweep_once(&state).await {
+            tracing::error!(error = %e, "sweep failed");
+        }
+    }
+}
