@@ -114,6 +114,9 @@ pub fn open_meta(key: &MetaKey, sealed: &[u8]) -> Result<Meta> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn key(b: u8) -> MetaKey {
