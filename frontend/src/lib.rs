@@ -8,6 +8,10 @@ use wasm_bindgen::prelude::*;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Tells tests (and anyone curious) that the page now responds.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }
 
 /// Argon2id of protocol §2 for the worker: the 32-byte password key of the
@@ -16,4 +20,11 @@ pub fn hydrate() {
 #[wasm_bindgen]
 pub fn derive_password_key(fragment: &str, password: &str, m_kib: u32, t: u32, p: u32) -> Result<Vec<u8>, JsError> {
     app::browser::kdf::derive_password_key_raw(fragment, password, m_kib, t, p).map_err(|e| JsError::new(&e))
+}
+
+/// Seals `total_mib` MiB in the page and returns MiB/s (the benchmark in
+/// `end2end/bench/` calls it; it sends nothing anywhere).
+#[wasm_bindgen]
+pub fn seal_benchmark(total_mib: u32) -> Result<f64, JsError> {
+    app::browser::bench::seal_mib_per_s(total_mib).map_err(|e| JsError::new(&e))
 }

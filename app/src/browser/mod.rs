@@ -1,6 +1,7 @@
 //! Everything that runs only in the browser: fetch, files, the worker and
 //! the send and receive flows. Compiled with the `hydrate` feature only.
 
+pub mod bench;
 pub mod dom;
 pub mod files;
 pub mod http;

@@ -1,0 +1,141 @@
+// Measures the web app in headless chromium on loopback and prints the
+// numbers for BENCHMARKS.md; also writes them to end2end/artifacts/bench.json.
+// Nothing here is a timed assertion.
+import { test, expect, Page, CDPSession } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ReceivePage, SendPage, hydrated } from "../tests/fixtures/pages";
+import { artifactsDir, randomFile, removeDir, sha256File, tempDir } from "../tests/fixtures/files";
+
+const results: Record<string, number | string> = {};
+const ROUND_TRIP_MIB = Number(process.env.BENCH_ROUND_TRIP_MIB ?? "1024");
+const MIB = 1024 * 1024;
+
+test.afterAll(() => {
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  fs.writeFileSync(path.join(artifactsDir, "bench.json"), JSON.stringify(results, null, 2) + "\n");
+  console.log("\n## web app bench results\n" + Object.entries(results).map(([k, v]) => `- ${k}: ${v}`).join("\n"));
+});
+
+test("first load of the send page: bytes transferred", async ({ page }) => {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  let encoded = 0;
+  let decoded = 0;
+  const sizes = new Map<string, number>();
+  cdp.on("Network.dataReceived", (e: any) => {
+    decoded += e.dataLength;
+  });
+  cdp.on("Network.loadingFinished", (e: any) => {
+    encoded += e.encodedDataLength;
+    sizes.set(e.requestId, e.encodedDataLength);
+  });
+  const urls = new Map<string, string>();
+  cdp.on("Network.responseReceived", (e: any) => {
+    urls.set(e.requestId, `${e.response.url.replace(/^https?:\/\/[^/]+/, "")} ${e.response.headers["content-encoding"] ?? e.response.headers["Content-Encoding"] ?? "identity"}`);
+  });
+  await page.goto("/", { waitUntil: "networkidle" });
+  await hydrated(page);
+  await page.waitForTimeout(500);
+  for (const [id, size] of sizes) console.log(`  ${urls.get(id) ?? id}: ${size} B`);
+  results["first load of / transferred (KiB)"] = +(encoded / 1024).toFixed(1);
+  results["first load of / decoded (KiB)"] = +(decoded / 1024).toFixed(1);
+});
+
+test("seal throughput inside the page", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  const runs: number[] = await page.evaluate(async () => {
+    // @ts-ignore: the page's own module, already initialised by hydration.
+    const mod = await import("/pkg/onetimeshare.js");
+    mod.seal_benchmark(64); // warm-up
+    const out: number[] = [];
+    for (let i = 0; i < 3; i++) out.push(mod.seal_benchmark(512));
+    return out;
+  });
+  runs.sort((a, b) => a - b);
+  console.log(`  seal MiB/s runs: ${runs.map((r) => r.toFixed(1)).join(", ")}`);
+  results["seal in page, 512 MiB, median of 3 (MiB/s)"] = +runs[1].toFixed(1);
+});
+
+/** Samples JS heap + wasm memory, and V8's view of heap plus array buffers. */
+function memorySampler(page: Page, cdp: CDPSession) {
+  let peakHeapWasm = 0;
+  let peakHeapBuffers = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const m = await page.evaluate(async () => {
+          // @ts-ignore
+          const mod = await import("/pkg/onetimeshare.js");
+          const wasm = await mod.default();
+          // @ts-ignore: Chromium only.
+          const heap = performance.memory ? performance.memory.usedJSHeapSize : 0;
+          return { heap, wasm: wasm.memory.buffer.byteLength };
+        });
+        peakHeapWasm = Math.max(peakHeapWasm, m.heap + m.wasm);
+        const usage: any = await cdp.send("Runtime.getHeapUsage");
+        peakHeapBuffers = Math.max(peakHeapBuffers, usage.usedSize + (usage.backingStorageSize ?? 0));
+      } catch {
+        // navigation in progress
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { peakHeapWasm, peakHeapBuffers };
+    },
+  };
+}
+
+test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory`, async ({ browser }) => {
+  const dir = tempDir("ots-bench-");
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  try {
+    const { file, sha256 } = randomFile(dir, "bench.bin", ROUND_TRIP_MIB * MIB);
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    const send = new SendPage(page);
+    await send.goto();
+    await send.fileTab.click();
+    await send.fileInput.setInputFiles(file);
+    let sampler = memorySampler(page, cdp);
+    const t0 = Date.now();
+    await send.send.click();
+    const links = await send.links(900_000);
+    const sendSecs = (Date.now() - t0) / 1000;
+    const sendMem = await sampler.stop();
+
+    const receive = new ReceivePage(page);
+    await receive.open(links.share);
+    sampler = memorySampler(page, cdp);
+    const t1 = Date.now();
+    const download = page.waitForEvent("download", { timeout: 900_000 });
+    await receive.revealWith();
+    const saved = await download;
+    await expect(receive.saved).toBeVisible({ timeout: 900_000 });
+    const receiveSecs = (Date.now() - t1) / 1000;
+    const recvMem = await sampler.stop();
+    const ok = (await sha256File(await saved.path())) === sha256;
+
+    results[`round trip ${ROUND_TRIP_MIB} MiB: send (s)`] = +sendSecs.toFixed(1);
+    results[`round trip ${ROUND_TRIP_MIB} MiB: receive (s)`] = +receiveSecs.toFixed(1);
+    results[`round trip ${ROUND_TRIP_MIB} MiB: total (s)`] = +(sendSecs + receiveSecs).toFixed(1);
+    results[`round trip ${ROUND_TRIP_MIB} MiB: peak JS heap + wasm memory (MiB)`] = +(
+      Math.max(sendMem.peakHeapWasm, recvMem.peakHeapWasm) / MIB
+    ).toFixed(1);
+    results[`round trip ${ROUND_TRIP_MIB} MiB: peak JS heap + all array buffers (MiB)`] = +(
+      Math.max(sendMem.peakHeapBuffers, recvMem.peakHeapBuffers) / MIB
+    ).toFixed(1);
+    results[`round trip ${ROUND_TRIP_MIB} MiB: sha256 identical`] = ok ? "yes" : "NO";
+    expect(ok).toBeTruthy();
+  } finally {
+    await ctx.close();
+    removeDir(dir);
+  }
+});

@@ -1,0 +1,32 @@
+// A 50 MiB random file goes up in 8 MiB parts and comes back byte-identical.
+import { test, expect } from "@playwright/test";
+import { ReceivePage, SendPage } from "./fixtures/pages";
+import { randomFile, removeDir, sha256File, tempDir } from "./fixtures/files";
+
+test("a 50 MiB random file round trips byte-identical", async ({ browser }) => {
+  test.setTimeout(240_000);
+  const dir = tempDir();
+  const sender = await browser.newContext();
+  const recipient = await browser.newContext({ acceptDownloads: true });
+  try {
+    const { file, sha256 } = randomFile(dir, "random-50MiB.bin", 50 * 1024 * 1024);
+    const send = new SendPage(await sender.newPage());
+    await send.goto();
+    const links = await send.shareFile(file);
+
+    const page = await recipient.newPage();
+    const receive = new ReceivePage(page);
+    await receive.open(links.share);
+    await expect(receive.size).toHaveText("50 MiB");
+    const download = page.waitForEvent("download", { timeout: 180_000 });
+    await receive.revealWith();
+    const saved = await download;
+    expect(saved.suggestedFilename()).toBe("random-50MiB.bin");
+    await expect(receive.saved).toBeVisible();
+    const savedPath = await saved.path();
+    expect(await sha256File(savedPath)).toBe(sha256);
+  } finally {
+    await Promise.all([sender.close(), recipient.close()]);
+    removeDir(dir);
+  }
+});

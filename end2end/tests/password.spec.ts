@@ -1,0 +1,57 @@
+// Passwords: wrong attempts are counted and shown; five wrong lock the share.
+import { test, expect } from "@playwright/test";
+import { ReceivePage, SendPage } from "./fixtures/pages";
+
+test("a wrong password twice shows attempts left, then the right one opens", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const sender = await browser.newContext();
+  const recipient = await browser.newContext();
+  try {
+    const secret = `behind a password ${crypto.randomUUID()}`;
+    const send = new SendPage(await sender.newPage());
+    await send.goto();
+    await send.password.fill("correct horse battery staple");
+    await expect(send.strength).toHaveClass(/strong/);
+    const links = await send.shareText(secret, { password: "correct horse battery staple" });
+
+    const receive = new ReceivePage(await recipient.newPage());
+    await receive.open(links.share);
+    await expect(receive.passwordNeeded).toHaveText("Required");
+    await receive.revealWith("wrong one");
+    await expect(receive.attemptsLeft).toContainText("4 attempts left", { timeout: 60_000 });
+    await receive.revealWith("wrong two");
+    await expect(receive.attemptsLeft).toContainText("3 attempts left", { timeout: 60_000 });
+    expect(await receive.revealText("correct horse battery staple")).toBe(secret);
+  } finally {
+    await Promise.all([sender.close(), recipient.close()]);
+  }
+});
+
+test("five wrong passwords lock the share for good", async ({ browser }) => {
+  test.setTimeout(240_000);
+  const sender = await browser.newContext();
+  const recipient = await browser.newContext();
+  try {
+    const send = new SendPage(await sender.newPage());
+    await send.goto();
+    const links = await send.shareText("never to be read", { password: "the real one", downloads: 3 });
+
+    const receive = new ReceivePage(await recipient.newPage());
+    await receive.open(links.share);
+    for (let left = 4; left >= 1; left--) {
+      await receive.revealWith(`guess ${left}`);
+      await expect(receive.attemptsLeft).toContainText(`${left} attempt${left === 1 ? "" : "s"} left`, {
+        timeout: 60_000,
+      });
+    }
+    await receive.revealWith("guess 0");
+    await receive.expectState("locked");
+
+    // Even the right password cannot open it now.
+    const retry = new ReceivePage(await recipient.newPage());
+    await retry.open(links.share);
+    await retry.expectState("locked");
+  } finally {
+    await Promise.all([sender.close(), recipient.close()]);
+  }
+});
