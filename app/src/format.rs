@@ -196,9 +196,9 @@ pub fn password_strength(password: &str) -> Strength {
     let len = password.chars().count();
     let effective = distinct as f64 + (len - distinct) as f64 / 3.0;
     let bits = effective * f64::log2(alphabet.max(2.0));
-    if bits < 40.0 {
+    if bits < 45.0 {
         Strength::Weak
-    } else if bits < 64.0 {
+    } else if bits < 80.0 {
         Strength::Fair
     } else {
         Strength::Strong

@@ -60,9 +60,7 @@ pub fn ManagePage() -> impl IntoView {
                 view! {
                     <section class="card" id="loading">
                         <h1>"Loading the share…"</h1>
-                        <noscript>
-                            <p class="lead">"This page needs JavaScript."</p>
-                        </noscript>
+                        <p class="lead">"This page needs JavaScript."</p>
                     </section>
                 }
                     .into_any()

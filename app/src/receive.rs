@@ -128,11 +128,10 @@ pub fn ReceivePage() -> impl IntoView {
                 view! {
                     <section class="card" id="loading">
                         <h1>"Opening the share…"</h1>
-                        <noscript>
-                            <p class="lead">
-                                "This page decrypts the share in your browser and needs JavaScript. Nothing has been opened."
-                            </p>
-                        </noscript>
+                        // Plain text, not <noscript>: hydration cannot walk into a noscript.
+                        <p class="lead">
+                            "The share is decrypted in your browser, which needs JavaScript. Nothing has been opened yet."
+                        </p>
                     </section>
                 }
                     .into_any()

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Url};
 
-use super::dom::{js_text, random_bytes, sleep, trigger_download};
+use super::dom::{js_text, now_ms, random_bytes, sleep, trigger_download};
 use super::http::{call, call_with_retry, json, Body};
 use super::kdf::derive_password_key;
 use super::save::Sink;
@@ -20,6 +20,9 @@ pub const TEXT_SHOW_MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Decrypted bytes gathered before each write to the sink.
 const FLUSH_BYTES: usize = 4 * 1024 * 1024;
+
+/// Least time between two progress reports, in milliseconds.
+const PROGRESS_EVERY_MS: f64 = 100.0;
 
 /// Times a broken download is resumed before giving up.
 const RESUME_ATTEMPTS: u32 = 20;
@@ -131,6 +134,7 @@ async fn download(
     let mut received = 0u64;
     let mut plain = Vec::with_capacity(FLUSH_BYTES + 128 * 1024);
     let mut attempt = 0u32;
+    let mut last_report = now_ms();
     on_stage(Stage::Downloading { done: 0, total });
     while received < total {
         let range = (received > 0).then_some(received);
@@ -184,7 +188,12 @@ async fn download(
                 out.write(&plain).await?;
                 plain.clear();
             }
-            on_stage(Stage::Downloading { done: received, total });
+            // A repaint per network chunk would cost more than the crypto.
+            let now = now_ms();
+            if now - last_report >= PROGRESS_EVERY_MS || received == total {
+                last_report = now;
+                on_stage(Stage::Downloading { done: received, total });
+            }
         }
         if received < total {
             if attempt >= RESUME_ATTEMPTS {
