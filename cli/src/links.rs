@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 /// Puts `server` in front of a link that has no origin.
 fn with_origin(link: &str, path: &str, server: Option<&str>) -> Result<String> {
     let link = link.trim();
-    if link.starts_with("http://") || link.starts_with("https://") {
+    if link.contains("://") {
         return Ok(link.to_owned());
     }
     let server = server.ok_or_else(|| {

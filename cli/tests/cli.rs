@@ -246,7 +246,7 @@ async fn existing_output_is_not_overwritten_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("report.txt");
     std::fs::write(&src, "new content").unwrap();
-    let (share, _) = send_file(&server, &src, &["--downloads", "3"]).await;
+    let (share, _) = send_file(&server, &src, &["--downloads", "2"]).await;
 
     // -o naming an existing file: refused before the claim, nothing spent.
     let out = dir.path().join("existing.txt");
@@ -266,7 +266,7 @@ async fn existing_output_is_not_overwritten_without_force() {
     let got = ots(["get", &share, "-o", out.to_str().unwrap(), "--force"]).run().await;
     assert_eq!(got.code, 0, "{}", got.stderr);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "new content");
-    // Three downloads were allowed and three happened: the refusal cost none.
+    // Two downloads were allowed and two happened: the refusal cost none.
     let got = ots(["get", &share]).cwd(dir.path()).run().await;
     assert_eq!(got.code, 3, "{}", got.stderr);
 }
