@@ -113,6 +113,7 @@ pub fn open_meta(key: &MetaKey, sealed: &[u8]) -> Result<Meta> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;

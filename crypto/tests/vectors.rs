@@ -4,6 +4,7 @@
 //! The file is a copy of `../shared/design/vectors.json`, so the crate
 //! builds without the design folder; `vectors_copy_matches_the_design_file`
 //! keeps the copy honest.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails loudly, which is the point
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
