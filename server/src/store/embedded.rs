@@ -269,37 +269,50 @@ impl Store for EmbeddedStore {
     }
 
     fn sweep(&self, now: UnixSecs, tombstone_secs: i64) -> StoreFuture<'_, Vec<ShareId>> {
-        self.write(move |tables| {
-            let mut changed: Vec<(ShareId, ShareRecord)> = Vec::new();
-            let mut forget: Vec<ShareId> = Vec::new();
-            let mut files: Vec<ShareId> = Vec::new();
-            for entry in tables.shares.iter().map_err(StoreError::new)? {
-                let (k, v) = entry.map_err(StoreError::new)?;
-                let Ok(id) = ShareId::try_from(k.value()) else { continue };
-                let mut rec = decode(v.value())?;
-                if rec.forgettable(now, tombstone_secs) {
-                    forget.push(id);
-                    continue;
-                }
-                if rec.bytes_due_for_deletion(now) {
-                    if rec.inline_present {
-                        rec.inline_present = false;
-                        changed.push((id, rec.clone()));
+        Box::pin(async move {
+            // Scan on a read transaction so the writer is not held up, then
+            // re-check each candidate inside the group's write transaction.
+            let candidates = self
+                .read(move |t| {
+                    let mut ids = Vec::new();
+                    for entry in t.iter().map_err(StoreError::new)? {
+                        let (k, v) = entry.map_err(StoreError::new)?;
+                        let Ok(id) = ShareId::try_from(k.value()) else { continue };
+                        let rec = decode(v.value())?;
+                        let bytes_left = rec.inline_present || rec.files_present;
+                        if rec.forgettable(now, tombstone_secs) || (bytes_left && rec.bytes_due_for_deletion(now)) {
+                            ids.push(id);
+                        }
                     }
-                    if rec.files_present {
-                        files.push(id);
+                    Ok(ids)
+                })
+                .await?;
+            if candidates.is_empty() {
+                return Ok(Vec::new());
+            }
+            self.write(move |tables| {
+                let mut files = Vec::new();
+                for id in candidates {
+                    let Some(mut rec) = tables.load(&id)? else { continue };
+                    if rec.forgettable(now, tombstone_secs) {
+                        tables.shares.remove(id.as_slice()).map_err(StoreError::new)?;
+                        tables.drop_payload(&id)?;
+                        continue;
+                    }
+                    if rec.bytes_due_for_deletion(now) {
+                        if rec.inline_present {
+                            rec.inline_present = false;
+                            tables.drop_payload(&id)?;
+                            tables.save(&id, &rec)?;
+                        }
+                        if rec.files_present {
+                            files.push(id);
+                        }
                     }
                 }
-            }
-            for (id, rec) in changed {
-                tables.drop_payload(&id)?;
-                tables.save(&id, &rec)?;
-            }
-            for id in forget {
-                tables.shares.remove(id.as_slice()).map_err(StoreError::new)?;
-                tables.drop_payload(&id)?;
-            }
-            Ok(files)
+                Ok(files)
+            })
+            .await
         })
     }
 
