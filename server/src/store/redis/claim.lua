@@ -1,0 +1,59 @@
+-- claim (protocol §5): KEYS rec; ARGV link_verifier, claim_verifier, request_id ('' = none),
+-- ticket_hash, ticket_sealed, ticket_ttl_secs, now, max_failed_attempts.
+local r = redis.call('HMGET', KEYS[1], 'st', 'exp', 'left', 'fail', 'lv', 'cv', 'tk', 'rp')
+if not r[1] then return {'notfound'} end
+local st, exp, left, fail = r[1], tonumber(r[2]), tonumber(r[3]), tonumber(r[4])
+local lv, cv, tk, rp = r[5], r[6], r[7] or '', r[8] or ''
+local lv_in, cv_in, rid, th, ts = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local ttl, now, max_fail = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+
+-- Replay: before step 1, only with the same tokens and while its ticket lives.
+if rid ~= '' and lv == lv_in and cv == cv_in then
+  for off = 1, #rp, RP do
+    if string.sub(rp, off, off + 15) == rid then
+      local rth = string.sub(rp, off + 16, off + 47)
+      local toff, texp = live_ticket(tk, rth, now)
+      if toff then
+        local m = redis.call('HMGET', KEYS[1], 'meta', 'size')
+        return {'granted', 1, rth, string.sub(rp, off + 48, off + 79), texp, m[1], m[2],
+                tonumber(string.sub(rp, off + 80, off + RP - 1))}
+      end
+      break
+    end
+  end
+end
+-- 1.
+local gone = gone_reason(st, exp, now)
+if gone then return {'gone', gone} end
+if st == 'u' then return {'notready'} end
+-- 2.
+if lv ~= lv_in then return {'badlink'} end
+-- 3.
+if st == 'l' then return {'locked'} end
+-- 4.
+if cv ~= cv_in then
+  fail = fail + 1
+  if fail >= max_fail then
+    redis.call('HSET', KEYS[1], 'fail', fail, 'st', 'l')
+    return {'locked'}
+  end
+  redis.call('HSET', KEYS[1], 'fail', fail)
+  return {'badpw', max_fail - fail}
+end
+-- 5.
+if left > 0 then left = left - 1 end
+local texp = now + ttl
+local changes = {'left', left,
+  'tk', tk .. th .. '0' .. i20(texp),
+  'dl', (redis.call('HGET', KEYS[1], 'dl') or '') .. i20(now)}
+if left == 0 then
+  changes[#changes + 1] = 'st'
+  changes[#changes + 1] = 'c'
+end
+if rid ~= '' then
+  changes[#changes + 1] = 'rp'
+  changes[#changes + 1] = rp .. rid .. th .. ts .. string.format('%010d', left)
+end
+redis.call('HSET', KEYS[1], unpack(changes))
+local m = redis.call('HMGET', KEYS[1], 'meta', 'size')
+return {'granted', 0, th, ts, texp, m[1], m[2], left}

@@ -1,0 +1,115 @@
+//! The Redis store passes the same contract as the embedded store, against a real redis-server.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/redis.rs"]
+mod redis_server;
+
+use std::{sync::Arc, time::Duration};
+
+use redis_server::RedisServer;
+use server::store::{
+    contract,
+    redis::{RedisOptions, RedisStore},
+    Store,
+};
+
+async fn store(redis: &RedisServer, prefix: &str) -> RedisStore {
+    let mut o = RedisOptions::new(redis.url());
+    o.key_prefix = prefix.into();
+    let s = RedisStore::open(&o).unwrap();
+    s.wait_connected(Duration::from_secs(5)).await.unwrap();
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_passes_the_contract() {
+    let redis = RedisServer::start();
+    let store: Arc<dyn Store> = Arc::new(store(&redis, "contract:").await);
+    contract::run_all(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_has_a_ttl_and_the_hash_tag_of_its_share() {
+    let redis = RedisServer::start();
+    let s = store(&redis, "ttl:").await;
+    let f = contract::make_inline(&s, 2).await;
+    let files = contract::make(&s, 1, None, 10).await;
+    let hex: String = f.id.iter().map(|b| format!("{b:02x}")).collect();
+    let reply = redis.command("KEYS ttl:*").unwrap();
+    let keys: Vec<&str> = reply.lines().filter(|l| l.starts_with("ttl:")).collect();
+    assert_eq!(keys.len(), 4, "two records, one payload, the sweep index: {keys:?}");
+    assert!(keys.contains(&format!("ttl:{{{hex}}}").as_str()));
+    assert!(keys.contains(&format!("ttl:{{{hex}}}:payload").as_str()));
+    for k in keys {
+        let ttl = redis.command(&format!("TTL {k}")).unwrap();
+        let secs: i64 = ttl.trim().trim_start_matches(':').parse().unwrap();
+        assert!(secs > 0, "{k} has a TTL ({secs})");
+    }
+    let _ = files;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_redis_see_one_truth() {
+    let redis = RedisServer::start();
+    let a: Arc<dyn Store> = Arc::new(store(&redis, "two:").await);
+    let b: Arc<dyn Store> = Arc::new(store(&redis, "two:").await);
+    let f = contract::make_inline(&*a, 3).await;
+    let mut tasks = Vec::new();
+    for i in 0..90 {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (id, now) = (f.id, f.now);
+        tasks.push(tokio::spawn(async move {
+            s.claim(id, contract::claim_req(contract::LINK, contract::CLAIM, None, now)).await.unwrap()
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), server::store::ClaimOutcome::Granted { .. }) {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 3);
+    assert_eq!(b.get(f.id).await.unwrap().unwrap().downloads.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripts_are_loaded_again_after_a_script_flush() {
+    let redis = RedisServer::start();
+    let s = store(&redis, "flush:").await;
+    let f = contract::make_inline(&s, 2).await;
+    assert!(redis.command("SCRIPT FLUSH").unwrap().starts_with("+OK"));
+    let o = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await.unwrap();
+    assert!(matches!(o, server::store::ClaimOutcome::Granted { .. }), "{o:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_redis_is_an_error_fast_and_service_resumes() {
+    let mut redis = RedisServer::start();
+    let s = store(&redis, "down:").await;
+    let f = contract::make_inline(&s, 5).await;
+    redis.kill();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        let r = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await;
+        assert!(r.is_err(), "no outcome without Redis: {r:?}");
+        assert!(t.elapsed() < Duration::from_secs(1), "failed in {:?}", t.elapsed());
+        assert!(s.ping().await.is_err());
+    }
+    redis.restart();
+    let mut back = false;
+    for _ in 0..50 {
+        if s.ping().await.is_ok() {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(back, "reconnected by itself");
+    // Empty Redis after the restart: the share is unknown, and the scripts load again.
+    let o = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await.unwrap();
+    assert_eq!(o, server::store::ClaimOutcome::NotFound);
+    let g = contract::make_inline(&s, 1).await;
+    let o = s.claim(g.id, contract::claim_req(contract::LINK, contract::CLAIM, None, g.now)).await.unwrap();
+    assert!(matches!(o, server::store::ClaimOutcome::Granted { .. }));
+}
