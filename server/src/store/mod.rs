@@ -8,6 +8,8 @@
 //! guarantees.
 
 pub mod embedded;
+#[cfg(feature = "redis")]
+pub mod redis;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod contract;
