@@ -46,8 +46,15 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 
 /// Opens the store the config selects.
 pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    #[cfg(feature = "redis")]
+    if let Some(url) = &config.redis_url {
+        let mut opts = store::redis::RedisOptions::new(url.clone());
+        opts.tombstone_secs = config.tombstone_secs;
+        return Ok(Arc::new(store::redis::RedisStore::open(&opts)?));
+    }
+    #[cfg(not(feature = "redis"))]
     if config.redis_url.is_some() {
-        anyhow::bail!("the Redis store is not available in this build yet; unset --redis-url / OTS_REDIS_URL");
+        anyhow::bail!("this build has no Redis store (cargo feature `redis`); unset --redis-url / OTS_REDIS_URL");
     }
     Ok(Arc::new(store::embedded::EmbeddedStore::open(&config.data_dir)?))
 }

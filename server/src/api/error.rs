@@ -63,6 +63,9 @@ pub enum ApiError {
     /// `503 busy`: too many uploads at once.
     #[error("too many uploads at once")]
     Busy,
+    /// `503 unavailable`: the store cannot answer (e.g. Redis is down); the detail goes to the log only.
+    #[error("storage is unavailable; try again shortly")]
+    Unavailable(String),
     /// `500 internal`: the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -70,7 +73,7 @@ pub enum ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        Self::Internal(e.to_string())
+        Self::Unavailable(e.to_string())
     }
 }
 
@@ -98,6 +101,7 @@ impl ApiError {
             Self::BadRange { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "bad_range"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -108,6 +112,9 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         if let Self::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
+        }
+        if let Self::Unavailable(detail) = &self {
+            tracing::warn!(%detail, "store unavailable");
         }
         let mut body = json!({"error": code, "message": self.to_string()});
         match &self {
@@ -125,7 +132,7 @@ impl IntoResponse for ApiError {
                     headers.insert(header::RETRY_AFTER, v);
                 }
             }
-            Self::Busy => {
+            Self::Busy | Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::BadRange { size } => {
