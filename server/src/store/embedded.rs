@@ -3,7 +3,9 @@
 //! Every change runs on one writer thread. It takes every operation queued
 //! while the previous commit was on disk, applies them in order inside one
 //! write transaction, commits it with [`Durability::Immediate`] (one fsync for
-//! the whole group), and only then answers each caller. Operations are thus
+//! the whole group), and only then answers each caller (a download's ticket
+//! extension alone answers before the commit: losing it in a crash only makes
+//! the ticket die sooner). Operations are thus
 //! serialised (atomic with respect to each other) and each answer is durable,
 //! while the cost of an fsync is shared by every request that waited for it.
 
@@ -55,8 +57,9 @@ fn decode(bytes: &[u8]) -> Result<ShareRecord, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError(format!("corrupt record: {e}")))
 }
 
-/// Runs on the writer thread; returns the function that answers the caller once the group's fate is known.
-type Job = Box<dyn FnOnce(&mut Tables<'_>) -> Finish + Send>;
+/// Runs on the writer thread; returns the function that answers the caller once the group's
+/// fate is known, or `None` when it already answered (operations that need no durability).
+type Job = Box<dyn FnOnce(&mut Tables<'_>) -> Option<Finish> + Send>;
 /// Answers a caller with the commit's result.
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
@@ -96,12 +99,24 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&mut Tables<'_>) -> Result<T, StoreError> + Send + 'static,
     {
+        self.submit(f, false)
+    }
+
+    fn submit<T, F>(&self, f: F, early: bool) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tables<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel::<Result<T, StoreError>>();
         let job: Job = Box::new(move |tables| {
             let out = f(tables);
-            Box::new(move |committed| {
+            if early {
+                let _ = tx.send(out);
+                return None;
+            }
+            Some(Box::new(move |committed: Result<(), StoreError>| {
                 let _ = tx.send(committed.and(out));
-            })
+            }))
         });
         let sent = self.jobs.send(job);
         Box::pin(async move {
@@ -128,13 +143,21 @@ impl EmbeddedStore {
         })
     }
 
-    /// Loads a record, applies a pure transition, saves it if it changed.
+    /// Loads a record, applies a pure transition, saves it if it changed; answers once durable.
     fn update<T, F>(&self, id: ShareId, missing: T, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
         F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError> + Send + 'static,
     {
-        self.write(move |tables| {
+        self.update_with(false, id, missing, f)
+    }
+
+    fn update_with<T, F>(&self, early: bool, id: ShareId, missing: T, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError> + Send + 'static,
+    {
+        self.submit(move |tables| {
             let Some(mut rec) = tables.load(&id)? else {
                 return Ok(missing);
             };
@@ -143,7 +166,7 @@ impl EmbeddedStore {
                 tables.save(&id, &rec)?;
             }
             Ok(out)
-        })
+        }, early)
     }
 }
 
@@ -168,7 +191,7 @@ fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
                     payloads: txn.open_table(PAYLOADS).map_err(StoreError::new)?,
                 };
                 for job in group.drain(..) {
-                    finishers.push(job(&mut tables));
+                    finishers.extend(job(&mut tables));
                 }
             }
             txn.commit().map_err(StoreError::new)?;
@@ -229,7 +252,8 @@ impl Store for EmbeddedStore {
     }
 
     fn open_blob(&self, id: ShareId, hash: Digest, now: UnixSecs, ttl: i64) -> StoreFuture<'_, BlobOutcome> {
-        self.update(id, BlobOutcome::NotFound, move |rec, tables| {
+        // Extending a ticket need not be durable: after a crash it merely dies sooner.
+        self.update_with(true, id, BlobOutcome::NotFound, move |rec, tables| {
             let (out, changed) = logic::open_blob(rec, &hash, now, ttl);
             if let BlobOutcome::Inline(_) = out {
                 let bytes = tables
