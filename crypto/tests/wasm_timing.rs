@@ -1,0 +1,93 @@
+//! Timings on wasm32 under node: seal and open of 64 MiB and Argon2id at
+//! the default parameters. Ignored by default: a timing is a measurement,
+//! never a pass/fail test. Run it explicitly (see `BENCHMARKS.md`):
+//!
+//! ```text
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//!   cargo test -p ots-crypto --release --target wasm32-unknown-unknown \
+//!   --test wasm_timing -- --include-ignored --nocapture
+//! ```
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
+
+use ots_crypto::*;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
+
+const PAYLOAD_BYTES: usize = 64 << 20;
+const RUNS: usize = 5;
+
+/// Milliseconds of the fastest of `RUNS` runs, and the median.
+fn time(mut f: impl FnMut()) -> (f64, f64) {
+    let mut ms: Vec<f64> = (0..RUNS)
+        .map(|_| {
+            let start = js_sys::Date::now();
+            f();
+            js_sys::Date::now() - start
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (ms[0], ms[RUNS / 2])
+}
+
+fn report(what: &str, (best, median): (f64, f64), bytes: Option<usize>) {
+    match bytes {
+        Some(n) => {
+            let mib = n as f64 / (1 << 20) as f64;
+            console_log!(
+                "{what}: best {best:.0} ms ({:.0} MiB/s), median {median:.0} ms ({:.0} MiB/s)",
+                mib / best * 1000.0,
+                mib / median * 1000.0
+            );
+        }
+        None => console_log!("{what}: best {best:.0} ms, median {median:.0} ms"),
+    }
+}
+
+#[wasm_bindgen_test]
+#[ignore = "a timing, run explicitly; see BENCHMARKS.md"]
+fn wasm_timings() {
+    let key = PayloadKey::from_bytes([7; 32]);
+    let plain: Vec<u8> = (0..PAYLOAD_BYTES).map(|i| (i % 251) as u8).collect();
+    let sealed = seal_payload(&key, &plain);
+    assert_eq!(open_payload(&key, &sealed).unwrap(), plain);
+
+    report("seal 64 MiB (one shot)", time(|| drop(seal_payload(&key, &plain))), Some(PAYLOAD_BYTES));
+    report(
+        "open 64 MiB (one shot)",
+        time(|| drop(open_payload(&key, &sealed).unwrap())),
+        Some(PAYLOAD_BYTES),
+    );
+    let mut out = Vec::with_capacity(2 << 20);
+    report(
+        "seal 64 MiB (1 MiB pushes)",
+        time(|| {
+            let mut enc = StreamEncryptor::new(&key);
+            for piece in plain.chunks(1 << 20) {
+                enc.push(piece, &mut out);
+                out.clear();
+            }
+            enc.finish(&mut out);
+            out.clear();
+        }),
+        Some(PAYLOAD_BYTES),
+    );
+    report(
+        "open 64 MiB (1 MiB pushes)",
+        time(|| {
+            let mut dec = StreamDecryptor::new(&key);
+            for piece in sealed.chunks(1 << 20) {
+                dec.push(piece, &mut out).unwrap();
+                out.clear();
+            }
+            dec.finish(&mut out).unwrap();
+            out.clear();
+        }),
+        Some(PAYLOAD_BYTES),
+    );
+    let secret = LinkSecret::from_bytes([1; 32]);
+    report(
+        "argon2id default (m=64 MiB, t=3, p=1)",
+        time(|| drop(PasswordKey::derive(&secret, "correct horse", &KdfParams::DEFAULT).unwrap())),
+        None,
+    );
+}
