@@ -49,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="referrer" content="no-referrer"/>
                 <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 {max_bytes.map(|b| view! { <meta name=MAX_SHARE_BYTES_META content=b/> })}
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -310,15 +310,15 @@ fn SentCard(links: SentLinks, sent: RwSignal<Option<SentLinks>>) -> impl IntoVie
             </div>
             <QrCode text=share/>
             <p>"Expires " <time id="expires-at" datetime=links.expires_at.clone()>{expires}</time> "."</p>
-            <details class="manage">
-                <summary>"Manage link (keep it for yourself)"</summary>
-                <p class="notice">"Shows downloads and lets you revoke the share. Anyone holding it can revoke."</p>
+            <section class="manage" aria-labelledby="manage-title">
+                <h2 id="manage-title">"Manage link: keep it for yourself"</h2>
+                <p class="notice">"It shows when the share was opened and lets you revoke it. Do not send it to the recipient."</p>
                 <div class="link-row">
-                    <input id="manage-link" type="text" readonly prop:value=manage.clone()/>
+                    <input id="manage-link" type="text" readonly aria-labelledby="manage-title" prop:value=manage.clone()/>
                     <CopyButton text=manage.clone() id="copy-manage" label="Copy"/>
                 </div>
                 <a href=manage id="open-manage">"Open the manage page"</a>
-            </details>
+            </section>
             <button type="button" id="send-another" on:click=move |_| sent.set(None)>
                 "Share something else"
             </button>

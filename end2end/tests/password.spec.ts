@@ -14,7 +14,15 @@ test("a wrong password twice shows attempts left, then the right one opens", asy
     await expect(send.strength).toHaveClass(/strong/);
     const links = await send.shareText(secret, { password: "correct horse battery staple" });
 
-    const receive = new ReceivePage(await recipient.newPage());
+    const rpage = await recipient.newPage();
+    // Argon2id runs in the module worker, never on the page's main thread.
+    const workers: string[] = [];
+    const warnings: string[] = [];
+    rpage.on("worker", (w) => workers.push(w.url()));
+    rpage.on("console", (m) => {
+      if (m.type() === "warning" || m.type() === "error") warnings.push(m.text());
+    });
+    const receive = new ReceivePage(rpage);
     await receive.open(links.share);
     await expect(receive.passwordNeeded).toHaveText("Required");
     await receive.revealWith("wrong one");
@@ -22,6 +30,8 @@ test("a wrong password twice shows attempts left, then the right one opens", asy
     await receive.revealWith("wrong two");
     await expect(receive.attemptsLeft).toContainText("3 attempts left", { timeout: 60_000 });
     expect(await receive.revealText("correct horse battery staple")).toBe(secret);
+    expect(workers.filter((u) => u.endsWith("/argon2-worker.js"))).toHaveLength(3);
+    expect(warnings.filter((w) => w.includes("Argon2id"))).toEqual([]);
   } finally {
     await Promise.all([sender.close(), recipient.close()]);
   }

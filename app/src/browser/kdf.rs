@@ -35,7 +35,10 @@ pub async fn derive_password_key(secret: &LinkSecret, password: &str, kdf: KdfPa
     let fragment = secret.to_fragment();
     let bytes = match in_worker(&fragment, password, kdf).await {
         Ok(bytes) => bytes,
-        Err(WorkerError::Unavailable) => derive_password_key_bytes(&fragment, password, kdf)?,
+        Err(WorkerError::Unavailable) => {
+            web_sys::console::warn_1(&"Argon2id runs on the main thread: no module worker here".into());
+            derive_password_key_bytes(&fragment, password, kdf)?
+        }
         Err(WorkerError::Failed(msg)) => return Err(msg),
     };
     let bytes: [u8; KEY_SIZE] = bytes.try_into().map_err(|_| "the key derivation returned a wrong length".to_string())?;
