@@ -273,8 +273,6 @@ impl RedisStore {
 
     async fn create_share(&self, share: NewShare) -> Result<bool, StoreError> {
         let rec = share.record();
-        // Indexed first: a share is never in Redis without a sweep time.
-        self.schedule(&share.id, rec.expires_at).await?;
         let (has_payload, payload) = match &share.inline_payload {
             Some(p) => ("1", p.clone()),
             None => ("0", Vec::new()),
@@ -309,7 +307,13 @@ impl RedisStore {
         field("rp", "".into());
         field("dl", "".into());
         let keys = vec![self.rec_key(&share.id), self.payload_key(&share.id)];
-        let created = self.eval(&self.inner.scripts.create, keys, args).await?;
+        // The sweep time and the record are sent together. Should only the record be
+        // written, the caller got an error and never learnt the share's tokens: Redis
+        // drops that record, and any inline payload, by their TTLs.
+        let (_, created) = tokio::try_join!(
+            self.schedule(&share.id, rec.expires_at),
+            self.eval(&self.inner.scripts.create, keys, args)
+        )?;
         Ok(int(&created) == Some(1))
     }
 
@@ -360,9 +364,9 @@ impl RedisStore {
                 if !replayed && grant.downloads_left == 0 {
                     // Consumed: its bytes are due when the ticket dies, maybe long before expiry.
                     // The claim has happened; a failure here only delays the sweep to the share's expiry.
-                    if let Err(e) = self.schedule(&id, grant.ticket_expires_at).await {
-                        tracing::warn!(error = %e, "could not schedule the sweep of a consumed share");
-                    }
+                    let store = self.clone();
+                    let at = grant.ticket_expires_at;
+                    tokio::spawn(async move { store.schedule_quietly(&id, at).await });
                 }
                 ClaimOutcome::Granted { grant, replayed }
             }
