@@ -171,7 +171,7 @@ impl Api {
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(READ_TIMEOUT)
             .build()
-            .map_err(|e| Error::Usage(format!("cannot set up HTTPS: {e}")))?;
+            .map_err(|_| Error::Internal("cannot set up the HTTP client"))?;
         Ok(Self {
             http,
             origin: origin.trim_end_matches('/').to_owned(),
@@ -204,7 +204,7 @@ impl Api {
     }
 
     /// `PUT /shares/{id}/parts/{index}`, retried until stored.
-    pub async fn put_part(&self, id: &ShareId, upload: &Token, index: u64, part: Bytes) -> Result<()> {
+    pub async fn put_part(&self, id: &ShareId, upload: &Token, index: u64, part: &Bytes) -> Result<()> {
         let step = Step::UploadPart(index);
         let url = self.url(&format!("/shares/{}/parts/{index}", id.as_str()));
         let resp = self
@@ -322,8 +322,9 @@ impl Api {
     /// `retry` allows. Returns the first answer that is not transient.
     async fn send(&self, step: Step, retry: Retry, build: impl Fn() -> RequestBuilder) -> Result<Response> {
         let mut pause = FIRST_BACKOFF;
-        for attempt in 1..=MAX_TRIES {
-            let last = attempt == MAX_TRIES;
+        let mut attempt = 1;
+        loop {
+            let last = attempt >= MAX_TRIES;
             match build().send().await {
                 Ok(resp) => {
                     let status = resp.status();
@@ -345,8 +346,8 @@ impl Api {
                 }
             }
             pause = (pause * 2).min(MAX_BACKOFF);
+            attempt += 1;
         }
-        unreachable!("the last try always returns")
     }
 }
 

@@ -162,9 +162,13 @@ pub enum Error {
     #[error("{0}")]
     Crypto(ots_crypto::Error),
 
-    /// Ctrl-C.
+    /// Ctrl-C, or a pipeline stage that stopped because another failed.
     #[error("interrupted")]
     Interrupted,
+
+    /// A worker thread of `ots` itself died (a bug).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 fn fmt_message(message: &str) -> String {
@@ -191,7 +195,8 @@ impl Error {
             | Error::Protocol { .. }
             | Error::Io { .. }
             | Error::Crypto(_)
-            | Error::Interrupted => exit::OTHER,
+            | Error::Interrupted
+            | Error::Internal(_) => exit::OTHER,
         }
     }
 

@@ -34,7 +34,7 @@ const MAX_RESUMES: u32 = 5;
 /// Pause before resuming a broken download; doubled each time.
 const RESUME_PAUSE: Duration = Duration::from_millis(300);
 /// Downloaded chunks queued for the decrypting thread.
-const QUEUE_CHUNKS: usize = 64;
+const QUEUE_CHUNKS: usize = 16;
 /// Numbered alternatives tried when a sealed file name is taken.
 const MAX_NUMBERED: u32 = 999;
 
@@ -106,7 +106,7 @@ pub async fn get(api: &Api, request: GetRequest) -> Result<Received> {
                         .map(|pw| ContentKeys::derive(&secret, Some(&pw)))
                 })
                 .await
-                .map_err(|_| Error::Usage("the key derivation thread stopped".into()))??
+                .map_err(|_| Error::Internal("the key derivation thread stopped"))??
             }
         };
         let mut request_id = [0u8; 16];
@@ -141,7 +141,7 @@ pub async fn get(api: &Api, request: GetRequest) -> Result<Received> {
         }
         (Sink::Stdout, _) => None,
         (Sink::File(tmp), Some(path)) => Some(persist(tmp, &path, request.force)?),
-        (Sink::File(_), None) => return Err(Error::Usage("internal: a file without a destination".into())),
+        (Sink::File(_), None) => return Err(Error::Internal("a file without a destination")),
     };
     // The whole plaintext is here: let the server drop the ciphertext now.
     let _ = api.release(&link.id, &claimed.ticket).await;
@@ -280,7 +280,7 @@ async fn download(
     drop(tx);
     let decrypted = worker
         .await
-        .map_err(|_| Error::Usage("the decrypting thread stopped".into()))?;
+        .map_err(|_| Error::Internal("the decrypting thread stopped"))?;
     match (fetched, decrypted) {
         (Ok(()), result) => result,
         // The decrypting thread stopped first; its error says why.

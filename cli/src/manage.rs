@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 pub async fn status(api: &Api, link: &ManageLink, json: bool) -> Result<()> {
     let status = api.status(&link.id, &link.token).await?;
     let text = if json {
-        serde_json::to_string(&status).map_err(|e| Error::Usage(e.to_string()))? + "\n"
+        serde_json::to_string(&status).map_err(|_| Error::Internal("cannot encode the status"))? + "\n"
     } else {
         render(&status)
     };

@@ -29,7 +29,7 @@ use crate::progress::Progress;
 /// Plaintext bytes read from the source at a time.
 const READ_SIZE: usize = 1024 * 1024;
 /// Parts uploading at once; with one more being encrypted and one queued,
-/// at most four parts (36 MiB) are in memory.
+/// at most four part buffers (about 37 MiB) are in memory.
 const UPLOADS_IN_FLIGHT: usize = 2;
 
 /// Where the plaintext comes from.
@@ -96,7 +96,7 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
             let key = content_keys.payload_key().clone();
             let (size, spool) = tokio::task::spawn_blocking(move || spool_stream(reader, &key))
                 .await
-                .map_err(|_| Error::Usage("the encrypting thread stopped".into()))??;
+                .map_err(|_| Error::Internal("the encrypting thread stopped"))??;
             (size, Payload::Spooled(spool))
         }
     };
@@ -128,11 +128,11 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
                 let key = content_keys.payload_key().clone();
                 tokio::task::spawn_blocking(move || encrypt_small(file, plain_size, &key))
                     .await
-                    .map_err(|_| Error::Usage("the encrypting thread stopped".into()))??
+                    .map_err(|_| Error::Internal("the encrypting thread stopped"))??
             }
             Payload::Spooled(Spool::Memory(bytes)) => bytes,
             Payload::Spooled(Spool::File(..)) => {
-                return Err(Error::Usage("internal: a small payload was spooled to disk".into()))
+                return Err(Error::Internal("a small payload was spooled to disk"))
             }
         };
         create.payload = Some(b64::encode(&bytes));
@@ -145,20 +145,23 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
             .ok_or_else(|| Error::protocol(crate::error::Step::Create, "no upload token"))?;
         let progress = Progress::new(payload_len, "sending");
         let (tx, rx) = mpsc::channel(1);
+        // Uploaded part buffers go back to the producer: a fixed set of 8 MiB
+        // buffers instead of fresh ones, which the allocator would scatter.
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
         // The producer sends its own failure down the channel, and stops when
         // the uploader fails and drops the receiver.
         let producer = match payload {
             Payload::Live { file } => {
                 let key = content_keys.payload_key().clone();
                 tokio::task::spawn_blocking(move || {
-                    produce(&tx, |tx| encrypt_into_parts(file, plain_size, &key, tx))
+                    produce(&tx, |tx| encrypt_into_parts(file, plain_size, &key, tx, &recycled))
                 })
             }
             Payload::Spooled(spool) => {
                 tokio::task::spawn_blocking(move || produce(&tx, |tx| spool_into_parts(spool, tx)))
             }
         };
-        let uploaded = upload_parts(api, &created.id, upload, rx, &progress).await;
+        let uploaded = upload_parts(api, &created.id, upload, rx, &recycle, &progress).await;
         let _ = producer.await;
         uploaded?;
         api.complete(&created.id, upload).await?;
@@ -249,7 +252,7 @@ async fn derive_content_keys(
                 Ok((Some(kdf), ContentKeys::derive(&secret, Some(&pw_key))))
             })
             .await
-            .map_err(|_| Error::Usage("the key derivation thread stopped".into()))?
+            .map_err(|_| Error::Internal("the key derivation thread stopped"))?
         }
     }
 }
@@ -272,7 +275,10 @@ fn read_all(mut reader: impl Read, what: &str, mut each: impl FnMut(&[u8]) -> Re
 }
 
 fn changed_size() -> Error {
-    Error::Usage("the file changed size while it was being sent".into())
+    Error::Io {
+        what: "reading the file".into(),
+        source: std::io::Error::other("it changed size while it was being sent"),
+    }
 }
 
 /// The whole payload of a small file.
@@ -292,8 +298,14 @@ fn encrypt_small(file: File, size: u64, key: &PayloadKey) -> Result<Vec<u8>> {
 
 /// Encrypts a sized file into parts of exactly [`PART_SIZE`] bytes (the last
 /// may be shorter) and hands them to the uploader in order.
-fn encrypt_into_parts(file: File, size: u64, key: &PayloadKey, tx: &mpsc::Sender<Result<Bytes>>) -> Result<()> {
-    let mut parts = PartCutter::new(tx);
+fn encrypt_into_parts(
+    file: File,
+    size: u64,
+    key: &PayloadKey,
+    tx: &mpsc::Sender<Result<Bytes>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> Result<()> {
+    let mut parts = PartCutter::new(tx, recycled);
     let mut enc = StreamEncryptor::new(key);
     let read = read_all(file.take(size + 1), "reading the file", |chunk| {
         enc.push(chunk, parts.buffer());
@@ -319,17 +331,32 @@ fn produce(
 /// Cuts a stream of ciphertext into parts.
 struct PartCutter<'a> {
     tx: &'a mpsc::Sender<Result<Bytes>>,
+    recycled: &'a std::sync::mpsc::Receiver<Vec<u8>>,
     buffer: Vec<u8>,
+    tail: Vec<u8>,
 }
 
 impl<'a> PartCutter<'a> {
     /// Room for a part and one more read's ciphertext, so no push reallocates.
     const CAPACITY: usize = PART_SIZE as usize + READ_SIZE + READ_SIZE / 8;
 
-    fn new(tx: &'a mpsc::Sender<Result<Bytes>>) -> Self {
+    fn new(tx: &'a mpsc::Sender<Result<Bytes>>, recycled: &'a std::sync::mpsc::Receiver<Vec<u8>>) -> Self {
         Self {
             tx,
+            recycled,
             buffer: Vec::with_capacity(Self::CAPACITY),
+            tail: Vec::with_capacity(Self::CAPACITY - PART_SIZE as usize),
+        }
+    }
+
+    /// An empty buffer: an uploaded one if there is one, else a new one.
+    fn fresh_buffer(&self) -> Vec<u8> {
+        match self.recycled.try_recv() {
+            Ok(mut buffer) if buffer.capacity() >= Self::CAPACITY => {
+                buffer.clear();
+                buffer
+            }
+            _ => Vec::with_capacity(Self::CAPACITY),
         }
     }
 
@@ -340,11 +367,15 @@ impl<'a> PartCutter<'a> {
     /// Sends every full part in the buffer.
     fn send_full(&mut self) -> Result<()> {
         while self.buffer.len() >= PART_SIZE as usize {
-            let mut next = Vec::with_capacity(Self::CAPACITY);
-            next.extend_from_slice(&self.buffer[PART_SIZE as usize..]);
+            // The tail (at most one read's ciphertext) waits in a small
+            // buffer, so no second 8 MiB buffer is held while sending blocks.
+            self.tail.clear();
+            self.tail.extend_from_slice(&self.buffer[PART_SIZE as usize..]);
             self.buffer.truncate(PART_SIZE as usize);
-            let part = std::mem::replace(&mut self.buffer, next);
+            let part = std::mem::take(&mut self.buffer);
             self.send(Ok(Bytes::from(part)))?;
+            self.buffer = self.fresh_buffer();
+            self.buffer.extend_from_slice(&self.tail);
         }
         Ok(())
     }
@@ -440,6 +471,7 @@ async fn upload_parts(
     id: &ShareId,
     upload: &Token,
     rx: mpsc::Receiver<Result<Bytes>>,
+    recycle: &std::sync::mpsc::Sender<Vec<u8>>,
     progress: &Progress,
 ) -> Result<()> {
     let parts = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) });
@@ -448,8 +480,12 @@ async fn upload_parts(
         .map(|(index, part)| async move {
             let part = part?;
             let len = part.len() as u64;
-            api.put_part(id, upload, index as u64, part).await?;
+            api.put_part(id, upload, index as u64, &part).await?;
             progress.advance(len);
+            // The request is done with it; hand the buffer back if it is ours alone.
+            if let Ok(buffer) = part.try_into_mut() {
+                let _ = recycle.send(buffer.into());
+            }
             Ok::<(), Error>(())
         })
         .buffer_unordered(UPLOADS_IN_FLIGHT)
@@ -481,7 +517,8 @@ mod tests {
         std::fs::write(&path, &plain).unwrap();
         let (tx, rx) = mpsc::channel(64);
         let file = File::open(&path).unwrap();
-        encrypt_into_parts(file, plain.len() as u64, &key(), &tx).unwrap();
+        let (_recycle, recycled) = std::sync::mpsc::channel();
+        encrypt_into_parts(file, plain.len() as u64, &key(), &tx, &recycled).unwrap();
         drop(tx);
         let parts = collect(rx);
         let total: usize = parts.iter().map(|p| p.len()).sum();
@@ -500,7 +537,8 @@ mod tests {
         std::fs::write(&path, vec![1u8; 5000]).unwrap();
         let (tx, _rx) = mpsc::channel(64);
         let file = File::open(&path).unwrap();
-        assert!(encrypt_into_parts(file, 4000, &key(), &tx).is_err());
+        let (_recycle, recycled) = std::sync::mpsc::channel();
+        assert!(encrypt_into_parts(file, 4000, &key(), &tx, &recycled).is_err());
     }
 
     #[test]
