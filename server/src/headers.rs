@@ -33,6 +33,9 @@ pub struct SecurityHeaders {
 const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), \
      microphone=(), payment=(), usb=(), interest-cohort=()";
 
+/// The policy of API answers: JSON and bytes, never rendered.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// The Content-Security-Policy for a nonce: no inline script but the nonced ones, wasm allowed.
 pub fn csp(nonce: &str) -> String {
     format!(
@@ -44,17 +47,22 @@ pub fn csp(nonce: &str) -> String {
 
 /// Middleware: a nonce for the renderer, then the security headers on the answer.
 pub async fn security_headers(cfg: SecurityHeaders, mut req: Request, next: Next) -> Response {
-    let nonce = CspNonce::fresh();
+    let path = req.uri().path();
+    let is_api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
+    // API answers are never documents: they get a fixed policy that allows nothing, and no nonce.
+    let nonce = if is_api { None } else { CspNonce::fresh() };
     if let Some(n) = &nonce {
         req.extensions_mut().insert(n.clone());
     }
-    let is_api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    // Without a nonce no inline script may run at all.
-    let policy = csp(nonce.as_ref().map_or("", |n| &n.0));
-    let policy = if nonce.is_some() { policy } else { policy.replace(" 'nonce-'", "") };
-    if let Ok(v) = HeaderValue::from_str(&policy) {
+    let policy = match &nonce {
+        Some(n) => HeaderValue::from_str(&csp(&n.0)).ok(),
+        None if is_api => Some(HeaderValue::from_static(API_CSP)),
+        // Without a nonce no inline script may run at all.
+        None => HeaderValue::from_str(&csp("").replace(" 'nonce-'", "")).ok(),
+    };
+    if let Some(v) = policy {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

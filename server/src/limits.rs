@@ -131,6 +131,10 @@ impl HttpBody for IdleTimeoutBody {
 
 /// Middleware: every request body gets the idle timeout.
 pub async fn body_idle_timeout(timeout: Duration, req: Request, next: Next) -> Response {
+    if req.body().is_end_stream() {
+        // No body to wait for (GET, DELETE, empty POST).
+        return next.run(req).await;
+    }
     let req = req.map(|b| Body::new(IdleTimeoutBody::new(b, timeout)));
     next.run(req).await
 }

@@ -24,6 +24,10 @@ const PAYLOADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("payloads")
 
 /// Most operations applied in one transaction.
 const MAX_GROUP: usize = 4096;
+/// Below this many queued operations the writer waits [`GATHER_WAIT`] for more.
+const SMALL_GROUP: usize = 16;
+/// How long a small group waits for company before it commits.
+const GATHER_WAIT: std::time::Duration = std::time::Duration::from_micros(300);
 /// redb's page cache: records are small, so a modest cache keeps RSS low.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -175,11 +179,12 @@ fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
     let mut group: Vec<Job> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         group.push(first);
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
+        drain(&mut rx, &mut group);
+        if group.len() < SMALL_GROUP {
+            // A commit costs far more than an operation: a moment's wait lets the
+            // requests already on their way join this group.
+            thread::sleep(GATHER_WAIT);
+            drain(&mut rx, &mut group);
         }
         let mut finishers: Vec<Finish> = Vec::with_capacity(group.len());
         let result = (|| -> Result<(), StoreError> {
@@ -206,6 +211,15 @@ fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
         }
         for finish in finishers {
             finish(result.clone());
+        }
+    }
+}
+
+fn drain(rx: &mut mpsc::UnboundedReceiver<Job>, group: &mut Vec<Job>) {
+    while group.len() < MAX_GROUP {
+        match rx.try_recv() {
+            Ok(job) => group.push(job),
+            Err(_) => break,
         }
     }
 }
