@@ -42,7 +42,7 @@ struct Args {
     /// Where the server keeps its data (a fresh temp dir under it per run).
     #[arg(long, default_value = "/tmp")]
     data_parent: PathBuf,
-    /// Concurrent clients of the lifecycle runs (one run each).
+    /// Concurrent clients of the lifecycle runs (one run each; 0 skips).
     #[arg(long, value_delimiter = ',', default_value = "64,300")]
     clients: Vec<usize>,
     /// Seconds each lifecycle run measures (after a one-second warm-up).
@@ -51,6 +51,9 @@ struct Args {
     /// Bytes of the bulk share (0 skips the bulk run).
     #[arg(long, default_value_t = 1 << 30)]
     bulk_bytes: usize,
+    /// Part uploads in flight during the bulk run.
+    #[arg(long, default_value_t = 2)]
+    bulk_parallel: usize,
     /// Tokio worker threads of the load generator.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -63,7 +66,7 @@ fn main() -> Result<()> {
 }
 
 async fn run(args: Args) -> Result<()> {
-    for &clients in &args.clients {
+    for &clients in args.clients.iter().filter(|&&c| c > 0) {
         let server = Server::start(&args)?;
         let r = lifecycle(server.addr, clients, Duration::from_secs(args.secs)).await?;
         let rss = server.rss()?;
@@ -89,13 +92,14 @@ async fn run(args: Args) -> Result<()> {
         let server = Server::start(&args)?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let (rss0, _) = server.rss()?;
-        let b = bulk(server.addr, args.bulk_bytes).await?;
+        let b = bulk(server.addr, args.bulk_bytes, args.bulk_parallel).await?;
         let (_, hwm) = server.rss()?;
         let mb = args.bulk_bytes as f64 / 1e6;
         println!(
-            "bulk bytes={} upload_s={:.2} upload_MB/s={:.0} download_s={:.2} download_MB/s={:.0} \
+            "bulk bytes={} parallel={} upload_s={:.2} upload_MB/s={:.0} download_s={:.2} download_MB/s={:.0} \
              server_rss_start_mib={:.1} server_peak_rss_mib={:.1} growth_mib={:.1}",
             args.bulk_bytes,
+            args.bulk_parallel,
             b.upload.as_secs_f64(),
             mb / b.upload.as_secs_f64(),
             b.download.as_secs_f64(),
@@ -370,7 +374,7 @@ struct BulkResult {
     download: Duration,
 }
 
-async fn bulk(addr: SocketAddr, size: usize) -> Result<BulkResult> {
+async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResult> {
     let mut c = Conn::open(addr).await?;
     let link = [3u8; 32];
     let claim = [4u8; 32];
@@ -387,13 +391,13 @@ async fn bulk(addr: SocketAddr, size: usize) -> Result<BulkResult> {
     let v: Value = serde_json::from_slice(&body)?;
     let id = field(&v, "id")?.to_string();
     let upload_token = field(&v, "upload_token")?.to_string();
-    // Two parts in flight on two connections, as a client would pipeline them.
+    // `parallel` parts in flight, each on its own connection.
     let part = Bytes::from(vec![0xc3u8; PART_BYTES]);
     let parts = size.div_ceil(PART_BYTES);
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut uploaders = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..parallel.max(1) {
         let (next, part, id, token) = (next.clone(), part.clone(), id.clone(), upload_token.clone());
         uploaders.push(tokio::spawn(async move {
             let mut c = Conn::open(addr).await?;

@@ -58,7 +58,9 @@ impl Blobs {
         self.dir(id).join(index.to_string())
     }
 
-    /// Stores a part durably (temp file, fsync, rename), replacing an earlier copy.
+    /// Stores a part (temp file, rename), replacing an earlier copy. It is made
+    /// durable by [`Blobs::missing_parts`] before the share becomes ready: a part
+    /// lost in a crash before that is simply reported missing again.
     pub async fn write_part(&self, id: ShareId, index: u64, data: Bytes) -> io::Result<()> {
         let dir = self.dir(&id);
         let path = self.part_path(&id, index);
@@ -70,7 +72,6 @@ impl Blobs {
             let res = (|| {
                 let mut f = std::fs::File::create(&tmp)?;
                 f.write_all(&data)?;
-                f.sync_data()?;
                 std::fs::rename(&tmp, &path)
             })();
             if res.is_err() {
@@ -83,6 +84,7 @@ impl Blobs {
     }
 
     /// Indexes of parts missing or of the wrong length for a payload of `size` bytes.
+    /// When none is missing, every part and the directory are fsynced first.
     pub async fn missing_parts(&self, id: ShareId, size: u64) -> io::Result<Vec<u64>> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -96,7 +98,13 @@ impl Blobs {
                     Err(e) => return Err(e),
                 }
             }
-            // The renames of every part must be durable before the share is called ready.
+            if !missing.is_empty() {
+                return Ok(missing);
+            }
+            // Every part's bytes and rename must be durable before the share is called ready.
+            for i in 0..part_count(size) {
+                std::fs::File::open(this.part_path(&id, i))?.sync_data()?;
+            }
             std::fs::File::open(this.dir(&id)).and_then(|d| d.sync_all()).or_else(|e| {
                 if e.kind() == io::ErrorKind::NotFound {
                     Ok(())
