@@ -413,7 +413,8 @@ pub enum RevokeOutcome {
 ///
 /// **Durability.** A method that changes a share returns only once the change
 /// is durable (survives `kill -9` and power loss): an answered claim is never
-/// un-claimed by a crash.
+/// un-claimed by a crash. The one exception is the ticket extension done by
+/// [`Store::open_blob`], which may be lost (the ticket then dies sooner).
 ///
 /// **Time.** `now` is always given by the caller, so tests can move the clock.
 /// Verifiers and token hashes are compared by the store; it never sees tokens.
