@@ -37,7 +37,7 @@ async fn every_key_has_a_ttl_and_the_hash_tag_of_its_share() {
     let hex: String = f.id.iter().map(|b| format!("{b:02x}")).collect();
     let reply = redis.command("KEYS ttl:*").unwrap();
     let keys: Vec<&str> = reply.lines().filter(|l| l.starts_with("ttl:")).collect();
-    assert_eq!(keys.len(), 4, "two records, one payload, the sweep index: {keys:?}");
+    assert_eq!(keys.len(), 4, "two records, one payload, the sweep index (its TTL set by the first schedule): {keys:?}");
     assert!(keys.contains(&format!("ttl:{{{hex}}}").as_str()));
     assert!(keys.contains(&format!("ttl:{{{hex}}}:payload").as_str()));
     for k in keys {

@@ -30,14 +30,22 @@
 //!
 //! **Durability** is Redis's: see `docs/redis.md` for `appendfsync` and replication.
 
-use std::{fmt::Write as _, sync::Arc, time::Duration};
+use std::{
+    fmt::Write as _,
+    sync::{
+        atomic::{AtomicI64, Ordering as AtomicOrdering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use fred::{
     interfaces::{ClientLike, HashesInterface, LuaInterface, SortedSetsInterface},
     prelude::{Builder, Client, Config as FredConfig, Error as FredError, Pool, ReconnectPolicy},
     types::{
         config::{Options, UnresponsiveConfig},
-        Value,
+        sorted_sets::Ordering,
+        SetOptions, Value,
     },
 };
 use futures_util::{stream, StreamExt};
@@ -58,6 +66,8 @@ pub const KEY_GRACE_SECS: i64 = 3600;
 const SWEEP_LEASE_SECS: i64 = 60;
 /// Part files the caller was told to delete are looked at again after this long unless reported deleted.
 const SWEEP_RETRY_SECS: i64 = 10;
+/// An instance refreshes the sweep index's TTL at most this often from `schedule`.
+const INDEX_TTL_REFRESH_SECS: i64 = 10;
 /// Shares leased by one round of a sweep.
 const SWEEP_BATCH: usize = 500;
 /// Rounds of leasing in one sweep; the rest waits for the next sweep.
@@ -130,7 +140,7 @@ struct Scripts {
     revoke: Script,
     files_deleted: Script,
     sweep_one: Script,
-    schedule: Script,
+    index_ttl: Script,
     sweep_lease: Script,
     sweep_finish: Script,
 }
@@ -146,7 +156,7 @@ impl Scripts {
             revoke: Script::share(include_str!("redis/revoke.lua")),
             files_deleted: Script::new(include_str!("redis/files_deleted.lua").to_owned()),
             sweep_one: Script::share(include_str!("redis/sweep_one.lua")),
-            schedule: Script::new(include_str!("redis/schedule.lua").to_owned()),
+            index_ttl: Script::new(include_str!("redis/index_ttl.lua").to_owned()),
             sweep_lease: Script::new(include_str!("redis/sweep_lease.lua").to_owned()),
             sweep_finish: Script::new(include_str!("redis/sweep_finish.lua").to_owned()),
         }
@@ -159,6 +169,8 @@ struct Inner {
     prefix: String,
     tombstone_secs: i64,
     scripts: Scripts,
+    /// When this instance last refreshed the sweep index's TTL.
+    index_ttl_at: AtomicI64,
 }
 
 /// The Redis store. Cheap to clone.
@@ -218,6 +230,7 @@ impl RedisStore {
                 prefix: opts.key_prefix.clone(),
                 tombstone_secs: i64::try_from(opts.tombstone_secs).unwrap_or(i64::MAX).min(MAX_TOMBSTONE_SECS),
                 scripts: Scripts::new(),
+                index_ttl_at: AtomicI64::new(i64::MIN),
             }),
         })
     }
@@ -258,10 +271,28 @@ impl RedisStore {
         }
     }
 
-    /// Moves a share's sweep time earlier (or adds it), keeping the index alive long enough.
+    /// Moves a share's sweep time earlier (or adds it): `ZADD LT`.
     async fn schedule(&self, id: &ShareId, at: UnixSecs) -> Result<(), StoreError> {
-        let ttl = at.saturating_sub(now_secs()).max(0) + self.inner.tombstone_secs + KEY_GRACE_SECS;
-        self.eval(&self.inner.scripts.schedule, vec![self.index_key()], vec![at.into(), hex(id).into(), ttl.into()])
+        let client = self.client().with_options(&self.inner.options);
+        let _: Value = client
+            .zadd(self.index_key(), None, Some(Ordering::LessThan), false, false, (at as f64, hex(id)))
+            .await
+            .map_err(err)?;
+        let now = now_secs();
+        let last = self.inner.index_ttl_at.load(AtomicOrdering::Relaxed);
+        if now.saturating_sub(last) >= INDEX_TTL_REFRESH_SECS
+            && self.inner.index_ttl_at.compare_exchange(last, now, AtomicOrdering::Relaxed, AtomicOrdering::Relaxed).is_ok()
+        {
+            self.refresh_index_ttl().await?;
+        }
+        Ok(())
+    }
+
+    /// Gives the sweep index a TTL past its latest member (run by every sweep, and by
+    /// `schedule` at most every [`INDEX_TTL_REFRESH_SECS`], so the index never lives forever).
+    async fn refresh_index_ttl(&self) -> Result<(), StoreError> {
+        let extra = self.inner.tombstone_secs + KEY_GRACE_SECS;
+        self.eval(&self.inner.scripts.index_ttl, vec![self.index_key()], vec![now_secs().into(), extra.into()])
             .await
             .map(drop)
     }
@@ -486,6 +517,7 @@ impl RedisStore {
     async fn sweep_all(&self, now: UnixSecs, tombstone: i64) -> Result<Vec<ShareId>, StoreError> {
         let tombstone = tombstone.clamp(0, MAX_TOMBSTONE_SECS);
         let lease = now.saturating_add(SWEEP_LEASE_SECS);
+        self.refresh_index_ttl().await?;
         let mut files = Vec::new();
         for _ in 0..SWEEP_ROUNDS {
             let args: Vec<Value> = vec![now.into(), lease.into(), (SWEEP_BATCH as i64).into()];
@@ -522,7 +554,7 @@ impl RedisStore {
             // Look at it at the next sweep: it may now be forgotten.
             let client = self.client().with_options(&self.inner.options);
             let _: Value = client
-                .zadd(self.index_key(), Some(fred::types::SetOptions::XX), Some(fred::types::sorted_sets::Ordering::LessThan), false, false, (0.0, hex(&id)))
+                .zadd(self.index_key(), Some(SetOptions::XX), Some(Ordering::LessThan), false, false, (0.0, hex(&id)))
                 .await
                 .map_err(err)?;
         }
@@ -816,7 +848,7 @@ mod tests {
         let s = Scripts::new();
         let all = [
             &s.create, &s.claim, &s.complete, &s.open_blob, &s.release, &s.revoke, &s.files_deleted, &s.sweep_one,
-            &s.schedule, &s.sweep_lease, &s.sweep_finish,
+            &s.index_ttl, &s.sweep_lease, &s.sweep_finish,
         ];
         let shas: std::collections::HashSet<&str> = all.iter().map(|s| s.sha.as_str()).collect();
         assert_eq!(shas.len(), all.len());

@@ -1,9 +1,9 @@
 -- claim (protocol §5): KEYS rec; ARGV link_verifier, claim_verifier, request_id ('' = none),
 -- ticket_hash, ticket_sealed, ticket_ttl_secs, now, max_failed_attempts.
-local r = redis.call('HMGET', KEYS[1], 'st', 'exp', 'left', 'fail', 'lv', 'cv', 'tk', 'rp')
+local r = redis.call('HMGET', KEYS[1], 'st', 'exp', 'left', 'fail', 'lv', 'cv', 'tk', 'rp', 'dl', 'meta', 'size')
 if not r[1] then return {'notfound'} end
 local st, exp, left, fail = r[1], tonumber(r[2]), tonumber(r[3]), tonumber(r[4])
-local lv, cv, tk, rp = r[5], r[6], r[7] or '', r[8] or ''
+local lv, cv, tk, rp, dl, meta, size = r[5], r[6], r[7] or '', r[8] or '', r[9] or '', r[10] or '', r[11]
 local lv_in, cv_in, rid, th, ts = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local ttl, now, max_fail = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 
@@ -14,8 +14,7 @@ if rid ~= '' and lv == lv_in and cv == cv_in then
       local rth = string.sub(rp, off + 16, off + 47)
       local toff, texp = live_ticket(tk, rth, now)
       if toff then
-        local m = redis.call('HMGET', KEYS[1], 'meta', 'size')
-        return {'granted', 1, rth, string.sub(rp, off + 48, off + 79), texp, m[1], m[2],
+        return {'granted', 1, rth, string.sub(rp, off + 48, off + 79), texp, meta, size,
                 tonumber(string.sub(rp, off + 80, off + RP - 1))}
       end
       break
@@ -45,7 +44,7 @@ if left > 0 then left = left - 1 end
 local texp = now + ttl
 local changes = {'left', left,
   'tk', tk .. th .. '0' .. i20(texp),
-  'dl', (redis.call('HGET', KEYS[1], 'dl') or '') .. i20(now)}
+  'dl', dl .. i20(now)}
 if left == 0 then
   changes[#changes + 1] = 'st'
   changes[#changes + 1] = 'c'
@@ -55,5 +54,4 @@ if rid ~= '' then
   changes[#changes + 1] = rp .. rid .. th .. ts .. string.format('%010d', left)
 end
 redis.call('HSET', KEYS[1], unpack(changes))
-local m = redis.call('HMGET', KEYS[1], 'meta', 'size')
-return {'granted', 0, th, ts, texp, m[1], m[2], left}
+return {'granted', 0, th, ts, texp, meta, size, left}
