@@ -157,9 +157,9 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
                     produce(&tx, |tx| encrypt_into_parts(file, plain_size, &key, tx, &recycled))
                 })
             }
-            Payload::Spooled(spool) => {
-                tokio::task::spawn_blocking(move || produce(&tx, |tx| spool_into_parts(spool, tx)))
-            }
+            Payload::Spooled(spool) => tokio::task::spawn_blocking(move || {
+                produce(&tx, |tx| spool_into_parts(spool, tx, &recycled))
+            }),
         };
         let uploaded = upload_parts(api, &created.id, upload, rx, &recycle, &progress).await;
         let _ = producer.await;
@@ -441,7 +441,11 @@ fn spool_stream(reader: Box<dyn Read + Send>, key: &PayloadKey) -> Result<(u64, 
 }
 
 /// Reads a spooled payload back as parts.
-fn spool_into_parts(spool: Spool, tx: &mpsc::Sender<Result<Bytes>>) -> Result<()> {
+fn spool_into_parts(
+    spool: Spool,
+    tx: &mpsc::Sender<Result<Bytes>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> Result<()> {
     let (mut file, len) = match spool {
         Spool::File(file, len) => (file, len),
         Spool::Memory(bytes) => {
@@ -455,7 +459,8 @@ fn spool_into_parts(spool: Spool, tx: &mpsc::Sender<Result<Bytes>>) -> Result<()
     let mut left = len;
     while left > 0 {
         let n = left.min(PART_SIZE) as usize;
-        let mut part = vec![0u8; n];
+        let mut part = recycled.try_recv().unwrap_or_default();
+        part.resize(n, 0);
         file.read_exact(&mut part).map_err(Error::io("reading a temporary file"))?;
         left -= n as u64;
         if tx.blocking_send(Ok(Bytes::from(part))).is_err() {
@@ -560,7 +565,8 @@ mod tests {
             Spool::Memory(_) => panic!("a large stream stayed in memory"),
         }
         let (_, spool) = spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
-        spool_into_parts(spool, &tx).unwrap();
+        let (_recycle, recycled) = std::sync::mpsc::channel();
+        spool_into_parts(spool, &tx, &recycled).unwrap();
         drop(tx);
         let payload = collect(rx).concat();
         assert_eq!(ots_crypto::open_payload(&key(), &payload).unwrap(), large);
