@@ -1,10 +1,9 @@
 //! `fetch` against the REST API (protocol §5): one place that builds
 //! requests, maps error bodies and retries what is safe to retry.
 
-use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, ReferrerPolicy, RequestCache, RequestInit, Response};
+use web_sys::{Blob, Headers, ReferrerPolicy, RequestCache, RequestInit, Response};
 
 use super::dom::{js_text, sleep, window};
 use crate::api::{ApiError, ErrorBody, API_ROOT};
@@ -15,8 +14,9 @@ pub enum Body<'a> {
     Empty,
     /// A JSON document.
     Json(&'a str),
-    /// Raw bytes (a payload part).
-    Bytes(&'a Uint8Array),
+    /// Raw bytes (a payload part), as a Blob: Chromium streams a Blob
+    /// body about ten times faster than an ArrayBuffer view of the same size.
+    Bytes(&'a Blob),
 }
 
 /// Attempts of a retried request before it gives up (with the back-off

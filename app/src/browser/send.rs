@@ -6,9 +6,10 @@ use ots_crypto::{
     b64, payload_size, seal_meta, seal_payload, ContentKeys, KdfParams, LinkKeys, LinkSecret, Meta, StreamEncryptor,
 };
 use wasm_bindgen::JsValue;
+use web_sys::{Blob, BlobPropertyBag};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::dom::origin;
+use super::dom::{js_text, origin};
 use super::files::Source;
 use super::http::{call, call_with_retry, json, Body};
 use super::kdf::derive_password_key;
@@ -111,7 +112,7 @@ pub async fn send(source: Source, options: SendOptions, file_name: String, file_
         while pending.len() as u64 >= PART_BYTES || (done_reading && !pending.is_empty()) {
             let take = (pending.len() as u64).min(PART_BYTES) as usize;
             let rest = pending.split_off(take);
-            let part = Uint8Array::from(&pending[..]);
+            let part = part_blob(&pending[..]).map_err(js_text)?;
             pending = rest;
             pending.reserve(PART_BYTES as usize);
             if let Some((len, upload)) = in_flight.take() {
@@ -119,7 +120,7 @@ pub async fn send(source: Source, options: SendOptions, file_name: String, file_
                 stored += len;
                 on_stage(Stage::Uploading { done: stored, total });
             }
-            let len = part.length() as u64;
+            let len = part.size() as u64;
             in_flight = Some((len, JsFuture::from(put_part(&created.id, &upload_token, next_part, part, on_stage.clone()))));
             next_part += 1;
         }
@@ -138,6 +139,14 @@ pub async fn send(source: Source, options: SendOptions, file_name: String, file_
     on_stage(Stage::Completing);
     complete(&created.id, &upload_token).await?;
     Ok(links(&secret, &created))
+}
+
+/// A part as a Blob (copied out of wasm memory once).
+fn part_blob(bytes: &[u8]) -> Result<Blob, JsValue> {
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let opts = BlobPropertyBag::new();
+    opts.set_type("application/octet-stream");
+    Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
 }
 
 fn links(secret: &LinkSecret, created: &Created) -> Sent {
@@ -166,7 +175,7 @@ fn create_error(error: &ApiError) -> String {
 
 /// Starts uploading part `index` at once (a JS promise runs eagerly),
 /// retrying transient failures, so a network drop only pauses the upload.
-fn put_part(id: &str, token: &str, index: u64, bytes: Uint8Array, on_stage: std::rc::Rc<impl Fn(Stage) + 'static>) -> js_sys::Promise {
+fn put_part(id: &str, token: &str, index: u64, bytes: Blob, on_stage: std::rc::Rc<impl Fn(Stage) + 'static>) -> js_sys::Promise {
     let path = format!("/shares/{id}/parts/{index}");
     let token = token.to_string();
     future_to_promise(async move {
