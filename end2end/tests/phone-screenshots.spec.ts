@@ -6,7 +6,13 @@ import * as path from "node:path";
 import { ManagePage, ReceivePage, SendPage } from "./fixtures/pages";
 import { artifactsDir } from "./fixtures/files";
 
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const phone = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  acceptDownloads: true,
+};
 
 async function shot(page: Page, name: string) {
   fs.mkdirSync(artifactsDir, { recursive: true });
@@ -51,6 +57,26 @@ async function everyPage(browser: Browser, scheme: "light" | "dark") {
     await receive.open(links.share);
     await receive.expectState("revoked");
     await shot(page, `phone-${scheme}-revoked`);
+    await fits();
+
+    // The file side: the drop zone with a chosen file, then the saved card.
+    await send.goto();
+    await send.fileTab.click();
+    await send.fileInput.setInputFiles({
+      name: "quarterly report with a rather long name.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.alloc(300 * 1024, 7),
+    });
+    await shot(page, `phone-${scheme}-send-file`);
+    await fits();
+    await send.send.click();
+    const fileLinks = await send.links();
+    await receive.open(fileLinks.share);
+    const download = page.waitForEvent("download");
+    await receive.revealWith();
+    await download;
+    await expect(receive.saved).toBeVisible();
+    await shot(page, `phone-${scheme}-saved`);
     await fits();
   } finally {
     await ctx.close();
