@@ -102,7 +102,7 @@ impl Pair {
     }
 
     fn pick(&self, i: usize) -> &Instance {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             &self.a
         } else {
             &self.b

@@ -14,6 +14,8 @@
 //! sweeper), drives [`Store::sweep`]. A sweep *leases* due members in one script
 //! (their score moves past the lease), so several instances sweeping at once
 //! never work on the same share, and a crashed sweeper's lease runs out.
+//! The index's own TTL runs past its latest member and is pushed forward by
+//! every sweep (and every ten seconds by each instance that adds to it).
 //! The index is a separate key (another slot): it is updated by its own
 //! commands after a share's script, always to an *earlier* time (`ZADD LT`), so
 //! a lost update only makes the sweeper look at a share later, never skip it;
@@ -304,11 +306,12 @@ impl RedisStore {
 
     async fn create_share(&self, share: NewShare) -> Result<bool, StoreError> {
         let rec = share.record();
-        let (has_payload, payload) = match &share.inline_payload {
-            Some(p) => ("1", p.clone()),
-            None => ("0", Vec::new()),
+        // Redis drops an inline payload by itself a minute after the share's expiry.
+        let (payload_expire_at, payload): (Value, &[u8]) = match &share.inline_payload {
+            Some(p) => (rec.expires_at.saturating_add(60).max(1).into(), p),
+            None => ("".into(), &[]),
         };
-        let mut args: Vec<Value> = vec![self.record_expire_at(rec.expires_at).into(), has_payload.into(), blob(&payload)];
+        let mut args: Vec<Value> = vec![self.record_expire_at(rec.expires_at).into(), payload_expire_at, blob(payload)];
         let st = state_code(rec.state);
         let mut field = |k: &'static str, v: Value| {
             args.push(k.into());
@@ -355,7 +358,7 @@ impl RedisStore {
             Value::Null => return Ok(None),
             Value::Array(v) if v.is_empty() => return Ok(None),
             Value::Array(v) => v,
-            Value::Map(m) if m.len() == 0 => return Ok(None),
+            Value::Map(m) if m.is_empty() => return Ok(None),
             Value::Map(m) => m.inner().into_iter().flat_map(|(k, v)| [Value::Bytes(k.into_bytes()), v]).collect(),
             _ => return Err(bad_reply("HGETALL")),
         };
@@ -771,7 +774,7 @@ fn decode_record(pairs: &[Value]) -> Result<ShareRecord, StoreError> {
         None => None,
     };
     let tk = f.get("tk").map(Vec::as_slice).unwrap_or_default();
-    if tk.len() % TICKET_LEN != 0 {
+    if !tk.len().is_multiple_of(TICKET_LEN) {
         return Err(corrupt("tk"));
     }
     let tickets = tk
@@ -781,7 +784,7 @@ fn decode_record(pairs: &[Value]) -> Result<ShareRecord, StoreError> {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let rp = f.get("rp").map(Vec::as_slice).unwrap_or_default();
-    if rp.len() % REPLAY_LEN != 0 {
+    if !rp.len().is_multiple_of(REPLAY_LEN) {
         return Err(corrupt("rp"));
     }
     let replays = rp
@@ -796,7 +799,7 @@ fn decode_record(pairs: &[Value]) -> Result<ShareRecord, StoreError> {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let dl = f.get("dl").map(Vec::as_slice).unwrap_or_default();
-    if dl.len() % DOWNLOAD_LEN != 0 {
+    if !dl.len().is_multiple_of(DOWNLOAD_LEN) {
         return Err(corrupt("dl"));
     }
     let downloads = dl.chunks(DOWNLOAD_LEN).map(|c| num(c, "dl")).collect::<Result<Vec<_>, _>>()?;
