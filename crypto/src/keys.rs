@@ -433,15 +433,27 @@ mod tests {
         ));
         assert!(matches!(
             LinkSecret::from_fragment(""),
-            Err(Error::Length { what: "link secret", expected: 32, actual: 0 })
+            Err(Error::Length {
+                what: "link secret",
+                expected: 32,
+                actual: 0
+            })
         ));
     }
 
     #[test]
     fn kdf_params_accept_the_bounds_themselves() {
         for params in [
-            KdfParams { m_kib: 8192, t: 1, p: 1 },
-            KdfParams { m_kib: 262_144, t: 10, p: 4 },
+            KdfParams {
+                m_kib: 8192,
+                t: 1,
+                p: 1,
+            },
+            KdfParams {
+                m_kib: 262_144,
+                t: 10,
+                p: 4,
+            },
             KdfParams::DEFAULT,
         ] {
             params.validate().unwrap();
@@ -453,8 +465,20 @@ mod tests {
         let ok = KdfParams::DEFAULT;
         for (bad, name) in [
             (KdfParams { m_kib: 8191, ..ok }, "m_kib"),
-            (KdfParams { m_kib: 262_145, ..ok }, "m_kib"),
-            (KdfParams { m_kib: u32::MAX, ..ok }, "m_kib"),
+            (
+                KdfParams {
+                    m_kib: 262_145,
+                    ..ok
+                },
+                "m_kib",
+            ),
+            (
+                KdfParams {
+                    m_kib: u32::MAX,
+                    ..ok
+                },
+                "m_kib",
+            ),
             (KdfParams { t: 0, ..ok }, "t"),
             (KdfParams { t: 11, ..ok }, "t"),
             (KdfParams { p: 0, ..ok }, "p"),
@@ -470,7 +494,11 @@ mod tests {
     #[test]
     fn password_key_refuses_huge_memory_before_allocating() {
         // 4 TiB would abort the test process if it were allocated.
-        let huge = KdfParams { m_kib: u32::MAX, t: 1, p: 1 };
+        let huge = KdfParams {
+            m_kib: u32::MAX,
+            t: 1,
+            p: 1,
+        };
         let secret = LinkSecret::from_bytes([1; 32]);
         assert!(matches!(
             PasswordKey::derive(&secret, "pw", &huge),
@@ -481,7 +509,11 @@ mod tests {
     #[test]
     fn password_key_refuses_empty_password() {
         let secret = LinkSecret::from_bytes([1; 32]);
-        let small = KdfParams { m_kib: 8192, t: 1, p: 1 };
+        let small = KdfParams {
+            m_kib: 8192,
+            t: 1,
+            p: 1,
+        };
         assert_eq!(
             PasswordKey::derive(&secret, "", &small).unwrap_err(),
             Error::EmptyPassword
@@ -491,7 +523,11 @@ mod tests {
     #[test]
     fn password_is_normalized_to_nfc() {
         let secret = LinkSecret::from_bytes([2; 32]);
-        let small = KdfParams { m_kib: 8192, t: 1, p: 1 };
+        let small = KdfParams {
+            m_kib: 8192,
+            t: 1,
+            p: 1,
+        };
         let composed = PasswordKey::derive(&secret, "\u{e9}t\u{e9}", &small).unwrap();
         let decomposed = PasswordKey::derive(&secret, "e\u{301}te\u{301}", &small).unwrap();
         let other = PasswordKey::derive(&secret, "ete", &small).unwrap();
@@ -505,9 +541,15 @@ mod tests {
         let plain = ContentKeys::derive(&secret, None);
         let pw = PasswordKey::from_bytes([4; 32]);
         let with = ContentKeys::derive(&secret, Some(&pw));
-        assert_ne!(plain.claim_token().as_bytes(), with.claim_token().as_bytes());
+        assert_ne!(
+            plain.claim_token().as_bytes(),
+            with.claim_token().as_bytes()
+        );
         assert_ne!(plain.meta_key().as_bytes(), with.meta_key().as_bytes());
-        assert_ne!(plain.payload_key().as_bytes(), with.payload_key().as_bytes());
+        assert_ne!(
+            plain.payload_key().as_bytes(),
+            with.payload_key().as_bytes()
+        );
     }
 
     #[test]

@@ -124,7 +124,8 @@ fn split_link<'a>(link: &'a str, path: &'static str) -> Result<(String, ShareId,
     } else {
         Error::Link("expected {origin}/m/{id}#{token}")
     })?;
-    let id = ShareId::parse(id).map_err(|_| Error::Link("the share id is not 22 base64url characters"))?;
+    let id = ShareId::parse(id)
+        .map_err(|_| Error::Link("the share id is not 22 base64url characters"))?;
     check_origin(origin)?;
     Ok((origin.to_owned(), id, fragment))
 }
@@ -135,7 +136,9 @@ fn check_origin(origin: &str) -> Result<()> {
     let rest = origin
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"))
-        .ok_or(Error::Link("the origin must start with https:// or http://"))?;
+        .ok_or(Error::Link(
+            "the origin must start with https:// or http://",
+        ))?;
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty() {
         return Err(Error::Link("the origin has no host"));
@@ -144,7 +147,9 @@ fn check_origin(origin: &str) -> Result<()> {
         .chars()
         .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'))
     {
-        return Err(Error::Link("the origin has characters a url origin cannot have"));
+        return Err(Error::Link(
+            "the origin has characters a url origin cannot have",
+        ));
     }
     Ok(())
 }
@@ -174,7 +179,11 @@ impl ShareLink {
 
     /// The link without its fragment: the only part a server may see.
     pub fn page_url(&self) -> String {
-        format!("{}{SHARE_PATH}{}", self.origin.trim_end_matches('/'), self.id)
+        format!(
+            "{}{SHARE_PATH}{}",
+            self.origin.trim_end_matches('/'),
+            self.id
+        )
     }
 }
 
@@ -216,7 +225,11 @@ impl ManageLink {
 
     /// The link without its fragment: the only part a server may see.
     pub fn page_url(&self) -> String {
-        format!("{}{MANAGE_PATH}{}", self.origin.trim_end_matches('/'), self.id)
+        format!(
+            "{}{MANAGE_PATH}{}",
+            self.origin.trim_end_matches('/'),
+            self.id
+        )
     }
 }
 

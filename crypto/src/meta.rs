@@ -170,7 +170,13 @@ mod tests {
     fn meta_reader_ignores_unknown_keys_and_key_order() {
         let json = br#"{"size":3,"extra":[1,2],"type":"a/b","name":"n","kind":"file"}"#;
         let sealed = cipher(&key(1))
-            .encrypt(&Nonce::from(META_NONCE), Payload { msg: json, aad: META_AAD })
+            .encrypt(
+                &Nonce::from(META_NONCE),
+                Payload {
+                    msg: json,
+                    aad: META_AAD,
+                },
+            )
             .unwrap();
         assert_eq!(
             open_meta(&key(1), &sealed).unwrap(),
@@ -182,7 +188,13 @@ mod tests {
     fn meta_with_wrong_json_shape_is_a_json_error() {
         let json = br#"{"kind":"folder","name":"","type":"","size":1}"#;
         let sealed = cipher(&key(1))
-            .encrypt(&Nonce::from(META_NONCE), Payload { msg: json, aad: META_AAD })
+            .encrypt(
+                &Nonce::from(META_NONCE),
+                Payload {
+                    msg: json,
+                    aad: META_AAD,
+                },
+            )
             .unwrap();
         assert_eq!(open_meta(&key(1), &sealed), Err(Error::MetaJson));
     }

@@ -15,8 +15,14 @@ fn share_link_round_trips() {
     let link = ShareLink::parse(&text).unwrap();
     assert_eq!(link.origin, "https://ots.example");
     assert_eq!(link.id, ID);
-    assert_eq!(link.id.to_bytes(), core::array::from_fn::<u8, 16, _>(|i| i as u8));
-    assert_eq!(link.secret.as_bytes(), &core::array::from_fn::<u8, 32, _>(|i| i as u8));
+    assert_eq!(
+        link.id.to_bytes(),
+        core::array::from_fn::<u8, 16, _>(|i| i as u8)
+    );
+    assert_eq!(
+        link.secret.as_bytes(),
+        &core::array::from_fn::<u8, 32, _>(|i| i as u8)
+    );
     assert_eq!(link.to_string(), text);
     assert_eq!(link.page_url(), format!("https://ots.example/s/{ID}"));
 }
@@ -92,14 +98,23 @@ fn malformed_links_are_clear_errors() {
             other => panic!("{text:?} gave {other:?}"),
         }
     }
-    assert!(matches!(ManageLink::parse(&format!("https://o.example/s/{ID}#{KEY}")), Err(Error::Link(_))));
+    assert!(matches!(
+        ManageLink::parse(&format!("https://o.example/s/{ID}#{KEY}")),
+        Err(Error::Link(_))
+    ));
 }
 
 #[test]
 fn share_id_is_22_canonical_characters() {
     assert_eq!(SHARE_ID_LEN, 22);
     assert!(ShareId::parse(ID).is_ok());
-    for bad in ["", "AAECAwQFBgcICQoLDA0OD", "AAECAwQFBgcICQoLDA0ODwA", "AAECAwQFBgcICQoLDA0ODx", "AAECAwQFBgcICQoLDA0OD/"] {
+    for bad in [
+        "",
+        "AAECAwQFBgcICQoLDA0OD",
+        "AAECAwQFBgcICQoLDA0ODwA",
+        "AAECAwQFBgcICQoLDA0ODx",
+        "AAECAwQFBgcICQoLDA0OD/",
+    ] {
         assert!(ShareId::parse(bad).is_err(), "{bad}");
     }
     let id = ShareId::generate().unwrap();

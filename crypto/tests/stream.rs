@@ -28,11 +28,21 @@ fn encryptor_output_does_not_depend_on_push_sizes() {
     for len in SIZES {
         let plain = plaintext(len);
         let whole = seal_payload(&key(2), &plain);
-        for sizes in [&[1usize][..], &[7, 65_536, 3], &[65_536], &[65_537], &[100_000, 1]] {
+        for sizes in [
+            &[1usize][..],
+            &[7, 65_536, 3],
+            &[65_536],
+            &[65_537],
+            &[100_000, 1],
+        ] {
             if sizes == [1] && len > 70_000 {
                 continue; // byte by byte is slow in debug builds; 65537 covers it
             }
-            assert_eq!(seal_in_pieces(&key(2), &plain, sizes), whole, "len {len} {sizes:?}");
+            assert_eq!(
+                seal_in_pieces(&key(2), &plain, sizes),
+                whole,
+                "len {len} {sizes:?}"
+            );
         }
     }
 }
@@ -44,7 +54,9 @@ fn decryptor_accepts_any_read_split() {
         let plain = plaintext(len);
         let payload = seal_payload(&key(3), &plain);
         for _ in 0..8 {
-            let mut cuts: Vec<usize> = (0..rng.below(12)).map(|_| rng.below(payload.len() + 1)).collect();
+            let mut cuts: Vec<usize> = (0..rng.below(12))
+                .map(|_| rng.below(payload.len() + 1))
+                .collect();
             cuts.sort_unstable();
             let (out, end) = open_in_pieces(&key(3), &payload, &cuts);
             assert_eq!(end, Ok(()), "len {len} cuts {cuts:?}");
@@ -54,7 +66,11 @@ fn decryptor_accepts_any_read_split() {
         for boundary in (0..=payload.len()).step_by(RECORD_SIZE) {
             let cuts = [boundary.saturating_sub(1), boundary, boundary + 1];
             let (out, end) = open_in_pieces(&key(3), &payload, &cuts);
-            assert_eq!((out == plain, end), (true, Ok(())), "len {len} cut {boundary}");
+            assert_eq!(
+                (out == plain, end),
+                (true, Ok(())),
+                "len {len} cut {boundary}"
+            );
         }
     }
 }
@@ -98,11 +114,15 @@ fn decryptor_releases_each_record_once_a_byte_follows_it() {
     let mut out = Vec::new();
     dec.push(&payload[..RECORD_SIZE], &mut out).unwrap();
     assert!(out.is_empty(), "a full record may still be the last one");
-    dec.push(&payload[RECORD_SIZE..RECORD_SIZE + 1], &mut out).unwrap();
+    dec.push(&payload[RECORD_SIZE..RECORD_SIZE + 1], &mut out)
+        .unwrap();
     assert_eq!(out, plain[..CHUNK_SIZE]);
     dec.push(&payload[RECORD_SIZE + 1..], &mut out).unwrap();
     assert_eq!(out.len(), 2 * CHUNK_SIZE);
-    assert!(!dec.is_finished(), "the end of input is only known at finish");
+    assert!(
+        !dec.is_finished(),
+        "the end of input is only known at finish"
+    );
     dec.finish(&mut out).unwrap();
     assert_eq!(out, plain);
 }
@@ -118,7 +138,11 @@ fn decryptor_with_known_size_finishes_on_the_last_byte() {
     dec.push(&payload[payload.len() - 1..], &mut out).unwrap();
     assert!(dec.is_finished());
     assert_eq!(out, plain);
-    assert_eq!(dec.push(&[0], &mut out), Err(Error::Decrypt), "nothing may follow");
+    assert_eq!(
+        dec.push(&[0], &mut out),
+        Err(Error::Decrypt),
+        "nothing may follow"
+    );
 }
 
 #[test]
@@ -136,9 +160,19 @@ fn decryptor_with_known_size_refuses_extra_and_missing_bytes() {
 
 #[test]
 fn decryptor_refuses_a_size_no_sender_produces() {
-    for bad in [0, 1, 15, 17 - 2, RECORD_SIZE as u64 + 1, RECORD_SIZE as u64 + 16] {
+    for bad in [
+        0,
+        1,
+        15,
+        17 - 2,
+        RECORD_SIZE as u64 + 1,
+        RECORD_SIZE as u64 + 16,
+    ] {
         assert_eq!(plaintext_size(bad), None, "{bad}");
-        assert!(StreamDecryptor::with_payload_size(&key(1), bad).is_err(), "{bad}");
+        assert!(
+            StreamDecryptor::with_payload_size(&key(1), bad).is_err(),
+            "{bad}"
+        );
     }
 }
 
@@ -194,7 +228,11 @@ fn stream_fails_to_decrypt_a_second_final_record() {
     let twice = [record(&k, 0, true, &chunk), record(&k, 1, true, b"more")].concat();
     assert_rejected(&k, &twice, "a final record followed by another");
     let short_then_final = [record(&k, 0, true, b"hi"), record(&k, 1, true, b"more")].concat();
-    assert_rejected(&k, &short_then_final, "a short final record followed by another");
+    assert_rejected(
+        &k,
+        &short_then_final,
+        "a short final record followed by another",
+    );
 }
 
 #[test]
@@ -211,7 +249,11 @@ fn stream_fails_to_decrypt_an_empty_final_record_after_a_full_one() {
     // This payload authenticates record by record; only the rule of §4
     // ("exactly 16 bytes only when n == 1") refuses it.
     let k = key(13);
-    let payload = [record(&k, 0, false, &plaintext(CHUNK_SIZE)), record(&k, 1, true, &[])].concat();
+    let payload = [
+        record(&k, 0, false, &plaintext(CHUNK_SIZE)),
+        record(&k, 1, true, &[]),
+    ]
+    .concat();
     assert_rejected(&k, &payload, "empty final record");
 }
 
@@ -224,7 +266,11 @@ fn stream_fails_to_decrypt_swapped_records() {
     assert_rejected(&k, &[r[1], r[0], r[2], r[3]].concat(), "0 <-> 1");
     assert_rejected(&k, &[r[0], r[2], r[1], r[3]].concat(), "1 <-> 2");
     assert_rejected(&k, &[r[0], r[1], r[3], r[2]].concat(), "final moved");
-    assert_rejected(&k, &[r[0], r[0], r[1], r[2], r[3]].concat(), "record repeated");
+    assert_rejected(
+        &k,
+        &[r[0], r[0], r[1], r[2], r[3]].concat(),
+        "record repeated",
+    );
     assert_rejected(&k, &[r[0], r[1], r[3]].concat(), "record dropped");
 }
 
@@ -250,7 +296,11 @@ fn stream_fails_to_decrypt_a_bit_flip_at_every_byte() {
         for bit in [0x01u8, 0x80] {
             let mut bad = payload.clone();
             bad[i] ^= bit;
-            assert_eq!(open_payload(&k, &bad), Err(Error::Decrypt), "byte {i} bit {bit:#x}");
+            assert_eq!(
+                open_payload(&k, &bad),
+                Err(Error::Decrypt),
+                "byte {i} bit {bit:#x}"
+            );
         }
     }
 }
@@ -272,7 +322,11 @@ fn decryptor_releases_only_authenticated_records_and_stays_failed() {
     let mut dec = StreamDecryptor::new(&k);
     let mut out = Vec::new();
     assert_eq!(dec.push(&payload, &mut out), Err(Error::Decrypt));
-    assert_eq!(out, plain[..2 * CHUNK_SIZE], "the two good records, nothing more");
+    assert_eq!(
+        out,
+        plain[..2 * CHUNK_SIZE],
+        "the two good records, nothing more"
+    );
     assert!(!dec.is_finished());
     assert_eq!(dec.push(&[], &mut out), Err(Error::Decrypt), "poisoned");
     assert_eq!(dec.finish(&mut out), Err(Error::Decrypt), "poisoned");

@@ -28,7 +28,9 @@ fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 fn arr<const N: usize>(bytes: Vec<u8>) -> [u8; N] {
-    bytes.try_into().expect("vector field has the protocol's length")
+    bytes
+        .try_into()
+        .expect("vector field has the protocol's length")
 }
 
 fn by_name(name: &str) -> Value {
@@ -69,28 +71,59 @@ fn content_keys_of(v: &Value) -> ContentKeys {
 /// vector has them, else length, SHA-256, first and last 32 bytes.
 fn assert_sealed_matches(v: &Value, sealed: &[u8]) {
     let name = str_field(v, "name");
-    assert_eq!(sealed.len() as u64, v["sealed_len"].as_u64().unwrap(), "{name}");
-    assert_eq!(payload_size(v["plaintext_len"].as_u64().unwrap()), sealed.len() as u64);
-    assert_eq!(hex::encode(Sha256::digest(sealed)), str_field(v, "sealed_sha256"), "{name}");
+    assert_eq!(
+        sealed.len() as u64,
+        v["sealed_len"].as_u64().unwrap(),
+        "{name}"
+    );
+    assert_eq!(
+        payload_size(v["plaintext_len"].as_u64().unwrap()),
+        sealed.len() as u64
+    );
+    assert_eq!(
+        hex::encode(Sha256::digest(sealed)),
+        str_field(v, "sealed_sha256"),
+        "{name}"
+    );
     if v.get("sealed").is_some() {
         assert_eq!(sealed, hex_field(v, "sealed"), "{name}");
     } else {
         assert_eq!(&sealed[..32], hex_field(v, "sealed_first_32"), "{name}");
-        assert_eq!(&sealed[sealed.len() - 32..], hex_field(v, "sealed_last_32"), "{name}");
+        assert_eq!(
+            &sealed[sealed.len() - 32..],
+            hex_field(v, "sealed_last_32"),
+            "{name}"
+        );
     }
 }
 
 fn check_link_values(v: &Value) {
     let name = str_field(v, "name");
     let secret = LinkSecret::from_bytes(arr(hex_field(v, "k")));
-    assert_eq!(secret.to_fragment(), str_field(v, "link_fragment"), "{name}");
+    assert_eq!(
+        secret.to_fragment(),
+        str_field(v, "link_fragment"),
+        "{name}"
+    );
     let parsed = LinkSecret::from_fragment(str_field(v, "link_fragment")).unwrap();
     assert_eq!(parsed.as_bytes(), secret.as_bytes());
 
     let link = LinkKeys::derive(&secret);
-    assert_eq!(link.link_token().as_bytes()[..], hex_field(v, "link_token"), "{name}");
-    assert_eq!(link.argon2_salt()[..], hex_field(v, "argon2_salt"), "{name}");
-    assert_eq!(link.link_token().verifier_b64(), str_field(v, "link_verifier_b64"), "{name}");
+    assert_eq!(
+        link.link_token().as_bytes()[..],
+        hex_field(v, "link_token"),
+        "{name}"
+    );
+    assert_eq!(
+        link.argon2_salt()[..],
+        hex_field(v, "argon2_salt"),
+        "{name}"
+    );
+    assert_eq!(
+        link.link_token().verifier_b64(),
+        str_field(v, "link_verifier_b64"),
+        "{name}"
+    );
 }
 
 fn check_content_values(v: &Value) {
@@ -102,10 +135,26 @@ fn check_content_values(v: &Value) {
         assert_eq!(hex::encode(pw.as_bytes()), expected, "{name}");
     }
     let keys = content_keys_of(v);
-    assert_eq!(keys.claim_token().as_bytes()[..], hex_field(v, "claim_token"), "{name}");
-    assert_eq!(keys.meta_key().as_bytes()[..], hex_field(v, "meta_key"), "{name}");
-    assert_eq!(keys.payload_key().as_bytes()[..], hex_field(v, "payload_key"), "{name}");
-    assert_eq!(keys.claim_token().verifier_b64(), str_field(v, "claim_verifier_b64"), "{name}");
+    assert_eq!(
+        keys.claim_token().as_bytes()[..],
+        hex_field(v, "claim_token"),
+        "{name}"
+    );
+    assert_eq!(
+        keys.meta_key().as_bytes()[..],
+        hex_field(v, "meta_key"),
+        "{name}"
+    );
+    assert_eq!(
+        keys.payload_key().as_bytes()[..],
+        hex_field(v, "payload_key"),
+        "{name}"
+    );
+    assert_eq!(
+        keys.claim_token().verifier_b64(),
+        str_field(v, "claim_verifier_b64"),
+        "{name}"
+    );
     assert_eq!(
         keys.claim_token().verifier(),
         Sha256::digest(keys.claim_token().as_bytes())[..]
@@ -117,14 +166,26 @@ fn check_content_values(v: &Value) {
     let meta: Meta = serde_json::from_str(meta_json).unwrap();
     assert_eq!(serde_json::to_string(&meta).unwrap(), meta_json, "{name}");
     let sealed_meta = b64::decode(str_field(v, "sealed_meta_b64")).unwrap();
-    assert_eq!(seal_meta(keys.meta_key(), &meta).unwrap(), sealed_meta, "{name}");
-    assert_eq!(open_meta(keys.meta_key(), &sealed_meta).unwrap(), meta, "{name}");
+    assert_eq!(
+        seal_meta(keys.meta_key(), &meta).unwrap(),
+        sealed_meta,
+        "{name}"
+    );
+    assert_eq!(
+        open_meta(keys.meta_key(), &sealed_meta).unwrap(),
+        meta,
+        "{name}"
+    );
 
     // Payload: one-shot and incremental sealing both give the vector's bytes.
     let plain = plaintext_of(v);
     let sealed = seal_payload(keys.payload_key(), &plain);
     assert_sealed_matches(v, &sealed);
-    assert_eq!(open_payload(keys.payload_key(), &sealed).unwrap(), plain, "{name}");
+    assert_eq!(
+        open_payload(keys.payload_key(), &sealed).unwrap(),
+        plain,
+        "{name}"
+    );
     let mut dec = StreamDecryptor::new(keys.payload_key());
     let mut out = Vec::new();
     for piece in sealed.chunks(7919) {
@@ -208,10 +269,22 @@ fn every_negative_case_is_rejected() {
     for case in cases {
         let name = str_field(case, "name");
         let bad = negative_case(&sealed, name);
-        assert_eq!(bad.len() as u64, case["sealed_len"].as_u64().unwrap(), "{name}");
-        assert_eq!(hex::encode(Sha256::digest(&bad)), str_field(case, "sealed_sha256"), "{name}");
+        assert_eq!(
+            bad.len() as u64,
+            case["sealed_len"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            hex::encode(Sha256::digest(&bad)),
+            str_field(case, "sealed_sha256"),
+            "{name}"
+        );
 
-        assert_eq!(open_payload(keys.payload_key(), &bad), Err(Error::Decrypt), "{name}");
+        assert_eq!(
+            open_payload(keys.payload_key(), &bad),
+            Err(Error::Decrypt),
+            "{name}"
+        );
         // Incrementally, in record-unaligned pieces: never a finished stream.
         let mut dec = StreamDecryptor::new(keys.payload_key());
         let mut out = Vec::new();
@@ -230,24 +303,37 @@ fn wrong_password_gives_other_keys_and_cannot_open() {
     let kdf: KdfParams = serde_json::from_value(v["kdf"].clone()).unwrap();
     let wrong = PasswordKey::derive(&secret, "password", &kdf).unwrap();
     let keys = ContentKeys::derive(&secret, Some(&wrong));
-    assert_ne!(keys.claim_token().as_bytes()[..], hex_field(&v, "claim_token"));
+    assert_ne!(
+        keys.claim_token().as_bytes()[..],
+        hex_field(&v, "claim_token")
+    );
     let sealed = hex_field(&v, "sealed");
-    assert_eq!(open_payload(keys.payload_key(), &sealed), Err(Error::Decrypt));
+    assert_eq!(
+        open_payload(keys.payload_key(), &sealed),
+        Err(Error::Decrypt)
+    );
     let sealed_meta = b64::decode(str_field(&v, "sealed_meta_b64")).unwrap();
-    assert_eq!(open_meta(keys.meta_key(), &sealed_meta), Err(Error::Decrypt));
+    assert_eq!(
+        open_meta(keys.meta_key(), &sealed_meta),
+        Err(Error::Decrypt)
+    );
     // And without the password at all.
     let none = ContentKeys::derive(&secret, None);
-    assert_eq!(open_payload(none.payload_key(), &sealed), Err(Error::Decrypt));
+    assert_eq!(
+        open_payload(none.payload_key(), &sealed),
+        Err(Error::Decrypt)
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn vectors_copy_matches_the_design_file() {
-    let design = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/design/vectors.json");
+    let design =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/design/vectors.json");
     match std::fs::read_to_string(&design) {
         Ok(original) => assert_eq!(
-            VECTORS, original,
+            VECTORS,
+            original,
             "crypto/tests/vectors.json differs from {}; copy it again",
             design.display()
         ),

@@ -51,7 +51,11 @@ fn wasm_timings() {
     let sealed = seal_payload(&key, &plain);
     assert_eq!(open_payload(&key, &sealed).unwrap(), plain);
 
-    report("seal 64 MiB (one shot)", time(|| drop(seal_payload(&key, &plain))), Some(PAYLOAD_BYTES));
+    report(
+        "seal 64 MiB (one shot)",
+        time(|| drop(seal_payload(&key, &plain))),
+        Some(PAYLOAD_BYTES),
+    );
     report(
         "open 64 MiB (one shot)",
         time(|| drop(open_payload(&key, &sealed).unwrap())),

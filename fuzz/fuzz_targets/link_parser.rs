@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use ots_crypto::{b64, LinkSecret, ManageLink, ShareId, ShareLink, Token};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
 
     if let Ok(link) = ShareLink::parse(text) {
         let printed = link.to_string();

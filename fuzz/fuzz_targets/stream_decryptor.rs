@@ -54,8 +54,12 @@ fn open_split(
 
 fuzz_target!(|data: &[u8]| {
     let key = PayloadKey::from_bytes([0x42; 32]);
-    let Some((&mode, data)) = data.split_first() else { return };
-    let Some((&split_len, data)) = data.split_first() else { return };
+    let Some((&mode, data)) = data.split_first() else {
+        return;
+    };
+    let Some((&split_len, data)) = data.split_first() else {
+        return;
+    };
     let (splits, data) = data.split_at((split_len as usize % 8).min(data.len()));
     let known_size = mode & 0x80 != 0;
 
@@ -63,12 +67,18 @@ fuzz_target!(|data: &[u8]| {
         // Arbitrary bytes as ciphertext.
         let (out, end) = open_split(&key, data, splits, known_size);
         if end.is_ok() {
-            assert_eq!(seal_payload(&key, &out), data, "a payload that opens is canonical");
+            assert_eq!(
+                seal_payload(&key, &out),
+                data,
+                "a payload that opens is canonical"
+            );
         }
     } else {
         // `data` is plaintext (repeated to reach multi-record sizes); seal it
         // with the streaming encryptor, maybe damage one byte, open it.
-        let Some((&repeat, plain)) = data.split_first() else { return };
+        let Some((&repeat, plain)) = data.split_first() else {
+            return;
+        };
         let plain: Vec<u8> = plain.repeat(1 + (repeat as usize % 4) * 700);
         let mut sealed = Vec::new();
         let mut enc = StreamEncryptor::new(&key);
@@ -85,7 +95,10 @@ fuzz_target!(|data: &[u8]| {
             sealed[at] ^= flip;
         }
         let (out, end) = open_split(&key, &sealed, splits, known_size);
-        assert!(plain.starts_with(&out), "released plaintext is a true prefix");
+        assert!(
+            plain.starts_with(&out),
+            "released plaintext is a true prefix"
+        );
         if flip == 0 {
             assert_eq!(end, Ok(()));
             assert_eq!(out, plain);
