@@ -288,3 +288,30 @@ async fn a_broken_download_resumes_with_range() {
     assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 1, "the proxy never cut");
     assert!(sha256(&std::fs::read(dst.path().join("resume.bin")).unwrap()) == sha256(&plain));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_download_leaves_no_file() {
+    let server = TestServer::start().await;
+    let proxy = CuttingProxy::stalling(&server.origin, 3 * MIB as u64).await;
+    let src = tempfile::tempdir().unwrap();
+    let dst = tempfile::tempdir().unwrap();
+    let path = src.path().join("stalled.bin");
+    std::fs::write(&path, random_bytes(12 * MIB, 11)).unwrap();
+    let (share, _) = ots(["send", path.to_str().unwrap(), "--server", &proxy.origin]).run().await.links();
+
+    let child = ots(["get", &share]).cwd(dst.path()).spawn_with_stdin().await;
+    // Wait for the download to stall with a partial file on disk.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) == 0 || dir_names(dst.path()).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the download never stalled");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let pid = child.id().expect("pid").to_string();
+    let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert_eq!(dir_names(dst.path()), Vec::<String>::new(), "a partial file was left");
+}

@@ -129,6 +129,17 @@ impl Ots {
     }
 
     pub async fn run(self) -> Run {
+        let child = self.spawn_with_stdin().await;
+        let out = child.wait_with_output().await.expect("wait for ots");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Starts `ots` and returns it running (stdin written in the background).
+    pub async fn spawn_with_stdin(self) -> tokio::process::Child {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ots"));
         cmd.args(&self.args)
             .env_remove("OTS_SERVER")
@@ -144,21 +155,13 @@ impl Ots {
             cmd.current_dir(dir);
         }
         let mut child = cmd.spawn().expect("spawn ots");
-        let writer = self.stdin.map(|bytes| {
+        if let Some(bytes) = self.stdin {
             let mut stdin = child.stdin.take().expect("stdin");
             tokio::spawn(async move {
                 let _ = stdin.write_all(&bytes).await;
-            })
-        });
-        let out = child.wait_with_output().await.expect("wait for ots");
-        if let Some(w) = writer {
-            let _ = w.await;
+            });
         }
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: out.stdout,
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        child
     }
 }
 
@@ -199,7 +202,8 @@ pub fn dir_names(dir: &Path) -> Vec<String> {
 }
 
 /// A TCP proxy in front of `upstream` that breaks the first connection on
-/// which a blob download was requested after `cut_after` response bytes.
+/// which a blob download was requested after `cut_after` response bytes, or
+/// (stalling) stops forwarding there and holds the connection open.
 pub struct CuttingProxy {
     pub origin: String,
     pub cuts: Arc<AtomicU64>,
@@ -207,6 +211,14 @@ pub struct CuttingProxy {
 
 impl CuttingProxy {
     pub async fn start(upstream: &str, cut_after: u64) -> Self {
+        Self::start_with(upstream, cut_after, false).await
+    }
+
+    pub async fn stalling(upstream: &str, stall_after: u64) -> Self {
+        Self::start_with(upstream, stall_after, true).await
+    }
+
+    async fn start_with(upstream: &str, cut_after: u64, stall: bool) -> Self {
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let origin = format!("http://{}", listener.local_addr().expect("addr"));
@@ -220,7 +232,7 @@ impl CuttingProxy {
                 let counter = counter.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(&upstream).await {
-                        proxy_one(client, server, cut_after, already_cut, counter).await;
+                        proxy_one(client, server, cut_after, stall, already_cut, counter).await;
                     }
                 });
             }
@@ -233,6 +245,7 @@ async fn proxy_one(
     client: TcpStream,
     server: TcpStream,
     cut_after: u64,
+    stall: bool,
     already_cut: Arc<AtomicBool>,
     cuts: Arc<AtomicU64>,
 ) {
@@ -268,6 +281,9 @@ async fn proxy_one(
                 let keep = (cut_after - sent_while_armed) as usize;
                 let _ = client_write.write_all(&buf[..keep]).await;
                 cuts.fetch_add(1, Ordering::SeqCst);
+                if stall {
+                    tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+                }
                 break;
             }
             sent_while_armed += n as u64;
