@@ -113,3 +113,57 @@ async fn an_unreachable_redis_is_an_error_fast_and_service_resumes() {
     let o = s.claim(g.id, contract::claim_req(contract::LINK, contract::CLAIM, None, g.now)).await.unwrap();
     assert!(matches!(o, server::store::ClaimOutcome::Granted { .. }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_opened_before_redis_starts_serves_once_it_is_up() {
+    let mut redis = RedisServer::not_started();
+    let mut o = RedisOptions::new(redis.url());
+    o.key_prefix = "late:".into();
+    let s = RedisStore::open(&o).unwrap();
+    let t = std::time::Instant::now();
+    assert!(s.ping().await.is_err());
+    assert!(t.elapsed() < Duration::from_secs(1));
+    redis.launch();
+    let t = std::time::Instant::now();
+    while s.ping().await.is_err() {
+        assert!(t.elapsed() < Duration::from_secs(5), "connected by itself");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let f = contract::make_inline(&s, 1).await;
+    let o = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await.unwrap();
+    assert!(matches!(o, server::store::ClaimOutcome::Granted { .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes_once() {
+    let redis = RedisServer::start();
+    let s = store(&redis, "hang:").await;
+    let f = contract::make_inline(&s, 2).await;
+    let rid = [7u8; 16];
+    redis.pause(true);
+    // The claim reaches Redis's socket but gets no answer: an error within the bound, never an outcome.
+    let t = std::time::Instant::now();
+    let r = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now)).await;
+    assert!(r.is_err(), "{r:?}");
+    assert!(t.elapsed() < Duration::from_secs(1), "timed out after {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    assert!(s.ping().await.is_err());
+    assert!(t.elapsed() < Duration::from_secs(1));
+    redis.pause(false);
+    // The first claim may or may not have run when Redis woke up; the retry with the
+    // same request_id is answered either way, and the share is claimed once.
+    let t = std::time::Instant::now();
+    let again = loop {
+        match s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now)).await {
+            Ok(o) => break o,
+            Err(_) => {
+                assert!(t.elapsed() < Duration::from_secs(5), "service resumed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let server::store::ClaimOutcome::Granted { grant, .. } = again else { panic!("{again:?}") };
+    assert_eq!(grant.downloads_left, 1);
+    let rec = s.get(f.id).await.unwrap().unwrap();
+    assert_eq!((rec.downloads.len(), rec.downloads_left), (1, 1));
+}

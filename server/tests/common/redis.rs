@@ -34,6 +34,26 @@ impl RedisServer {
         s
     }
 
+    /// A free port and a data dir, but no process yet: [`RedisServer::launch`] starts it.
+    pub fn not_started() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        Self { port: free_port(), dir, aof: false, child: None, _tmp: Some(tmp) }
+    }
+
+    /// Starts a server made by [`RedisServer::not_started`] (or stopped by [`RedisServer::kill`]).
+    pub fn launch(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// `SIGSTOP` (`true`) or `SIGCONT` (`false`): a Redis that hangs without closing its sockets.
+    pub fn pause(&self, stop: bool) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let sig = if stop { "-STOP" } else { "-CONT" };
+        assert!(Command::new("kill").args([sig, &pid]).status().unwrap().success());
+    }
+
     /// With an append-only file (`appendfsync always`) in `dir`, so a restart keeps the data.
     pub fn start_persistent(dir: &Path) -> Self {
         let mut s = Self { port: free_port(), dir: dir.to_path_buf(), aof: true, child: None, _tmp: None };
