@@ -17,9 +17,11 @@
 //! The index's own TTL runs past its latest member and is pushed forward by
 //! every sweep (and every ten seconds by each instance that adds to it).
 //! The index is a separate key (another slot): it is updated by its own
-//! commands after a share's script, always to an *earlier* time (`ZADD LT`), so
-//! a lost update only makes the sweeper look at a share later, never skip it;
-//! part directories whose record is gone are removed by the sweeper's orphan scan.
+//! commands alongside a share's script, always to an *earlier* time (`ZADD LT`),
+//! so a lost update only makes the sweeper look at a share later (at its expiry);
+//! a create whose index entry was lost answered an error, and its record dies by
+//! its TTL. Part directories whose record is gone are removed by the sweeper's
+//! orphan scan.
 //!
 //! **Failures.** The client never sends a command twice (`max_command_attempts
 //! = 1`: a script whose connection died may or may not have run, and only
