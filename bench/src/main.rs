@@ -68,11 +68,12 @@ fn main() -> Result<()> {
 async fn run(args: Args) -> Result<()> {
     for &clients in args.clients.iter().filter(|&&c| c > 0) {
         let server = Server::start(&args)?;
-        let r = lifecycle(server.addr, clients, Duration::from_secs(args.secs)).await?;
+        let r = lifecycle(server.addr, server.child.id(), clients, Duration::from_secs(args.secs)).await?;
         let rss = server.rss()?;
         println!(
             "lifecycle clients={clients} secs={} lifecycles={} rate={:.0}/s requests/s={:.0} errors={} \
-             lifecycle_ms p50={:.2} p95={:.2} p99={:.2} request_ms p50={:.2} p95={:.2} p99={:.2} server_rss_mib={:.1} server_peak_rss_mib={:.1}",
+             lifecycle_ms p50={:.2} p95={:.2} p99={:.2} request_ms p50={:.2} p95={:.2} p99={:.2} server_rss_mib={:.1} server_peak_rss_mib={:.1} \
+             server_cpu_s={:.2} bench_cpu_s={:.2} lifecycles_per_cpu_s={:.0} lifecycles_per_server_cpu_s={:.0} load1={}",
             args.secs,
             r.lifecycles,
             r.lifecycles as f64 / r.elapsed.as_secs_f64(),
@@ -86,6 +87,11 @@ async fn run(args: Args) -> Result<()> {
             pct(&r.request_us, 99.0),
             rss.0 as f64 / 1024.0,
             rss.1 as f64 / 1024.0,
+            r.server_cpu,
+            r.bench_cpu,
+            r.lifecycles as f64 / (r.server_cpu + r.bench_cpu).max(1e-9),
+            r.lifecycles as f64 / r.server_cpu.max(1e-9),
+            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().next().unwrap_or("?"),
         );
     }
     if args.bulk_bytes > 0 {
@@ -226,7 +232,20 @@ fn field<'a>(v: &'a Value, k: &str) -> Result<&'a str> {
     v[k].as_str().ok_or_else(|| anyhow!("no {k} in {v}"))
 }
 
+/// User + system CPU seconds of a process (`self` or a pid), from `/proc/PID/stat`.
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 ticks/s on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 struct LifecycleResult {
+    server_cpu: f64,
+    bench_cpu: f64,
     lifecycles: u64,
     errors: u64,
     elapsed: Duration,
@@ -302,7 +321,8 @@ async fn one_lifecycle(c: &mut Conn, t: &Tokens, req_us: &mut Vec<u32>) -> Resul
     Ok(())
 }
 
-async fn lifecycle(addr: SocketAddr, clients: usize, measure: Duration) -> Result<LifecycleResult> {
+async fn lifecycle(addr: SocketAddr, server_pid: u32, clients: usize, measure: Duration) -> Result<LifecycleResult> {
+    let server_pid = server_pid.to_string();
     let tokens = Arc::new(tokens());
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -349,11 +369,13 @@ async fn lifecycle(addr: SocketAddr, clients: usize, measure: Duration) -> Resul
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     measuring.store(true, Ordering::Relaxed);
+    let (server0, bench0) = (cpu_secs(&server_pid), cpu_secs("self"));
     let started = Instant::now();
     tokio::time::sleep(measure).await;
     stop.store(true, Ordering::Relaxed);
     let elapsed = started.elapsed();
-    let mut out = LifecycleResult { lifecycles: 0, errors: 0, elapsed, lifecycle_us: Vec::new(), request_us: Vec::new() };
+    let (server_cpu, bench_cpu) = (cpu_secs(&server_pid) - server0, cpu_secs("self") - bench0);
+    let mut out = LifecycleResult { server_cpu, bench_cpu, lifecycles: 0, errors: 0, elapsed, lifecycle_us: Vec::new(), request_us: Vec::new() };
     for t in tasks {
         let (n, l, r) = t.await?;
         out.lifecycles += n;
