@@ -365,6 +365,28 @@ pub async fn sweep_frees_bytes_then_forgets(store: Arc<dyn Store>) {
     assert!(store.get(fresh.id).await.unwrap().unwrap().inline_present);
 }
 
+pub async fn sweep_frees_consumed_bytes_once_tickets_die(store: Arc<dyn Store>) {
+    let f = make(&*store, 1, None, 10).await;
+    assert_eq!(store.complete(f.id, h(UPLOAD), f.now).await.unwrap(), CompleteOutcome::Completed);
+    let inline = make_inline(&*store, 1).await;
+    for s in [&f, &inline] {
+        assert!(granted(&store.claim(s.id, claim_req(LINK, CLAIM, None, s.now)).await.unwrap()).is_some());
+    }
+    // While the ticket lives, a consumed share keeps its bytes.
+    let due = store.sweep(f.now + 1, 100).await.unwrap();
+    assert!(!due.contains(&f.id));
+    assert!(store.get(inline.id).await.unwrap().unwrap().inline_present);
+    // Once it is dead, they go.
+    let later = f.now.max(inline.now) + TTL + 1;
+    let due = store.sweep(later, 100).await.unwrap();
+    assert!(due.contains(&f.id));
+    assert!(!store.get(inline.id).await.unwrap().unwrap().inline_present);
+    store.files_deleted(vec![f.id]).await.unwrap();
+    let rec = store.get(f.id).await.unwrap().unwrap();
+    assert!(!rec.files_present);
+    assert_eq!(rec.gone_reason(later), Some(GoneReason::Consumed));
+}
+
 pub async fn ping_answers(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
 }
@@ -384,4 +406,5 @@ pub async fn run_all(store: Arc<dyn Store>) {
     revoke_needs_the_manage_token_and_kills_everything(store.clone()).await;
     upload_token_works_until_complete(store.clone()).await;
     sweep_frees_bytes_then_forgets(store.clone()).await;
+    sweep_frees_consumed_bytes_once_tickets_die(store.clone()).await;
 }
