@@ -124,10 +124,18 @@ fn parse_expiry(text: &str) -> std::result::Result<u32, String> {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            // Help and version exit 0; bad flags exit 2 (clap's usage code).
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: the whole text on stdout, exit 0.
             let _ = err.print();
-            return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // Bad flags: one line, like every other error, and exit 2.
+            let text = err.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("ots: {first} (see ots --help)");
+            return ExitCode::from(error::exit::USAGE);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -233,6 +233,13 @@ async fn malformed_links_and_bad_flags_exit_2() {
     assert_eq!(got.code, 2, "{}", got.stderr);
     let got = ots(["send", "--expires", "9d", "--server", &server.origin]).stdin("x").run().await;
     assert_eq!(got.code, 2, "{}", got.stderr);
+    assert_eq!(got.stderr.lines().count(), 1, "{}", got.stderr);
+    let got = ots(["get", "--no-such-flag"]).run().await;
+    assert_eq!(got.code, 2, "{}", got.stderr);
+    assert_eq!(got.stderr.lines().count(), 1, "{}", got.stderr);
+    let help = ots(["--help"]).run().await;
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(help.stdout_text().contains("Exit codes"), "{}", help.stdout_text());
     let got = ots(["send"]).stdin("x").run().await;
     assert_eq!(got.code, 2, "no server: {}", got.stderr);
     // The share was not touched by any of this.
