@@ -20,37 +20,33 @@ enum Screen {
 #[component]
 pub fn ManagePage() -> impl IntoView {
     let params = use_params_map();
-    let id = params.read_untracked().get("id").unwrap_or_default();
+    // Read by the browser-only flows below.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    let id = StoredValue::new(params.read_untracked().get("id").unwrap_or_default());
     let screen = RwSignal::new(Screen::Loading);
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
-    {
-        let _id = id.clone();
-        Effect::new(move |_| {
-            #[cfg(feature = "hydrate")]
-            load(_id.clone(), screen);
-        });
-    }
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        load(id.get_value(), screen);
+    });
 
-    let revoke = {
-        let _id = id.clone();
-        move |_| {
-            #[cfg(feature = "hydrate")]
-            {
-                let id = _id.clone();
-                busy.set(true);
-                leptos::task::spawn_local(async move {
-                    let result = revoke(&id).await;
-                    busy.set(false);
-                    confirming.set(false);
-                    match result {
-                        Ok(()) => load(id, screen),
-                        Err(e) => error.set(Some(e)),
-                    }
-                });
-            }
+    let revoke = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let id = id.get_value();
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                let result = revoke(&id).await;
+                busy.set(false);
+                confirming.set(false);
+                match result {
+                    Ok(()) => load(id, screen),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
         }
     };
 
@@ -68,7 +64,6 @@ pub fn ManagePage() -> impl IntoView {
             Screen::Failed { state, title, detail } => view! { <StateCard state title detail/> }.into_any(),
             Screen::Ready(info) => {
                 let revocable = matches!(info.state.as_str(), "ready" | "uploading" | "locked");
-                let revoke = revoke.clone();
                 view! {
                     <section class="card" id="manage">
                         <h1>"Your share"</h1>
@@ -99,7 +94,6 @@ pub fn ManagePage() -> impl IntoView {
                         }}
                         {revocable
                             .then(move || {
-                                let revoke = revoke.clone();
                                 view! {
                                     <div class="revoke">
                                         <Show
@@ -126,7 +120,7 @@ pub fn ManagePage() -> impl IntoView {
                                                     class="danger"
                                                     id="revoke-confirm"
                                                     disabled=move || busy.get()
-                                                    on:click=revoke.clone()
+                                                    on:click=revoke
                                                 >
                                                     "Yes, revoke"
                                                 </button>

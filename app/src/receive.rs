@@ -96,7 +96,9 @@ enum Screen {
 #[component]
 pub fn ReceivePage() -> impl IntoView {
     let params = use_params_map();
-    let id = params.read_untracked().get("id").unwrap_or_default();
+    // Read by the browser-only flows below.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    let id = StoredValue::new(params.read_untracked().get("id").unwrap_or_default());
     let screen = RwSignal::new(Screen::Loading);
     let password = RwSignal::new(String::new());
     let attempts_left = RwSignal::new(None::<u32>);
@@ -104,22 +106,16 @@ pub fn ReceivePage() -> impl IntoView {
 
     // Runs in the browser only, after hydration: read the facts (GET info
     // changes nothing on the server).
-    {
-        let _id = id.clone();
-        Effect::new(move |_| {
-            #[cfg(feature = "hydrate")]
-            load_info(_id.clone(), screen);
-        });
-    }
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        load_info(id.get_value(), screen);
+    });
 
-    let reveal = {
-        let _id = id.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let Screen::Ready(_info) = screen.get_untracked() else { return };
-            #[cfg(feature = "hydrate")]
-            start_open(_id.clone(), _info, password, attempts_left, progress, screen);
-        }
+    let reveal = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Screen::Ready(_info) = screen.get_untracked() else { return };
+        #[cfg(feature = "hydrate")]
+        start_open(id.get_value(), _info, password, attempts_left, progress, screen);
     };
 
     view! {
@@ -136,7 +132,7 @@ pub fn ReceivePage() -> impl IntoView {
                 }
                     .into_any()
             }
-            Screen::Ready(info) => view! { <ReadyCard info password attempts_left on_reveal=reveal.clone()/> }.into_any(),
+            Screen::Ready(info) => view! { <ReadyCard info password attempts_left on_reveal=reveal/> }.into_any(),
             Screen::Opening => {
                 view! {
                     <section class="card" id="opening">

@@ -39,6 +39,11 @@ impl Source {
         }
     }
 
+    /// True for an empty text or file.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Bytes `[start, end)`, read through a Blob slice for files.
     pub async fn read(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
         match self {
