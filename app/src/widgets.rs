@@ -40,21 +40,26 @@ pub fn ProgressBar(progress: Signal<Option<Progress>>) -> impl IntoView {
 /// A button that copies `text` to the clipboard and says so.
 #[component]
 pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] id: String, #[prop(into)] label: String) -> impl IntoView {
-    let (copied, set_copied) = signal(false);
+    // None: idle; Some(true): copied; Some(false): the browser refused.
+    let (copied, set_copied) = signal(None::<bool>);
     let on_click = move |_| {
         let _value = text.get_untracked();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let ok = crate::browser::dom::copy_text(&_value).await.is_ok();
-            set_copied.set(ok);
-            crate::browser::dom::sleep(2_000).await;
-            set_copied.set(false);
+            set_copied.set(Some(ok));
+            crate::browser::dom::sleep(if ok { 2_000 } else { 6_000 }).await;
+            set_copied.set(None);
         });
     };
     let _ = set_copied;
     view! {
         <button type="button" class="copy" id=id on:click=on_click>
-            {move || if copied.get() { "Copied".to_string() } else { label.clone() }}
+            {move || match copied.get() {
+                Some(true) => "Copied".to_string(),
+                Some(false) => "Select and copy by hand".to_string(),
+                None => label.clone(),
+            }}
         </button>
     }
 }

@@ -13,6 +13,12 @@ test("a text round trips between two browser contexts, then reads as already ope
     const links = await send.shareText(secret);
     expect(links.share).toMatch(/\/s\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$/);
     await expect(send.qr).toBeVisible();
+    await expect(send.expiresAt).not.toBeEmpty();
+    // The Copy button puts the whole link, key included, on the clipboard.
+    await sender.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await send.page.locator("#copy-share").click();
+    await expect(send.page.locator("#copy-share")).toHaveText("Copied");
+    expect(await send.page.evaluate(() => navigator.clipboard.readText())).toBe(links.share);
 
     const receive = new ReceivePage(await recipient.newPage());
     await receive.open(links.share);

@@ -45,9 +45,15 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
     Ok(out)
 }
 
-/// Copies `text` to the clipboard.
+/// Copies `text` to the clipboard. Outside a secure context there is no
+/// `navigator.clipboard`; calling into it would throw, so that is an error.
 pub async fn copy_text(text: &str) -> Result<(), String> {
-    let promise = window().navigator().clipboard().write_text(text);
+    let navigator = window().navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")).unwrap_or(JsValue::UNDEFINED);
+    if clipboard.is_undefined() || clipboard.is_null() {
+        return Err("no clipboard here".into());
+    }
+    let promise = navigator.clipboard().write_text(text);
     JsFuture::from(promise).await.map(|_| ()).map_err(|_| "copy failed".to_string())
 }
 
