@@ -1,0 +1,71 @@
+// Older browsers: without OPFS writes a received file is assembled in
+// memory; without module workers Argon2id runs on the main thread. Both
+// still round trip.
+import { test, expect } from "@playwright/test";
+import { ReceivePage, SendPage } from "./fixtures/pages";
+import { randomFile, removeDir, sha256File, tempDir } from "./fixtures/files";
+
+test("without the origin private file system a file is saved from memory", async ({ browser }) => {
+  const dir = tempDir();
+  const sender = await browser.newContext();
+  const recipient = await browser.newContext({ acceptDownloads: true });
+  // As in Safari before 26: no writable streams on OPFS files.
+  await recipient.addInitScript(() => {
+    // @ts-ignore
+    delete FileSystemFileHandle.prototype.createWritable;
+  });
+  try {
+    const { file, sha256 } = randomFile(dir, "from-memory.bin", 9 * 1024 * 1024 + 3);
+    const send = new SendPage(await sender.newPage());
+    await send.goto();
+    const links = await send.shareFile(file);
+
+    const page = await recipient.newPage();
+    const receive = new ReceivePage(page);
+    await receive.open(links.share);
+    const download = page.waitForEvent("download");
+    await receive.revealWith();
+    const saved = await download;
+    await expect(receive.saved).toContainText("assembled in memory");
+    expect(await sha256File(await saved.path())).toBe(sha256);
+    const leftovers = await page.evaluate(async () => {
+      const names: string[] = [];
+      // @ts-ignore: keys() is there in Chromium.
+      for await (const name of (await navigator.storage.getDirectory()).keys()) names.push(name);
+      return names;
+    });
+    expect(leftovers).toEqual([]);
+  } finally {
+    await Promise.all([sender.close(), recipient.close()]);
+    removeDir(dir);
+  }
+});
+
+test("without module workers Argon2id runs on the main thread and still opens", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const ctx = await browser.newContext();
+  await ctx.addInitScript(() => {
+    // @ts-ignore: a browser whose Worker refuses module scripts.
+    window.Worker = class {
+      constructor() {
+        throw new TypeError("module workers are not supported");
+      }
+    };
+  });
+  try {
+    const page = await ctx.newPage();
+    const warnings: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "warning") warnings.push(m.text());
+    });
+    const send = new SendPage(page);
+    await send.goto();
+    const links = await send.shareText("no worker here", { password: "still a password" });
+    const receive = new ReceivePage(page);
+    await receive.open(links.share);
+    expect(await receive.revealText("still a password")).toBe("no worker here");
+    expect(warnings.filter((w) => w.includes("Argon2id runs on the main thread")).length).toBeGreaterThan(0);
+  } finally {
+    await ctx.close();
+  }
+});
