@@ -474,7 +474,7 @@ pub mod logic {
         // Replay: checked before step 1, only with the same tokens and while its ticket lives.
         if let Some(rid) = c.request_id {
             if digest_eq(&rec.link_verifier, &c.link_verifier) && digest_eq(&rec.claim_verifier, &c.claim_verifier) {
-                if let Some(r) = rec.replays.iter().find(|r| r.request_id == rid) {
+                if let Some(r) = rec.replays.iter().rev().find(|r| r.request_id == rid) {
                     if let Some(i) = rec.live_ticket(&r.ticket_hash, now) {
                         let grant = Grant {
                             ticket_hash: r.ticket_hash,
