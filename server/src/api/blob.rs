@@ -110,3 +110,32 @@ pub async fn release(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(v: &str, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
+        let mut h = HeaderMap::new();
+        h.insert(header::RANGE, HeaderValue::from_str(v).expect("header"));
+        parse_range(&h, size)
+    }
+
+    #[test]
+    fn ranges_are_clamped_to_the_payload() {
+        assert_eq!(range("bytes=0-9", 100).ok().flatten(), Some((0, 10)));
+        assert_eq!(range("bytes=90-", 100).ok().flatten(), Some((90, 100)));
+        assert_eq!(range("bytes=90-1000", 100).ok().flatten(), Some((90, 100)));
+        assert_eq!(range("bytes=-10", 100).ok().flatten(), Some((90, 100)));
+        assert_eq!(range("bytes=-1000", 100).ok().flatten(), Some((0, 100)));
+    }
+
+    #[test]
+    fn unusable_ranges_serve_everything_and_unsatisfiable_ones_fail() {
+        assert!(matches!(range("bytes=0-1,5-6", 100), Ok(None)));
+        assert!(matches!(range("items=0-1", 100), Ok(None)));
+        for bad in ["bytes=100-", "bytes=5-1", "bytes=-0", "bytes=x-1", "bytes=1"] {
+            assert!(matches!(range(bad, 100), Err(ApiError::BadRange { size: 100 })), "{bad}");
+        }
+    }
+}
