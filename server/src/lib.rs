@@ -28,7 +28,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(state.clone()))
         .merge(api::router(state.clone()))
-        .merge(site::router(site::options(&state.config.site_root)))
+        .merge(site::router(
+            site::options(&state.config.site_root),
+            app::SiteLimits { max_share_bytes: state.config.max_share_bytes },
+        ))
         .layer(middleware::from_fn(move |req, next| limits::body_idle_timeout(idle, req, next)))
         .layer(middleware::from_fn(move |req, next| headers::security_headers(sec.clone(), req, next)))
 }

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use app::{shell, App};
+use app::{shell, App, SiteLimits};
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
@@ -29,14 +30,21 @@ pub fn options(site_root: &Path) -> LeptosOptions {
         .build()
 }
 
-/// Routes of every page plus the static files (`/pkg/*`, `public/`).
-pub fn router(options: LeptosOptions) -> Router {
+/// Routes of every page plus the static files (`/pkg/*`, `public/`), compressed
+/// (brotli or gzip, as the browser accepts) so the wasm bundle loads small.
+/// Every page gets the CSP nonce and the server's limits as context.
+pub fn router(options: LeptosOptions, limits: SiteLimits) -> Router {
     let routes = generate_route_list(App);
+    let context = move || {
+        provide_csp_nonce();
+        provide_context(limits);
+    };
     Router::new()
-        .leptos_routes_with_context(&options, routes, provide_csp_nonce, {
+        .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(provide_csp_nonce, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .with_state(options)
+        .layer(CompressionLayer::new().br(true).gzip(true))
 }
