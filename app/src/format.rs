@@ -25,11 +25,10 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if value >= 100.0 || value.fract() < 0.05 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    let shown = if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.1}") };
+    // "2.0 GiB" reads as more precise than it is: drop a zero decimal.
+    let shown = shown.strip_suffix(".0").unwrap_or(&shown);
+    format!("{shown} {}", UNITS[unit])
 }
 
 /// `5 minutes`, `1 day`, `3 days 4 hours`: at most the two largest units.
@@ -234,6 +233,8 @@ mod tests {
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(50 * MIB), "50 MiB");
         assert_eq!(human_bytes(1024 * 1024 * 1024), "1 GiB");
+        assert_eq!(human_bytes(max_plaintext_for(2 << 30)), "2 GiB");
+        assert_eq!(human_bytes(1023 * 1024), "1023 KiB");
     }
 
     #[test]
