@@ -40,3 +40,44 @@ async fn the_wasm_bundle_and_pages_are_compressed_when_the_browser_accepts_it() 
     assert_eq!(r.bytes().await.unwrap().as_ref(), wasm.as_slice());
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_is_brotli_compressed_once_at_start_at_the_best_quality() {
+    // Text-like bytes with long-range repeats: quality 11 beats the per-request level.
+    let words = ["hydrate", "signal", "view", "component", "router", "memo", "effect", "closure"];
+    let mut js = String::new();
+    let mut x: u32 = 7;
+    while js.len() < 256 * 1024 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        js.push_str(words[(x >> 16) as usize % words.len()]);
+        js.push_str(&format!("_{}(", (x >> 8) % 97));
+    }
+    let js_for_site = js.clone();
+    let s = TestServer::start_with(move |c| {
+        let pkg = c.site_root.join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(pkg.join("onetimeshare.js"), &js_for_site).unwrap();
+    })
+    .await;
+
+    let r = s.client.get(s.url("/pkg/onetimeshare.js")).header("accept-encoding", "gzip, deflate, br, zstd").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-encoding").unwrap(), "br");
+    assert_eq!(r.headers().get("content-type").unwrap(), "text/javascript");
+    assert!(r.headers().get("content-security-policy").is_some(), "security headers still apply");
+    let packed = r.bytes().await.unwrap();
+    let mut plain = Vec::new();
+    brotli::BrotliDecompress(&mut packed.as_ref(), &mut plain).unwrap();
+    assert_eq!(plain, js.as_bytes());
+
+    // The per-request compressor (used for files that are not precompressed) at its default level.
+    let mut fast = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 4, ..Default::default() };
+    brotli::BrotliCompress(&mut js.as_bytes(), &mut fast, &params).unwrap();
+    assert!(packed.len() < fast.len(), "precompressed {} vs per-request {}", packed.len(), fast.len());
+
+    // A browser that refuses brotli gets gzip or the plain bytes.
+    let r = s.client.get(s.url("/pkg/onetimeshare.js")).header("accept-encoding", "gzip, br;q=0").send().await.unwrap();
+    assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
+    s.stop().await;
+}
