@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::ManageInfo;
-use crate::widgets::StateCard;
+use crate::widgets::{local_time, StateCard};
 
 /// What the page shows.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -154,17 +154,6 @@ fn state_label(state: &str) -> &'static str {
         "revoked" => "Revoked",
         "locked" => "Locked after too many wrong passwords",
         _ => "Unknown",
-    }
-}
-
-fn local_time(rfc3339: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        crate::browser::dom::local_time(rfc3339)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        rfc3339.to_string()
     }
 }
 

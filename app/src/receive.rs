@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{ApiError, ShareInfo};
 use crate::format::{human_bytes, human_duration, plaintext_size};
-use crate::widgets::{CopyButton, Progress, ProgressBar, StateCard};
+use crate::widgets::{local_time, CopyButton, Progress, ProgressBar, StateCard};
 
 /// What opening a share gave.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -297,17 +297,6 @@ fn expiry_text(rfc3339: &str) -> String {
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = human_duration;
-        rfc3339.to_string()
-    }
-}
-
-fn local_time(rfc3339: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        crate::browser::dom::local_time(rfc3339)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
         rfc3339.to_string()
     }
 }

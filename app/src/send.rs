@@ -7,7 +7,7 @@ use crate::format::{
     MAX_DOWNLOADS,
 };
 use crate::max_share_bytes;
-use crate::widgets::{CopyButton, Progress, ProgressBar, QrCode};
+use crate::widgets::{local_time, CopyButton, Progress, ProgressBar, QrCode};
 
 /// What the sender shares: a text or a file.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -323,18 +323,6 @@ fn SentCard(links: SentLinks, sent: RwSignal<Option<SentLinks>>) -> impl IntoVie
                 "Share something else"
             </button>
         </section>
-    }
-}
-
-/// An RFC 3339 time in the reader's locale (in the browser; as is on the server).
-fn local_time(rfc3339: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        crate::browser::dom::local_time(rfc3339)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        rfc3339.to_string()
     }
 }
 

@@ -97,3 +97,15 @@ pub fn StateCard(#[prop(into)] state: String, #[prop(into)] title: String, #[pro
         </section>
     }
 }
+
+/// An RFC 3339 time in the reader's locale (in the browser; as is on the server).
+pub fn local_time(rfc3339: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        crate::browser::dom::local_time(rfc3339)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        rfc3339.to_string()
+    }
+}
