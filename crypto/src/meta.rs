@@ -124,6 +124,19 @@ mod tests {
         MetaKey::from_bytes([b; 32])
     }
 
+    /// Seals arbitrary bytes as meta the way a writer would, bypassing `Meta`.
+    fn seal_raw(json: &[u8]) -> Vec<u8> {
+        cipher(&key(1))
+            .encrypt(
+                &Nonce::from(META_NONCE),
+                Payload {
+                    msg: json,
+                    aad: META_AAD,
+                },
+            )
+            .unwrap()
+    }
+
     #[test]
     fn meta_round_trips() {
         let meta = Meta::file("report.pdf", "application/pdf", 200_000);
@@ -169,15 +182,7 @@ mod tests {
     #[test]
     fn meta_reader_ignores_unknown_keys_and_key_order() {
         let json = br#"{"size":3,"extra":[1,2],"type":"a/b","name":"n","kind":"file"}"#;
-        let sealed = cipher(&key(1))
-            .encrypt(
-                &Nonce::from(META_NONCE),
-                Payload {
-                    msg: json,
-                    aad: META_AAD,
-                },
-            )
-            .unwrap();
+        let sealed = seal_raw(json);
         assert_eq!(
             open_meta(&key(1), &sealed).unwrap(),
             Meta::file("n", "a/b", 3)
@@ -187,15 +192,7 @@ mod tests {
     #[test]
     fn meta_with_wrong_json_shape_is_a_json_error() {
         let json = br#"{"kind":"folder","name":"","type":"","size":1}"#;
-        let sealed = cipher(&key(1))
-            .encrypt(
-                &Nonce::from(META_NONCE),
-                Payload {
-                    msg: json,
-                    aad: META_AAD,
-                },
-            )
-            .unwrap();
+        let sealed = seal_raw(json);
         assert_eq!(open_meta(&key(1), &sealed), Err(Error::MetaJson));
     }
 
