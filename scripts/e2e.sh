@@ -8,8 +8,8 @@ cd "$ROOT"
 log "cargo leptos build --release"
 cargo leptos build --release
 
-log "cargo build -p cli (the ots binary for the interop specs)"
-cargo build --locked -p cli
+log "cargo build -p ots (the ots binary for the interop specs)"
+cargo build --locked -p ots
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export E2E_OTS_BIN="$TARGET_DIR/debug/ots"

@@ -112,11 +112,18 @@ pub async fn get(api: &Api, request: GetRequest) -> Result<Received> {
         let mut request_id = [0u8; 16];
         getrandom::fill(&mut request_id).map_err(|_| Error::Crypto(ots_crypto::Error::Random))?;
         match api
-            .claim(&link.id, link_keys.link_token(), keys.claim_token(), &request_id)
+            .claim(
+                &link.id,
+                link_keys.link_token(),
+                keys.claim_token(),
+                &request_id,
+            )
             .await
         {
             Ok(claimed) => break (claimed, keys),
-            Err(err @ Error::BadPassword { attempts_left }) if attempts_left > 0 && request.password.is_interactive() => {
+            Err(err @ Error::BadPassword { attempts_left })
+                if attempts_left > 0 && request.password.is_interactive() =>
+            {
                 eprintln!("ots: {err}");
             }
             Err(err) => return Err(err),
@@ -185,7 +192,7 @@ fn open_sink(target: Target, meta: &Meta, force: bool) -> Result<(Sink, Option<P
     };
     let sealed_name = || match meta.kind {
         MetaKind::Text => "ots-text.txt".to_owned(),
-        MetaKind::File => safe_file_name(&meta.name),
+        MetaKind::File | MetaKind::Files => safe_file_name(&meta.name),
     };
     let path = match target {
         Target::Stdout => return Ok((to_stdout(), None)),
@@ -234,7 +241,11 @@ fn persist(tmp: NamedTempFile, path: &Path, force: bool) -> Result<PathBuf> {
                 tmp = e.file;
                 candidate = numbered(path, n);
             }
-            Err(e) => return Err(Error::io(format!("saving {}", candidate.display()))(e.error)),
+            Err(e) => {
+                return Err(Error::io(format!("saving {}", candidate.display()))(
+                    e.error,
+                ))
+            }
         }
     }
     Err(Error::Exists(path.to_owned()))
@@ -242,9 +253,11 @@ fn persist(tmp: NamedTempFile, path: &Path, force: bool) -> Result<PathBuf> {
 
 fn write_stdout(plain: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(plain).map_err(Error::io("writing to stdout"))?;
+    out.write_all(plain)
+        .map_err(Error::io("writing to stdout"))?;
     if out.is_terminal() && !plain.ends_with(b"\n") {
-        out.write_all(b"\n").map_err(Error::io("writing to stdout"))?;
+        out.write_all(b"\n")
+            .map_err(Error::io("writing to stdout"))?;
     }
     out.flush().map_err(Error::io("writing to stdout"))
 }
@@ -311,7 +324,10 @@ async fn fetch(
         let (answered, broken) = match api.blob(&link.id, ticket, offset).await {
             Ok(resp) => {
                 let skip = check_body(&resp, offset, size)?;
-                (true, stream_body(resp, skip, &mut offset, tx, progress).await?)
+                (
+                    true,
+                    stream_body(resp, skip, &mut offset, tx, progress).await?,
+                )
             }
             // The server holds fewer bytes than the share's size.
             Err(Error::Server { status: 416, .. }) => return Err(Error::Damaged),
@@ -355,7 +371,10 @@ fn check_body(resp: &reqwest::Response, offset: u64, size: u64) -> Result<u64> {
         let (start, total) = content_range(resp)
             .ok_or_else(|| Error::protocol(Step::Download, "206 without a usable Content-Range"))?;
         if start != offset {
-            return Err(Error::protocol(Step::Download, "Content-Range does not match the request"));
+            return Err(Error::protocol(
+                Step::Download,
+                "Content-Range does not match the request",
+            ));
         }
         if total.is_some_and(|total| total != size) {
             return Err(Error::Damaged);
@@ -406,7 +425,11 @@ async fn stream_body(
 /// `(start, total)` of `Content-Range: bytes start-end/total` (total `None`
 /// for `*`).
 fn content_range(resp: &reqwest::Response) -> Option<(u64, Option<u64>)> {
-    let value = resp.headers().get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
+    let value = resp
+        .headers()
+        .get(reqwest::header::CONTENT_RANGE)?
+        .to_str()
+        .ok()?;
     let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
     let start = range.split('-').next()?.trim().parse().ok()?;
     let total = match total.trim() {
@@ -454,7 +477,9 @@ fn decrypt_stream(
         match rx.blocking_recv() {
             Some(Piece::Bytes(chunk)) => {
                 plain.clear();
-                decryptor.push(&chunk, &mut plain).map_err(|_| Error::Damaged)?;
+                decryptor
+                    .push(&chunk, &mut plain)
+                    .map_err(|_| Error::Damaged)?;
                 out.write_all(&plain).map_err(Error::io(what.to_owned()))?;
             }
             Some(Piece::End) => break,
@@ -476,7 +501,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let taken = dir.path().join("a.txt");
         std::fs::write(&taken, "x").unwrap();
-        assert_eq!(free_path(taken.clone(), false).unwrap(), dir.path().join("a (1).txt"));
+        assert_eq!(
+            free_path(taken.clone(), false).unwrap(),
+            dir.path().join("a (1).txt")
+        );
         assert_eq!(free_path(taken.clone(), true).unwrap(), taken);
     }
 
@@ -517,6 +545,9 @@ mod tests {
         tx.blocking_send(Piece::Bytes(cut)).unwrap();
         tx.blocking_send(Piece::End).unwrap();
         drop(tx);
-        assert!(matches!(decrypt_into(dec, rx, Sink::File(tmp)), Err(Error::Damaged)));
+        assert!(matches!(
+            decrypt_into(dec, rx, Sink::File(tmp)),
+            Err(Error::Damaged)
+        ));
     }
 }

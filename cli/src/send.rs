@@ -16,7 +16,7 @@ use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 use ots_crypto::{
     b64, payload_size, seal_meta, ContentKeys, KdfParams, LinkKeys, LinkSecret, ManageLink, Meta,
-    PasswordKey, PayloadKey, ShareId, ShareLink, StreamEncryptor, Token,
+    PasswordKey, PayloadKey, ShareId, ShareLink, StreamEncryptor, Token, Verifier,
 };
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
@@ -154,7 +154,9 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
             Payload::Live { file } => {
                 let key = content_keys.payload_key().clone();
                 tokio::task::spawn_blocking(move || {
-                    produce(&tx, |tx| encrypt_into_parts(file, plain_size, &key, tx, &recycled))
+                    produce(&tx, |tx| {
+                        encrypt_into_parts(file, plain_size, &key, tx, &recycled)
+                    })
                 })
             }
             Payload::Spooled(spool) => tokio::task::spawn_blocking(move || {
@@ -203,7 +205,10 @@ fn open_source(input: &Input, kind: Option<Kind>) -> Result<(Source, Kind)> {
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 eprintln!("Type or paste the secret, then press Ctrl-D on a new line:");
             }
-            Ok((Source::Stream(Box::new(std::io::stdin())), kind.unwrap_or(Kind::Text)))
+            Ok((
+                Source::Stream(Box::new(std::io::stdin())),
+                kind.unwrap_or(Kind::Text),
+            ))
         }
         Input::Path(path) => {
             let what = || format!("reading {}", path.display());
@@ -259,7 +264,11 @@ async fn derive_content_keys(
 
 /// Reads `reader` to its end, `READ_SIZE` at a time, into a wiped buffer;
 /// calls `each` with every slice read. Returns the bytes read.
-fn read_all(mut reader: impl Read, what: &str, mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<u64> {
+fn read_all(
+    mut reader: impl Read,
+    what: &str,
+    mut each: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<u64> {
     let mut buf = Zeroizing::new(vec![0u8; READ_SIZE]);
     let mut total = 0u64;
     loop {
@@ -340,7 +349,10 @@ impl<'a> PartCutter<'a> {
     /// Room for a part and one more read's ciphertext, so no push reallocates.
     const CAPACITY: usize = PART_SIZE as usize + READ_SIZE + READ_SIZE / 8;
 
-    fn new(tx: &'a mpsc::Sender<Result<Bytes>>, recycled: &'a std::sync::mpsc::Receiver<Vec<u8>>) -> Self {
+    fn new(
+        tx: &'a mpsc::Sender<Result<Bytes>>,
+        recycled: &'a std::sync::mpsc::Receiver<Vec<u8>>,
+    ) -> Self {
         Self {
             tx,
             recycled,
@@ -370,7 +382,8 @@ impl<'a> PartCutter<'a> {
             // The tail (at most one read's ciphertext) waits in a small
             // buffer, so no second 8 MiB buffer is held while sending blocks.
             self.tail.clear();
-            self.tail.extend_from_slice(&self.buffer[PART_SIZE as usize..]);
+            self.tail
+                .extend_from_slice(&self.buffer[PART_SIZE as usize..]);
             self.buffer.truncate(PART_SIZE as usize);
             let part = std::mem::take(&mut self.buffer);
             self.send(Ok(Bytes::from(part)))?;
@@ -392,9 +405,7 @@ impl<'a> PartCutter<'a> {
 
     fn send(&self, part: Result<Bytes>) -> Result<()> {
         // A closed channel means the uploader failed; its error is reported.
-        self.tx
-            .blocking_send(part)
-            .map_err(|_| Error::Interrupted)
+        self.tx.blocking_send(part).map_err(|_| Error::Interrupted)
     }
 }
 
@@ -413,7 +424,8 @@ fn spool_stream(reader: Box<dyn Read + Send>, key: &PayloadKey) -> Result<(u64, 
             *file = Some(tempfile::tempfile().map_err(Error::io("creating a temporary file"))?);
         }
         if let Some(f) = file.as_mut() {
-            f.write_all(out).map_err(Error::io("writing a temporary file"))?;
+            f.write_all(out)
+                .map_err(Error::io("writing a temporary file"))?;
             spooled += out.len() as u64;
             out.clear();
         }
@@ -433,7 +445,8 @@ fn spool_stream(reader: Box<dyn Read + Send>, key: &PayloadKey) -> Result<(u64, 
         None => {
             // The final record pushed a small stream just over the inline limit.
             let mut f = tempfile::tempfile().map_err(Error::io("creating a temporary file"))?;
-            f.write_all(&out).map_err(Error::io("writing a temporary file"))?;
+            f.write_all(&out)
+                .map_err(Error::io("writing a temporary file"))?;
             Ok((size, Spool::File(f, out.len() as u64)))
         }
         Some(f) => Ok((size, Spool::File(f, spooled))),
@@ -455,13 +468,15 @@ fn spool_into_parts(
             return Ok(());
         }
     };
-    file.seek(SeekFrom::Start(0)).map_err(Error::io("reading a temporary file"))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(Error::io("reading a temporary file"))?;
     let mut left = len;
     while left > 0 {
         let n = left.min(PART_SIZE) as usize;
         let mut part = recycled.try_recv().unwrap_or_default();
         part.resize(n, 0);
-        file.read_exact(&mut part).map_err(Error::io("reading a temporary file"))?;
+        file.read_exact(&mut part)
+            .map_err(Error::io("reading a temporary file"))?;
         left -= n as u64;
         if tx.blocking_send(Ok(Bytes::from(part))).is_err() {
             break;
@@ -479,7 +494,8 @@ async fn upload_parts(
     recycle: &std::sync::mpsc::Sender<Vec<u8>>,
     progress: &Progress,
 ) -> Result<()> {
-    let parts = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) });
+    let parts =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) });
     parts
         .enumerate()
         .map(|(index, part)| async move {
@@ -518,7 +534,9 @@ mod tests {
     fn parts_are_full_size_but_the_last_and_decrypt_to_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        let plain: Vec<u8> = (0..(PART_SIZE as usize * 2 + 12345)).map(|i| (i % 251) as u8).collect();
+        let plain: Vec<u8> = (0..(PART_SIZE as usize * 2 + 12345))
+            .map(|i| (i % 251) as u8)
+            .collect();
         std::fs::write(&path, &plain).unwrap();
         let (tx, rx) = mpsc::channel(64);
         let file = File::open(&path).unwrap();
@@ -549,22 +567,27 @@ mod tests {
     #[test]
     fn small_stream_stays_in_memory_and_large_one_spools() {
         let small = vec![3u8; 1000];
-        let (size, spool) = spool_stream(Box::new(std::io::Cursor::new(small.clone())), &key()).unwrap();
+        let (size, spool) =
+            spool_stream(Box::new(std::io::Cursor::new(small.clone())), &key()).unwrap();
         assert_eq!(size, 1000);
         match spool {
-            Spool::Memory(bytes) => assert_eq!(ots_crypto::open_payload(&key(), &bytes).unwrap(), small),
+            Spool::Memory(bytes) => {
+                assert_eq!(ots_crypto::open_payload(&key(), &bytes).unwrap(), small)
+            }
             Spool::File(..) => panic!("a small stream went to disk"),
         }
 
         let large: Vec<u8> = (0..3 * 1024 * 1024 + 7).map(|i| (i % 13) as u8).collect();
-        let (size, spool) = spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
+        let (size, spool) =
+            spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
         assert_eq!(size, large.len() as u64);
         let (tx, rx) = mpsc::channel(64);
         match spool {
             Spool::File(_, len) => assert_eq!(len, payload_size(size)),
             Spool::Memory(_) => panic!("a large stream stayed in memory"),
         }
-        let (_, spool) = spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
+        let (_, spool) =
+            spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
         let (_recycle, recycled) = std::sync::mpsc::channel();
         spool_into_parts(spool, &tx, &recycled).unwrap();
         drop(tx);

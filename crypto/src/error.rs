@@ -73,5 +73,33 @@ pub enum Error {
     Random,
 }
 
+impl From<ots_proto::DecodeError> for Error {
+    fn from(e: ots_proto::DecodeError) -> Self {
+        match e {
+            ots_proto::DecodeError::Base64 => Error::Base64,
+            ots_proto::DecodeError::Length {
+                what,
+                expected,
+                actual,
+            } => Error::Length {
+                what,
+                expected,
+                actual,
+            },
+        }
+    }
+}
+
+impl From<ots_proto::KdfOutOfBounds> for Error {
+    fn from(e: ots_proto::KdfOutOfBounds) -> Self {
+        Error::KdfOutOfBounds {
+            name: e.name,
+            value: e.value,
+            min: e.min,
+            max: e.max,
+        }
+    }
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -4,21 +4,17 @@
 use core::fmt;
 
 use hkdf::Hkdf;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use ots_proto::{KdfParams, Token, VERIFIER_SIZE};
 
 use crate::b64;
 use crate::error::{Error, Result};
 
 /// Bytes in the link secret `K` (protocol §1).
 pub const LINK_SECRET_SIZE: usize = 32;
-/// Bytes in a token: `link_token`, `claim_token` and the server-issued
-/// tokens of protocol §5.
-pub const TOKEN_SIZE: usize = 32;
-/// Bytes in a SHA-256 verifier of a token.
-pub const VERIFIER_SIZE: usize = 32;
 /// Bytes in the Argon2id salt (protocol §2).
 pub const ARGON2_SALT_SIZE: usize = 16;
 /// Bytes in a ChaCha20-Poly1305 key, and in the Argon2id output.
@@ -89,55 +85,25 @@ impl LinkSecret {
 
     /// Parses the URL fragment form (without the `#`).
     pub fn from_fragment(fragment: &str) -> Result<Self> {
-        b64::decode_array(fragment, "link secret").map(Self)
+        Ok(Self(b64::decode_array(fragment, "link secret")?))
     }
 }
 
-/// A 32-byte bearer token: `link_token` and `claim_token` (protocol §2), or a
-/// server-issued `manage_token`, `upload_token` or `ticket` (protocol §5).
-///
-/// The server keeps only [`Token::verifier`]. Zeroized on drop; `Debug`
-/// prints nothing of it.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct Token([u8; TOKEN_SIZE]);
-redacted_debug!(Token);
+/// The verifier of a token (protocol §2, §5): `SHA-256(token)`, what the
+/// server stores and compares instead of the token.
+pub trait Verifier {
+    /// `SHA-256(token)`.
+    fn verifier(&self) -> [u8; VERIFIER_SIZE];
 
-impl Token {
-    /// Makes a fresh token from the platform CSPRNG (server-issued tokens).
-    pub fn generate() -> Result<Self> {
-        let mut bytes = [0u8; TOKEN_SIZE];
-        getrandom::fill(&mut bytes).map_err(|_| Error::Random)?;
-        Ok(Self(bytes))
-    }
-
-    /// Wraps known bytes.
-    pub fn from_bytes(bytes: [u8; TOKEN_SIZE]) -> Self {
-        Self(bytes)
-    }
-
-    /// Parses base64url without padding (the JSON and `Authorization` form).
-    pub fn from_b64(text: &str) -> Result<Self> {
-        b64::decode_array(text, "token").map(Self)
-    }
-
-    /// The raw token.
-    pub fn as_bytes(&self) -> &[u8; TOKEN_SIZE] {
-        &self.0
-    }
-
-    /// base64url without padding, as sent in JSON and `Authorization: Bearer`.
-    pub fn to_b64(&self) -> String {
-        b64::encode(self.0)
-    }
-
-    /// `SHA-256(token)`: what the server stores and compares (protocol §2, §5).
-    pub fn verifier(&self) -> [u8; VERIFIER_SIZE] {
-        Sha256::digest(self.0).into()
-    }
-
-    /// [`Token::verifier`] as base64url without padding.
-    pub fn verifier_b64(&self) -> String {
+    /// [`Verifier::verifier`] as base64url without padding.
+    fn verifier_b64(&self) -> String {
         b64::encode(self.verifier())
+    }
+}
+
+impl Verifier for Token {
+    fn verifier(&self) -> [u8; VERIFIER_SIZE] {
+        Sha256::digest(self.as_bytes()).into()
     }
 }
 
@@ -159,7 +125,7 @@ impl LinkKeys {
     /// `link_token` and `argon2_salt` of protocol §2.
     pub fn derive(secret: &LinkSecret) -> Self {
         Self {
-            link_token: Token(hkdf(&secret.0, LINK_HKDF_SALT, INFO_LINK_TOKEN)),
+            link_token: Token::from_bytes(hkdf(&secret.0, LINK_HKDF_SALT, INFO_LINK_TOKEN)),
             argon2_salt: hkdf(&secret.0, LINK_HKDF_SALT, INFO_ARGON2_SALT),
         }
     }
@@ -172,68 +138,6 @@ impl LinkKeys {
     /// The Argon2id salt of this share.
     pub fn argon2_salt(&self) -> [u8; ARGON2_SALT_SIZE] {
         self.argon2_salt
-    }
-}
-
-/// Smallest `m_kib` accepted (protocol §2).
-pub const KDF_M_KIB_MIN: u32 = 8192;
-/// Largest `m_kib` accepted (protocol §2).
-pub const KDF_M_KIB_MAX: u32 = 262_144;
-/// Smallest `t` accepted (protocol §2).
-pub const KDF_T_MIN: u32 = 1;
-/// Largest `t` accepted (protocol §2).
-pub const KDF_T_MAX: u32 = 10;
-/// Smallest `p` accepted (protocol §2).
-pub const KDF_P_MIN: u32 = 1;
-/// Largest `p` accepted (protocol §2).
-pub const KDF_P_MAX: u32 = 4;
-
-/// Argon2id cost parameters, as in the `kdf` JSON object of protocol §2, §5.
-///
-/// Deserializing does not check the bounds: call [`KdfParams::validate`]
-/// (which [`PasswordKey::derive`] does first) before trusting them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct KdfParams {
-    /// Memory in KiB.
-    pub m_kib: u32,
-    /// Passes over memory.
-    pub t: u32,
-    /// Lanes.
-    pub p: u32,
-}
-
-impl KdfParams {
-    /// The default of protocol §2: 64 MiB, 3 passes, 1 lane.
-    pub const DEFAULT: Self = Self {
-        m_kib: 65_536,
-        t: 3,
-        p: 1,
-    };
-
-    /// Checks the bounds of protocol §2. A recipient must call this before it
-    /// allocates anything for Argon2id: the parameters come from the server.
-    pub fn validate(&self) -> Result<()> {
-        let check = |name, value, min, max| {
-            if (min..=max).contains(&value) {
-                Ok(())
-            } else {
-                Err(Error::KdfOutOfBounds {
-                    name,
-                    value,
-                    min,
-                    max,
-                })
-            }
-        };
-        check("m_kib", self.m_kib, KDF_M_KIB_MIN, KDF_M_KIB_MAX)?;
-        check("t", self.t, KDF_T_MIN, KDF_T_MAX)?;
-        check("p", self.p, KDF_P_MIN, KDF_P_MAX)
-    }
-}
-
-impl Default for KdfParams {
-    fn default() -> Self {
-        Self::DEFAULT
     }
 }
 
@@ -362,7 +266,7 @@ impl ContentKeys {
             None => &ikm[..LINK_SECRET_SIZE],
         };
         Self {
-            claim_token: Token(hkdf(ikm, CONTENT_HKDF_SALT, INFO_CLAIM_TOKEN)),
+            claim_token: Token::from_bytes(hkdf(ikm, CONTENT_HKDF_SALT, INFO_CLAIM_TOKEN)),
             meta_key: MetaKey(hkdf(ikm, CONTENT_HKDF_SALT, INFO_META_KEY)),
             payload_key: PayloadKey(hkdf(ikm, CONTENT_HKDF_SALT, INFO_PAYLOAD_KEY)),
         }
@@ -484,7 +388,7 @@ mod tests {
             (KdfParams { p: 0, ..ok }, "p"),
             (KdfParams { p: 5, ..ok }, "p"),
         ] {
-            match bad.validate() {
+            match bad.validate().map_err(Error::from) {
                 Err(Error::KdfOutOfBounds { name: got, .. }) => assert_eq!(got, name),
                 other => panic!("{bad:?} gave {other:?}"),
             }

@@ -32,13 +32,16 @@ mod stream;
 
 pub use error::{Error, Result};
 pub use keys::{
-    ContentKeys, KdfParams, LinkKeys, LinkSecret, MetaKey, PasswordKey, PayloadKey, Token,
-    ARGON2_SALT_SIZE, KDF_M_KIB_MAX, KDF_M_KIB_MIN, KDF_P_MAX, KDF_P_MIN, KDF_T_MAX, KDF_T_MIN,
-    KEY_SIZE, LINK_SECRET_SIZE, TOKEN_SIZE, VERIFIER_SIZE,
+    ContentKeys, LinkKeys, LinkSecret, MetaKey, PasswordKey, PayloadKey, Verifier,
+    ARGON2_SALT_SIZE, KEY_SIZE, LINK_SECRET_SIZE,
 };
-pub use link::{ManageLink, ShareId, ShareLink, SHARE_ID_LEN, SHARE_ID_SIZE};
-pub use meta::{open_meta, seal_meta, Meta, MetaKind, META_MAX_SEALED_SIZE, TEXT_MIME};
-pub use stream::{
-    open_payload, payload_size, plaintext_size, seal_payload, StreamDecryptor, StreamEncryptor,
-    CHUNK_SIZE, NONCE_SIZE, RECORD_SIZE, TAG_SIZE,
+pub use link::{ManageLink, ShareLink};
+pub use meta::{open_meta, seal_meta};
+pub use stream::{open_payload, seal_payload, StreamDecryptor, StreamEncryptor, NONCE_SIZE};
+
+// The protocol's vocabulary, so that a caller of the crypto needs no second import.
+pub use ots_proto::{
+    payload_size, plaintext_size, FileEntry, KdfParams, Meta, MetaKind, ShareId, Token, CHUNK_SIZE,
+    KDF_M_KIB_MAX, KDF_M_KIB_MIN, KDF_P_MAX, KDF_P_MIN, KDF_T_MAX, KDF_T_MIN, META_MAX_SEALED_SIZE,
+    RECORD_SIZE, SHARE_ID_LEN, SHARE_ID_SIZE, TAG_SIZE, TEXT_MIME, TOKEN_SIZE, VERIFIER_SIZE,
 };

@@ -10,105 +10,14 @@
 use core::fmt;
 use core::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::b64;
 use crate::error::{Error, Result};
-use crate::keys::{LinkSecret, Token};
+use crate::keys::LinkSecret;
+use ots_proto::{ShareId, Token};
 
-/// Random bytes in a share id (protocol §1).
-pub const SHARE_ID_SIZE: usize = 16;
-/// Characters of a share id: base64url of 16 bytes without padding.
-pub const SHARE_ID_LEN: usize = b64::encoded_len(SHARE_ID_SIZE);
 /// Path segment of a share link.
 const SHARE_PATH: &str = "/s/";
 /// Path segment of a manage link.
 const MANAGE_PATH: &str = "/m/";
-
-/// A share id: 16 random bytes made by the server, as 22 characters of
-/// base64url. Always canonical: it round-trips through [`b64::decode`].
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ShareId(String);
-
-impl ShareId {
-    /// Makes a fresh id from the platform CSPRNG (the server does this).
-    pub fn generate() -> Result<Self> {
-        let mut bytes = [0u8; SHARE_ID_SIZE];
-        getrandom::fill(&mut bytes).map_err(|_| Error::Random)?;
-        Ok(Self::from_bytes(bytes))
-    }
-
-    /// The id of known bytes.
-    pub fn from_bytes(bytes: [u8; SHARE_ID_SIZE]) -> Self {
-        Self(b64::encode(bytes))
-    }
-
-    /// Parses the 22-character form; anything else is an error.
-    pub fn parse(text: &str) -> Result<Self> {
-        b64::decode_array::<SHARE_ID_SIZE>(text, "share id")?;
-        Ok(Self(text.to_owned()))
-    }
-
-    /// The 22-character form.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The 16 bytes.
-    pub fn to_bytes(&self) -> [u8; SHARE_ID_SIZE] {
-        b64::decode_array(&self.0, "share id").expect("a ShareId is always valid base64url")
-    }
-}
-
-impl fmt::Display for ShareId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for ShareId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ShareId({})", self.0)
-    }
-}
-
-impl AsRef<str> for ShareId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for ShareId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::parse(s)
-    }
-}
-
-impl PartialEq<str> for ShareId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for ShareId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-impl Serialize for ShareId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> core::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for ShareId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
 
 /// Splits `{origin}{path}{id}#{fragment}` into its checked parts.
 fn split_link<'a>(link: &'a str, path: &'static str) -> Result<(String, ShareId, &'a str)> {

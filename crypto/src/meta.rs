@@ -3,71 +3,16 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::keys::MetaKey;
-use crate::stream::TAG_SIZE;
+use ots_proto::{Meta, META_MAX_SEALED_SIZE, TAG_SIZE};
 
-/// Largest sealed meta record, in bytes (protocol §3, §5).
-pub const META_MAX_SEALED_SIZE: usize = 4096;
 /// Associated data of the meta AEAD (protocol §3).
 const META_AAD: &[u8] = b"onetimeshare/v1/meta";
 /// The meta record is sealed once per `meta_key`, so a fixed nonce is safe:
 /// `meta_key` must never seal anything else.
 const META_NONCE: [u8; 12] = [0; 12];
-/// MIME type of a text share (protocol §3).
-pub const TEXT_MIME: &str = "text/plain;charset=utf-8";
-
-/// What a share holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MetaKind {
-    /// A text, shown in the page.
-    Text,
-    /// A file, saved to disk.
-    File,
-}
-
-/// The plaintext of the meta record (protocol §3).
-///
-/// Serialized with the protocol's JSON keys: `kind`, `name`, `type`, `size`.
-/// Unknown keys are ignored when reading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Meta {
-    /// Text or file.
-    pub kind: MetaKind,
-    /// The file name; `""` for a text.
-    pub name: String,
-    /// The MIME type (JSON key `type`); [`TEXT_MIME`] for a text.
-    #[serde(rename = "type")]
-    pub mime: String,
-    /// The plaintext length in bytes.
-    pub size: u64,
-}
-
-impl Meta {
-    /// The meta of a text of `size` UTF-8 bytes.
-    pub fn text(size: u64) -> Self {
-        Self {
-            kind: MetaKind::Text,
-            name: String::new(),
-            mime: TEXT_MIME.to_owned(),
-            size,
-        }
-    }
-
-    /// The meta of a file.
-    pub fn file(name: impl Into<String>, mime: impl Into<String>, size: u64) -> Self {
-        Self {
-            kind: MetaKind::File,
-            name: name.into(),
-            mime: mime.into(),
-            size,
-        }
-    }
-}
-
 fn cipher(key: &MetaKey) -> ChaCha20Poly1305 {
     ChaCha20Poly1305::new(key.as_bytes().into())
 }
@@ -180,28 +125,9 @@ mod tests {
     }
 
     #[test]
-    fn meta_reader_ignores_unknown_keys_and_key_order() {
-        let json = br#"{"size":3,"extra":[1,2],"type":"a/b","name":"n","kind":"file"}"#;
-        let sealed = seal_raw(json);
-        assert_eq!(
-            open_meta(&key(1), &sealed).unwrap(),
-            Meta::file("n", "a/b", 3)
-        );
-    }
-
-    #[test]
     fn meta_with_wrong_json_shape_is_a_json_error() {
         let json = br#"{"kind":"folder","name":"","type":"","size":1}"#;
         let sealed = seal_raw(json);
         assert_eq!(open_meta(&key(1), &sealed), Err(Error::MetaJson));
-    }
-
-    #[test]
-    fn text_meta_uses_the_protocol_json() {
-        let json = serde_json::to_string(&Meta::text(12)).unwrap();
-        assert_eq!(
-            json,
-            r#"{"kind":"text","name":"","type":"text/plain;charset=utf-8","size":12}"#
-        );
     }
 }

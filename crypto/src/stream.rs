@@ -12,13 +12,8 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
 use crate::keys::PayloadKey;
+use ots_proto::{payload_size, plaintext_size, CHUNK_SIZE, RECORD_SIZE, TAG_SIZE};
 
-/// Plaintext bytes per chunk, `C` of protocol §4.
-pub const CHUNK_SIZE: usize = 65_536;
-/// Bytes of a Poly1305 tag.
-pub const TAG_SIZE: usize = 16;
-/// Bytes of a full ciphertext record: a chunk and its tag.
-pub const RECORD_SIZE: usize = CHUNK_SIZE + TAG_SIZE;
 /// Bytes of a ChaCha20-Poly1305 nonce.
 pub const NONCE_SIZE: usize = 12;
 /// Last nonce byte of every record but the last.
@@ -33,30 +28,6 @@ fn nonce(counter: u64, last: bool) -> Nonce {
     n[3..11].copy_from_slice(&counter.to_be_bytes());
     n[11] = if last { FLAG_LAST } else { FLAG_MORE };
     Nonce::from(n)
-}
-
-/// Bytes of the payload of `plaintext_len` bytes: `P + 16 * max(1, ceil(P / C))`
-/// (protocol §4). Saturates at `u64::MAX` for absurd inputs.
-pub fn payload_size(plaintext_len: u64) -> u64 {
-    let chunks = plaintext_len.div_ceil(CHUNK_SIZE as u64).max(1);
-    plaintext_len.saturating_add(chunks.saturating_mul(TAG_SIZE as u64))
-}
-
-/// The plaintext length of a payload of `payload_len` bytes, or `None` if no
-/// honest sender produces a payload of that length (the inverse of
-/// [`payload_size`]). Servers can use it to refuse impossible sizes.
-pub fn plaintext_size(payload_len: u64) -> Option<u64> {
-    let record = RECORD_SIZE as u64;
-    let full = payload_len / record;
-    let tail = payload_len % record;
-    match (full, tail) {
-        (0, t) if t == TAG_SIZE as u64 => Some(0),
-        (0, 0) => None,
-        // The last record holds 1..=C plaintext bytes.
-        (f, 0) => Some(f * CHUNK_SIZE as u64),
-        (f, t) if t > TAG_SIZE as u64 => Some(f * CHUNK_SIZE as u64 + t - TAG_SIZE as u64),
-        _ => None,
-    }
 }
 
 fn cipher(key: &PayloadKey) -> ChaCha20Poly1305 {

@@ -1,20 +1,22 @@
 //! `onetimeshare`: wires config, tracing, the listener and graceful shutdown.
 
 use clap::Parser;
-use server::Config;
+use onetimeshare::Config;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     let config = Config::parse();
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!("OneTimeShare listening on http://{addr}");
     println!("OneTimeShare is serving at http://{addr}");
-    server::launch_with_listener(config, listener, shutdown_signal()).await
+    onetimeshare::launch_with_listener(config, listener, shutdown_signal()).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -23,7 +23,14 @@ struct Proc {
 impl Proc {
     fn spawn(data_dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_onetimeshare"))
-            .args(["--listen", "127.0.0.1:0", "--rate-create-per-min", "0", "--rate-claim-per-min", "0"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-create-per-min",
+                "0",
+                "--rate-claim-per-min",
+                "0",
+            ])
             .arg("--data-dir")
             .arg(data_dir)
             .arg("--site-root")
@@ -35,12 +42,19 @@ impl Proc {
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let addr = loop {
-            let line = lines.next().expect("the server prints its address").unwrap();
+            let line = lines
+                .next()
+                .expect("the server prints its address")
+                .unwrap();
             if let Some(rest) = line.split("http://").nth(1) {
                 break rest.trim().to_string();
             }
         };
-        Self { child, base: format!("http://{addr}/api/v1"), addr }
+        Self {
+            child,
+            base: format!("http://{addr}/api/v1"),
+            addr,
+        }
     }
 
     /// SIGKILL: no shutdown, no flush.
@@ -57,7 +71,13 @@ impl Drop for Proc {
     }
 }
 
-async fn create(client: &reqwest::Client, p: &Proc, size: usize, downloads: u32, payload: Option<&[u8]>) -> (Value, Secrets) {
+async fn create(
+    client: &reqwest::Client,
+    p: &Proc,
+    size: usize,
+    downloads: u32,
+    payload: Option<&[u8]>,
+) -> (Value, Secrets) {
     let sec = Secrets::new();
     let mut body = json!({
         "size": size, "expires_in": 3600, "max_downloads": downloads,
@@ -67,13 +87,23 @@ async fn create(client: &reqwest::Client, p: &Proc, size: usize, downloads: u32,
     if let Some(pl) = payload {
         body["payload"] = json!(b64(pl));
     }
-    let r = client.post(format!("{}/shares", p.base)).json(&body).send().await.unwrap();
+    let r = client
+        .post(format!("{}/shares", p.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     (r.json().await.unwrap(), sec)
 }
 
 async fn claim(client: &reqwest::Client, p: &Proc, id: &str, sec: &Secrets) -> (u16, Value) {
-    let r = client.post(format!("{}/shares/{id}/claim", p.base)).json(&sec.claim_body()).send().await.unwrap();
+    let r = client
+        .post(format!("{}/shares/{id}/claim", p.base))
+        .json(&sec.claim_body())
+        .send()
+        .await
+        .unwrap();
     let st = r.status().as_u16();
     (st, r.json().await.unwrap_or(Value::Null))
 }
@@ -86,12 +116,26 @@ async fn a_ready_share_survives_a_restart() {
     let (inline, inline_sec) = create(&client, &p, 5, 1, Some(b"hello")).await;
     let data = vec![0xabu8; 9 * 1024 * 1024];
     let (file, file_sec) = create(&client, &p, data.len(), 1, None).await;
-    let (id, token) = (file["id"].as_str().unwrap(), file["upload_token"].as_str().unwrap());
+    let (id, token) = (
+        file["id"].as_str().unwrap(),
+        file["upload_token"].as_str().unwrap(),
+    );
     for (i, chunk) in data.chunks(8 * 1024 * 1024).enumerate() {
-        let r = client.put(format!("{}/shares/{id}/parts/{i}", p.base)).bearer_auth(token).body(chunk.to_vec()).send().await.unwrap();
+        let r = client
+            .put(format!("{}/shares/{id}/parts/{i}", p.base))
+            .bearer_auth(token)
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 204);
     }
-    let r = client.post(format!("{}/shares/{id}/complete", p.base)).bearer_auth(token).send().await.unwrap();
+    let r = client
+        .post(format!("{}/shares/{id}/complete", p.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     p.kill9();
 
@@ -99,7 +143,11 @@ async fn a_ready_share_survives_a_restart() {
     let (st, v) = claim(&client, &p, inline["id"].as_str().unwrap(), &inline_sec).await;
     assert_eq!(st, 200, "{v}");
     let r = client
-        .get(format!("{}/shares/{}/blob", p.base, inline["id"].as_str().unwrap()))
+        .get(format!(
+            "{}/shares/{}/blob",
+            p.base,
+            inline["id"].as_str().unwrap()
+        ))
         .bearer_auth(v["ticket"].as_str().unwrap())
         .send()
         .await
@@ -107,7 +155,12 @@ async fn a_ready_share_survives_a_restart() {
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello");
     let (st, v) = claim(&client, &p, id, &file_sec).await;
     assert_eq!(st, 200, "{v}");
-    let r = client.get(format!("{}/shares/{id}/blob", p.base)).bearer_auth(v["ticket"].as_str().unwrap()).send().await.unwrap();
+    let r = client
+        .get(format!("{}/shares/{id}/blob", p.base))
+        .bearer_auth(v["ticket"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert!(r.bytes().await.unwrap().as_ref() == data.as_slice());
 }
 
@@ -123,9 +176,21 @@ async fn an_answered_claim_stays_consumed_after_kill_9() {
     // Claim them all at once, then kill the server the moment the last answer is in.
     let mut tasks = Vec::new();
     for (v, sec) in &shares {
-        let (client, base, id, body) = (client.clone(), p.base.clone(), v["id"].as_str().unwrap().to_string(), sec.claim_body());
+        let (client, base, id, body) = (
+            client.clone(),
+            p.base.clone(),
+            v["id"].as_str().unwrap().to_string(),
+            sec.claim_body(),
+        );
         tasks.push(tokio::spawn(async move {
-            client.post(format!("{base}/shares/{id}/claim")).json(&body).send().await.unwrap().status().as_u16()
+            client
+                .post(format!("{base}/shares/{id}/claim"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }));
     }
     for t in tasks {
@@ -136,7 +201,11 @@ async fn an_answered_claim_stays_consumed_after_kill_9() {
     let p = Proc::spawn(dir.path());
     for (v, sec) in &shares {
         let (st, body) = claim(&client, &p, v["id"].as_str().unwrap(), sec).await;
-        assert_eq!((st, body["reason"].as_str()), (410, Some("consumed")), "a claim answered before the crash is not undone");
+        assert_eq!(
+            (st, body["reason"].as_str()),
+            (410, Some("consumed")),
+            "a claim answered before the crash is not undone"
+        );
     }
 }
 
@@ -147,7 +216,10 @@ async fn kill_9_mid_upload_leaves_nothing_claimable() {
     let p = Proc::spawn(dir.path());
     let size = 12 * 1024 * 1024;
     let (v, sec) = create(&client, &p, size, 1, None).await;
-    let (id, token) = (v["id"].as_str().unwrap().to_string(), v["upload_token"].as_str().unwrap().to_string());
+    let (id, token) = (
+        v["id"].as_str().unwrap().to_string(),
+        v["upload_token"].as_str().unwrap().to_string(),
+    );
     let r = client
         .put(format!("{}/shares/{id}/parts/0", p.base))
         .bearer_auth(&token)
@@ -168,13 +240,27 @@ async fn kill_9_mid_upload_leaves_nothing_claimable() {
     let p = Proc::spawn(dir.path());
     let (st, body) = claim(&client, &p, &id, &sec).await;
     assert_eq!((st, body["error"].as_str()), (409, Some("not_ready")));
-    let r = client.get(format!("{}/shares/{id}", p.base)).send().await.unwrap();
+    let r = client
+        .get(format!("{}/shares/{id}", p.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
-    let r = client.post(format!("{}/shares/{id}/complete", p.base)).bearer_auth(&token).send().await.unwrap();
+    let r = client
+        .post(format!("{}/shares/{id}/complete", p.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let missing: Value = r.json().await.unwrap();
     assert_eq!(missing["missing"], json!([1]));
     // An unknown ticket gets nothing either.
-    let r = client.get(format!("{}/shares/{id}/blob", p.base)).bearer_auth(b64(&random::<32>())).send().await.unwrap();
+    let r = client
+        .get(format!("{}/shares/{id}/blob", p.base))
+        .bearer_auth(b64(&random::<32>()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }

@@ -21,11 +21,17 @@ async fn health_and_readiness_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_security_headers_and_pages_a_matching_nonce() {
-    let s = TestServer::start_with(|c| c.public_origin = Some("https://share.example".into())).await;
+    let s =
+        TestServer::start_with(|c| c.public_origin = Some("https://share.example".into())).await;
     let r = s.client.get(s.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let h = r.headers().clone();
-    let csp = h.get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    let csp = h
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"));
@@ -33,17 +39,39 @@ async fn every_response_carries_security_headers_and_pages_a_matching_nonce() {
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
     assert!(h.get("permissions-policy").is_some());
     assert!(h.get("strict-transport-security").is_some());
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
     let html = r.text().await.unwrap();
     let scripts = html.matches("<script").count();
     assert!(scripts > 0, "the page has the hydration script");
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every script carries the nonce: {html}");
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "every script carries the nonce: {html}"
+    );
     // A second page gets a different nonce.
     let r2 = s.client.get(s.url("/")).send().await.unwrap();
-    let csp2 = r2.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    let csp2 = r2
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_ne!(csp, csp2);
     // The API answers carry them too, with no-store.
-    let r = s.client.get(s.api("/shares/AAAAAAAAAAAAAAAAAAAAAA")).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.api("/shares/AAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers().get("cache-control").unwrap(), "no-store");
     assert!(r.headers().get("content-security-policy").is_some());
@@ -67,7 +95,14 @@ async fn inline_text_share_lifecycle() {
     assert_eq!(c.id.len(), 22);
     assert!(c.upload_token.is_none());
     // Info.
-    let (st, v) = status_of(s.client.get(s.api(&format!("/shares/{}", c.id))).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .get(s.api(&format!("/shares/{}", c.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, 200);
     assert_eq!(v["v"], 1);
     assert_eq!(v["size"], 1024);
@@ -79,13 +114,25 @@ async fn inline_text_share_lifecycle() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["downloads_left"], 0);
     assert_eq!(v["size"], 1024);
-    assert_eq!(unb64(v["meta"].as_str().unwrap()), b"sealed meta bytes, opaque to the server");
+    assert_eq!(
+        unb64(v["meta"].as_str().unwrap()),
+        b"sealed meta bytes, opaque to the server"
+    );
     assert!(v["ticket_expires_at"].as_str().unwrap().ends_with('Z'));
     let ticket = v["ticket"].as_str().unwrap().to_string();
     // Download.
-    let r = s.client.get(s.api(&format!("/shares/{}/blob", c.id))).bearer_auth(&ticket).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.api(&format!("/shares/{}/blob", c.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers().get("content-type").unwrap(), "application/octet-stream");
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/octet-stream"
+    );
     assert_eq!(r.headers().get("content-length").unwrap(), "1024");
     assert_eq!(r.headers().get("cache-control").unwrap(), "no-store");
     assert_eq!(r.bytes().await.unwrap().as_ref(), payload.as_slice());
@@ -99,23 +146,53 @@ async fn inline_text_share_lifecycle() {
         .await
         .unwrap();
     assert_eq!(r.status(), 206);
-    assert_eq!(r.headers().get("content-range").unwrap(), "bytes 1000-1023/1024");
+    assert_eq!(
+        r.headers().get("content-range").unwrap(),
+        "bytes 1000-1023/1024"
+    );
     assert_eq!(r.bytes().await.unwrap().len(), 24);
     // Info of a consumed share, and a second claim.
-    let (st, v) = status_of(s.client.get(s.api(&format!("/shares/{}", c.id))).send().await.unwrap()).await;
-    assert_eq!((st, v["error"].as_str(), v["reason"].as_str()), (410, Some("gone"), Some("consumed")));
+    let (st, v) = status_of(
+        s.client
+            .get(s.api(&format!("/shares/{}", c.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str(), v["reason"].as_str()),
+        (410, Some("gone"), Some("consumed"))
+    );
     let (st, v) = claim(&s, &c, &c.secrets.claim_body()).await;
     assert_eq!((st, v["reason"].as_str()), (410, Some("consumed")));
     // Release: 204, then the ticket is dead.
-    let r = s.client.delete(s.api(&format!("/shares/{}/blob", c.id))).bearer_auth(&ticket).send().await.unwrap();
+    let r = s
+        .client
+        .delete(s.api(&format!("/shares/{}/blob", c.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = s.client.get(s.api(&format!("/shares/{}/blob", c.id))).bearer_auth(&ticket).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.api(&format!("/shares/{}/blob", c.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let (_, v) = status_of(r).await;
     assert_eq!(v["error"], "bad_token");
     // Manage.
     let (st, v) = status_of(
-        s.client.get(s.api(&format!("/shares/{}/manage", c.id))).bearer_auth(&c.manage_token).send().await.unwrap(),
+        s.client
+            .get(s.api(&format!("/shares/{}/manage", c.id)))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(st, 200);
@@ -135,69 +212,232 @@ async fn file_upload_parts_complete_range_resume_and_release() {
     let token = c.upload_token.clone().unwrap();
     let part = |i: u64| s.api(&format!("/shares/{}/parts/{i}", c.id));
     // Not ready while uploading.
-    let (st, v) = status_of(s.client.get(s.api(&format!("/shares/{}", c.id))).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .get(s.api(&format!("/shares/{}", c.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["error"].as_str()), (409, Some("not_ready")));
     let (st, v) = claim(&s, &c, &c.secrets.claim_body()).await;
     assert_eq!((st, v["error"].as_str()), (409, Some("not_ready")));
     // Wrong token, wrong length, index past the end.
-    let r = s.client.put(part(1)).bearer_auth(b64(&[0u8; 32])).body(vec![0u8; 1000]).send().await.unwrap();
+    let r = s
+        .client
+        .put(part(1))
+        .bearer_auth(b64(&[0u8; 32]))
+        .body(vec![0u8; 1000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = s.client.put(part(1)).body(vec![0u8; 1000]).send().await.unwrap();
+    let r = s
+        .client
+        .put(part(1))
+        .body(vec![0u8; 1000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let (st, v) = status_of(s.client.put(part(1)).bearer_auth(&token).body(vec![0u8; 999]).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .put(part(1))
+            .bearer_auth(&token)
+            .body(vec![0u8; 999])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["error"].as_str()), (400, Some("bad_part")));
-    let (st, v) = status_of(s.client.put(part(1)).bearer_auth(&token).body(vec![0u8; 1001]).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .put(part(1))
+            .bearer_auth(&token)
+            .body(vec![0u8; 1001])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["error"].as_str()), (400, Some("bad_part")));
-    let (st, v) = status_of(s.client.put(part(2)).bearer_auth(&token).body(vec![0u8; 10]).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .put(part(2))
+            .bearer_auth(&token)
+            .body(vec![0u8; 10])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["error"].as_str()), (400, Some("bad_part")));
-    let (st, v) = status_of(s.client.put(s.api(&format!("/shares/{}/parts/x", c.id))).bearer_auth(&token).body(vec![0u8; 10]).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .put(s.api(&format!("/shares/{}/parts/x", c.id)))
+            .bearer_auth(&token)
+            .body(vec![0u8; 10])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["error"].as_str()), (400, Some("bad_part")));
     // Streamed without Content-Length and too long: still bad_part, never more read than the part.
-    let stream = futures_util::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(vec![1u8; 500])));
-    let r = s.client.put(part(1)).bearer_auth(&token).body(reqwest::Body::wrap_stream(stream)).send().await.unwrap();
+    let stream =
+        futures_util::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(vec![1u8; 500])));
+    let r = s
+        .client
+        .put(part(1))
+        .bearer_auth(&token)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     // Part 1 first (garbage), then replaced: a part sent again replaces it.
-    let r = s.client.put(part(1)).bearer_auth(&token).body(vec![9u8; 1000]).send().await.unwrap();
+    let r = s
+        .client
+        .put(part(1))
+        .bearer_auth(&token)
+        .body(vec![9u8; 1000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     let complete = s.api(&format!("/shares/{}/complete", c.id));
-    let (st, v) = status_of(s.client.post(&complete).bearer_auth(&token).send().await.unwrap()).await;
-    assert_eq!((st, v["error"].as_str(), v["missing"].clone()), (409, Some("incomplete"), json!([0])));
-    let r = s.client.put(part(0)).bearer_auth(&token).body(data[..8 * 1024 * 1024].to_vec()).send().await.unwrap();
+    let (st, v) = status_of(
+        s.client
+            .post(&complete)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str(), v["missing"].clone()),
+        (409, Some("incomplete"), json!([0]))
+    );
+    let r = s
+        .client
+        .put(part(0))
+        .bearer_auth(&token)
+        .body(data[..8 * 1024 * 1024].to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = s.client.put(part(1)).bearer_auth(&token).body(data[8 * 1024 * 1024..].to_vec()).send().await.unwrap();
+    let r = s
+        .client
+        .put(part(1))
+        .bearer_auth(&token)
+        .body(data[8 * 1024 * 1024..].to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = s.client.post(&complete).bearer_auth(&token).send().await.unwrap();
+    let r = s
+        .client
+        .post(&complete)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     // The upload token died.
-    let r = s.client.post(&complete).bearer_auth(&token).send().await.unwrap();
+    let r = s
+        .client
+        .post(&complete)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = s.client.put(part(0)).bearer_auth(&token).body(vec![0u8; 10]).send().await.unwrap();
+    let r = s
+        .client
+        .put(part(0))
+        .bearer_auth(&token)
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // Claim and download in two ranges across the part boundary (a resume).
     let (st, v) = claim(&s, &c, &c.secrets.claim_body()).await;
     assert_eq!(st, 200);
     let ticket = v["ticket"].as_str().unwrap().to_string();
     let blob = s.api(&format!("/shares/{}/blob", c.id));
-    let r = s.client.get(&blob).bearer_auth(&ticket).header("Range", "bytes=0-5000000").send().await.unwrap();
+    let r = s
+        .client
+        .get(&blob)
+        .bearer_auth(&ticket)
+        .header("Range", "bytes=0-5000000")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 206);
-    assert_eq!(r.headers().get("content-range").unwrap(), &format!("bytes 0-5000000/{size}"));
+    assert_eq!(
+        r.headers().get("content-range").unwrap(),
+        &format!("bytes 0-5000000/{size}")
+    );
     let mut got = r.bytes().await.unwrap().to_vec();
-    let r = s.client.get(&blob).bearer_auth(&ticket).header("Range", "bytes=5000001-").send().await.unwrap();
+    let r = s
+        .client
+        .get(&blob)
+        .bearer_auth(&ticket)
+        .header("Range", "bytes=5000001-")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 206);
-    assert_eq!(r.headers().get("content-length").unwrap(), &(size - 5_000_001).to_string());
+    assert_eq!(
+        r.headers().get("content-length").unwrap(),
+        &(size - 5_000_001).to_string()
+    );
     got.extend_from_slice(&r.bytes().await.unwrap());
     assert!(got == data, "the ranges reassemble the payload");
-    let r = s.client.get(&blob).bearer_auth(&ticket).send().await.unwrap();
+    let r = s
+        .client
+        .get(&blob)
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().as_ref() == data.as_slice());
-    let r = s.client.get(&blob).bearer_auth(&ticket).header("Range", format!("bytes={size}-")).send().await.unwrap();
+    let r = s
+        .client
+        .get(&blob)
+        .bearer_auth(&ticket)
+        .header("Range", format!("bytes={size}-"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 416);
     // Release deletes the consumed share's files now.
     assert!(part_dir(&s, &c.id).exists());
-    let r = s.client.delete(&blob).bearer_auth(&ticket).send().await.unwrap();
+    let r = s
+        .client
+        .delete(&blob)
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    assert!(!part_dir(&s, &c.id).exists(), "released bytes are gone from disk");
-    let r = s.client.get(&blob).bearer_auth(&ticket).send().await.unwrap();
+    assert!(
+        !part_dir(&s, &c.id).exists(),
+        "released bytes are gone from disk"
+    );
+    let r = s
+        .client
+        .get(&blob)
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     s.stop().await;
 }
@@ -207,7 +447,9 @@ async fn concurrent_claims(s: &Arc<TestServer>, d: u32, n: usize) {
     let mut tasks = Vec::new();
     for _ in 0..n {
         let (s, c) = (s.clone(), c.clone());
-        tasks.push(tokio::spawn(async move { claim(&s, &c, &c.secrets.claim_body()).await }));
+        tasks.push(tokio::spawn(async move {
+            claim(&s, &c, &c.secrets.claim_body()).await
+        }));
     }
     let mut ok = 0;
     let mut tickets = std::collections::HashSet::new();
@@ -261,11 +503,27 @@ async fn fifty_concurrent_wrong_passwords_lock_after_exactly_four_401s() {
     assert_eq!(left, vec![1, 2, 3, 4]);
     assert_eq!(codes.iter().filter(|&&c| c == 423).count(), 46);
     let (st, v) = claim(&s, &c, &c.secrets.claim_body()).await;
-    assert_eq!((st, v["error"].as_str()), (423, Some("locked")), "the right password is too late");
-    let (st, _) = status_of(s.client.get(s.api(&format!("/shares/{}", c.id))).send().await.unwrap()).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (423, Some("locked")),
+        "the right password is too late"
+    );
+    let (st, _) = status_of(
+        s.client
+            .get(s.api(&format!("/shares/{}", c.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, 423);
     let (_, v) = status_of(
-        s.client.get(s.api(&format!("/shares/{}/manage", c.id))).bearer_auth(&c.manage_token).send().await.unwrap(),
+        s.client
+            .get(s.api(&format!("/shares/{}/manage", c.id)))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(v["failed_attempts"], 5);
@@ -283,10 +541,18 @@ async fn a_hundred_wrong_link_tokens_change_nothing() {
         assert_eq!((st, v["error"].as_str()), (403, Some("bad_link")));
     }
     let (_, v) = status_of(
-        s.client.get(s.api(&format!("/shares/{}/manage", c.id))).bearer_auth(&c.manage_token).send().await.unwrap(),
+        s.client
+            .get(s.api(&format!("/shares/{}/manage", c.id)))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
-    assert_eq!((v["failed_attempts"].as_u64(), v["downloads_left"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(
+        (v["failed_attempts"].as_u64(), v["downloads_left"].as_u64()),
+        (Some(0), Some(2))
+    );
     assert_eq!(v["state"], "ready");
     let (st, _) = claim(&s, &c, &c.secrets.claim_body()).await;
     assert_eq!(st, 200);
@@ -305,7 +571,12 @@ async fn request_id_replay_returns_the_same_ticket_and_changes_nothing() {
     assert_eq!(st, 200);
     assert_eq!(a, b, "the same answer comes back");
     let (_, v) = status_of(
-        s.client.get(s.api(&format!("/shares/{}/manage", c.id))).bearer_auth(&c.manage_token).send().await.unwrap(),
+        s.client
+            .get(s.api(&format!("/shares/{}/manage", c.id)))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(v["downloads_left"], 1);
@@ -336,16 +607,48 @@ async fn revoke_deletes_the_ciphertext_and_later_claims_get_410_revoked() {
     let ticket = v["ticket"].as_str().unwrap().to_string();
     let del = s.api(&format!("/shares/{}", c.id));
     assert_eq!(s.client.delete(&del).send().await.unwrap().status(), 401);
-    assert_eq!(s.client.delete(&del).bearer_auth(b64(&[1u8; 32])).send().await.unwrap().status(), 401);
+    assert_eq!(
+        s.client
+            .delete(&del)
+            .bearer_auth(b64(&[1u8; 32]))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     assert!(part_dir(&s, &c.id).exists());
-    assert_eq!(s.client.delete(&del).bearer_auth(&c.manage_token).send().await.unwrap().status(), 204);
-    assert!(!part_dir(&s, &c.id).exists(), "ciphertext deleted on revoke");
+    assert_eq!(
+        s.client
+            .delete(&del)
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert!(
+        !part_dir(&s, &c.id).exists(),
+        "ciphertext deleted on revoke"
+    );
     let (st, v) = claim(&s, &c, &c.secrets.claim_body()).await;
     assert_eq!((st, v["reason"].as_str()), (410, Some("revoked")));
-    let r = s.client.get(s.api(&format!("/shares/{}/blob", c.id))).bearer_auth(&ticket).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.api(&format!("/shares/{}/blob", c.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 410);
     let (_, v) = status_of(
-        s.client.get(s.api(&format!("/shares/{}/manage", c.id))).bearer_auth(&c.manage_token).send().await.unwrap(),
+        s.client
+            .get(s.api(&format!("/shares/{}/manage", c.id)))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(v["state"], "revoked");
@@ -357,18 +660,61 @@ async fn manage_reports_each_state_and_needs_its_token() {
     let s = TestServer::start().await;
     let c = create_with(&s, 10, 3600, 2, None).await;
     let manage = |id: &str| s.api(&format!("/shares/{id}/manage"));
-    let (st, v) = status_of(s.client.get(manage(&c.id)).bearer_auth(&c.manage_token).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .get(manage(&c.id))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["state"].as_str()), (200, Some("uploading")));
     assert!(v["expires_at"].is_string());
-    let (st, v) = status_of(s.client.get(manage(&c.id)).bearer_auth(c.upload_token.as_ref().unwrap()).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .get(manage(&c.id))
+            .bearer_auth(c.upload_token.as_ref().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["error"].as_str()), (401, Some("bad_token")));
     upload_all(&s, &c, &[1u8; 10]).await;
-    let (_, v) = status_of(s.client.get(manage(&c.id)).bearer_auth(&c.manage_token).send().await.unwrap()).await;
+    let (_, v) = status_of(
+        s.client
+            .get(manage(&c.id))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(v["state"], "ready");
     claim(&s, &c, &c.secrets.claim_body()).await;
-    let (_, v) = status_of(s.client.get(manage(&c.id)).bearer_auth(&c.manage_token).send().await.unwrap()).await;
-    assert_eq!((v["state"].as_str(), v["downloads_left"].as_u64()), (Some("ready"), Some(1)));
-    let (st, _) = status_of(s.client.get(manage("AAAAAAAAAAAAAAAAAAAAAA")).bearer_auth(&c.manage_token).send().await.unwrap()).await;
+    let (_, v) = status_of(
+        s.client
+            .get(manage(&c.id))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (v["state"].as_str(), v["downloads_left"].as_u64()),
+        (Some("ready"), Some(1))
+    );
+    let (st, _) = status_of(
+        s.client
+            .get(manage("AAAAAAAAAAAAAAAAAAAAAA"))
+            .bearer_auth(&c.manage_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, 404);
     s.stop().await;
 }
@@ -399,10 +745,25 @@ async fn expiry_makes_shares_gone_and_the_sweeper_removes_their_bytes() {
     for c in [&files, &inline] {
         let (st, v) = claim(&s, c, &c.secrets.claim_body()).await;
         assert_eq!((st, v["reason"].as_str()), (410, Some("expired")));
-        let (st, v) = status_of(s.client.get(s.api(&format!("/shares/{}", c.id))).send().await.unwrap()).await;
+        let (st, v) = status_of(
+            s.client
+                .get(s.api(&format!("/shares/{}", c.id)))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!((st, v["reason"].as_str()), (410, Some("expired")));
     }
-    let (st, v) = status_of(s.client.get(s.api(&format!("/shares/{}/manage", files.id))).bearer_auth(&files.manage_token).send().await.unwrap()).await;
+    let (st, v) = status_of(
+        s.client
+            .get(s.api(&format!("/shares/{}/manage", files.id)))
+            .bearer_auth(&files.manage_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((st, v["state"].as_str()), (200, Some("expired")));
     // Within a few sweep periods the bytes are gone, and the incomplete upload is forgotten.
     let mut gone = false;
@@ -416,14 +777,28 @@ async fn expiry_makes_shares_gone_and_the_sweeper_removes_their_bytes() {
     assert!(gone, "the sweeper removed expired bytes");
     let mut st = 0;
     for _ in 0..150 {
-        st = s.client.get(s.api(&format!("/shares/{}", incomplete.id))).send().await.unwrap().status().as_u16();
+        st = s
+            .client
+            .get(s.api(&format!("/shares/{}", incomplete.id)))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         if st == 404 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(st, 404, "an upload not completed in time is deleted");
-    let (st, _) = status_of(s.client.get(s.api(&format!("/shares/{}", files.id))).send().await.unwrap()).await;
+    let (st, _) = status_of(
+        s.client
+            .get(s.api(&format!("/shares/{}", files.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, 410, "expired shares stay remembered as tombstones");
     s.stop().await;
 }
@@ -439,7 +814,14 @@ async fn tombstones_end_in_404() {
     let c = create_with(&s, 10, 1, 1, Some(&[1u8; 10])).await;
     let mut st = 0;
     for _ in 0..150 {
-        st = s.client.get(s.api(&format!("/shares/{}", c.id))).send().await.unwrap().status().as_u16();
+        st = s
+            .client
+            .get(s.api(&format!("/shares/{}", c.id)))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         if st == 404 {
             break;
         }
@@ -453,7 +835,13 @@ async fn tombstones_end_in_404() {
 async fn bad_input_gets_400_or_404_never_5xx() {
     let s = TestServer::start().await;
     let sec = Secrets::new();
-    let post = |body: String| s.client.post(s.api("/shares")).header("content-type", "application/json").body(body).send();
+    let post = |body: String| {
+        s.client
+            .post(s.api("/shares"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
     let mut cases: Vec<(String, u16)> = vec![
         ("{".into(), 400),
         ("[]".into(), 400),
@@ -476,10 +864,16 @@ async fn bad_input_gets_400_or_404_never_5xx() {
     cases.push((with("max_downloads", json!(101)), 400));
     cases.push((with("link_verifier", json!(b64(&[0u8; 31]))), 400));
     cases.push((with("claim_verifier", json!("not base64!")), 400));
-    cases.push((with("claim_verifier", json!(format!("{}=", b64(&[0u8; 32])))), 400));
+    cases.push((
+        with("claim_verifier", json!(format!("{}=", b64(&[0u8; 32])))),
+        400,
+    ));
     cases.push((with("meta", json!(b64(&[0u8; 4097]))), 400));
     cases.push((with("kdf", json!({"m_kib": 1024, "t": 3, "p": 1})), 400));
-    cases.push((with("kdf", json!({"m_kib": 65536, "t": 3, "p": 1, "x": 1})), 400));
+    cases.push((
+        with("kdf", json!({"m_kib": 65536, "t": 3, "p": 1, "x": 1})),
+        400,
+    ));
     cases.push((with("payload", json!("@@@")), 400));
     let mut big = create_body(&sec, 3 * 1024 * 1024 * 1024, 3600, 1, None);
     big["size"] = json!(3u64 * 1024 * 1024 * 1024);
@@ -505,14 +899,53 @@ async fn bad_input_gets_400_or_404_never_5xx() {
     }
     // Ids that are not ids: never a 5xx, never a file path.
     let long = "A".repeat(300);
-    for id in ["..", "%2e%2e", "a%2Fb", "a%00b", "%00", long.as_str(), "AAAAAAAAAAAAAAAAAAAAAB", "AAAAAAAAAAAAAAAAAAAA%2F%2F", "..%2F..%2Fetc%2Fpasswd"] {
-        for path in [format!("/shares/{id}"), format!("/shares/{id}/manage"), format!("/shares/{id}/blob")] {
-            let st = s.client.get(s.api(&path)).bearer_auth(b64(&[0u8; 32])).send().await.unwrap().status().as_u16();
+    for id in [
+        "..",
+        "%2e%2e",
+        "a%2Fb",
+        "a%00b",
+        "%00",
+        long.as_str(),
+        "AAAAAAAAAAAAAAAAAAAAAB",
+        "AAAAAAAAAAAAAAAAAAAA%2F%2F",
+        "..%2F..%2Fetc%2Fpasswd",
+    ] {
+        for path in [
+            format!("/shares/{id}"),
+            format!("/shares/{id}/manage"),
+            format!("/shares/{id}/blob"),
+        ] {
+            let st = s
+                .client
+                .get(s.api(&path))
+                .bearer_auth(b64(&[0u8; 32]))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
             assert!(st == 400 || st == 404, "{path} -> {st}");
         }
-        let st = s.client.post(s.api(&format!("/shares/{id}/claim"))).json(&c.secrets.claim_body()).send().await.unwrap().status().as_u16();
+        let st = s
+            .client
+            .post(s.api(&format!("/shares/{id}/claim")))
+            .json(&c.secrets.claim_body())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         assert!(st == 400 || st == 404, "{id} -> {st}");
-        let st = s.client.put(s.api(&format!("/shares/{id}/parts/0"))).bearer_auth(b64(&[0u8; 32])).body("x").send().await.unwrap().status().as_u16();
+        let st = s
+            .client
+            .put(s.api(&format!("/shares/{id}/parts/0")))
+            .bearer_auth(b64(&[0u8; 32]))
+            .body("x")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         assert!(st == 400 || st == 404 || st == 401, "{id} -> {st}");
     }
     // Unknown API paths are JSON 404s.
@@ -520,11 +953,18 @@ async fn bad_input_gets_400_or_404_never_5xx() {
     assert_eq!((st, v["error"].as_str()), (404, Some("not_found")));
     // Raw bytes with a path traversal attempt over a plain socket.
     let mut sock = tokio::net::TcpStream::connect(s.addr).await.unwrap();
-    sock.write_all(b"GET /api/v1/shares/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    sock.write_all(
+        b"GET /api/v1/shares/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
     let mut out = Vec::new();
     sock.read_to_end(&mut out).await.unwrap();
     let head = String::from_utf8_lossy(&out);
-    assert!(!head.starts_with("HTTP/1.1 5") && !head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        !head.starts_with("HTTP/1.1 5") && !head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
     s.stop().await;
 }
 
@@ -534,13 +974,20 @@ async fn raw_chunked_post(s: &TestServer, path: &str, kib: usize) -> String {
     let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     sock.write_all(head.as_bytes()).await.unwrap();
     for _ in 0..kib {
-        if sock.write_all(format!("400\r\n{}\r\n", " ".repeat(1024)).as_bytes()).await.is_err() {
+        if sock
+            .write_all(format!("400\r\n{}\r\n", " ".repeat(1024)).as_bytes())
+            .await
+            .is_err()
+        {
             break;
         }
     }
     let _ = sock.write_all(b"0\r\n\r\n").await;
     let mut out = vec![0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut out)).await.unwrap().unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
     String::from_utf8_lossy(&out[..n]).into_owned()
 }
 
@@ -548,16 +995,28 @@ async fn raw_chunked_post(s: &TestServer, path: &str, kib: usize) -> String {
 async fn oversized_bodies_get_413_with_and_without_content_length() {
     let s = TestServer::start_with(|c| c.max_inline_bytes = 1024).await;
     let huge = vec![b' '; 64 * 1024];
-    let r = s.client.post(s.api("/shares")).body(huge.clone()).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.api("/shares"))
+        .body(huge.clone())
+        .send()
+        .await
+        .unwrap();
     let (st, v) = status_of(r).await;
     assert_eq!((st, v["error"].as_str()), (413, Some("too_large")));
     let answer = raw_chunked_post(&s, "/api/v1/shares", 64).await;
-    assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("too_large"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 413") && answer.contains("too_large"),
+        "{answer}"
+    );
     // Claim bodies have their own small limit.
     let c = create_with(&s, 10, 3600, 1, Some(&[0u8; 10])).await;
     // Chunked: the answer comes even though the server stops reading.
     let answer = raw_chunked_post(&s, &format!("/api/v1/shares/{}/claim", c.id), 16).await;
-    assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("too_large"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 413") && answer.contains("too_large"),
+        "{answer}"
+    );
     s.stop().await;
 }
 
@@ -572,20 +1031,44 @@ async fn rate_limits_answer_429_with_retry_after() {
     let mut codes = Vec::new();
     let mut last = None;
     for _ in 0..4 {
-        let r = s.client.post(s.api("/shares")).json(&create_body(&sec, 1, 3600, 1, Some(&[0]))).send().await.unwrap();
+        let r = s
+            .client
+            .post(s.api("/shares"))
+            .json(&create_body(&sec, 1, 3600, 1, Some(&[0])))
+            .send()
+            .await
+            .unwrap();
         codes.push(r.status().as_u16());
         last = Some(r);
     }
     assert_eq!(codes, vec![201, 201, 201, 429]);
     let r = last.unwrap();
-    assert!(r.headers().get("retry-after").unwrap().to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        r.headers()
+            .get("retry-after")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     let (_, v) = status_of(r).await;
     assert_eq!(v["error"], "rate_limited");
     let body = json!({"link_token": b64(&[0u8; 32]), "claim_token": b64(&[0u8; 32])});
     let url = s.api("/shares/AAAAAAAAAAAAAAAAAAAAAA/claim");
     let mut codes = Vec::new();
     for _ in 0..3 {
-        codes.push(s.client.post(&url).json(&body).send().await.unwrap().status().as_u16());
+        codes.push(
+            s.client
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
     }
     assert_eq!(codes, vec![404, 404, 429]);
     s.stop().await;
@@ -600,13 +1083,21 @@ async fn slow_clients_are_cut_off() {
     .await;
     // The server rightly closes idle keep-alive connections after the header
     // timeout too; a pooled one would race that close, so use fresh ones.
-    s.client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    s.client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     // Headers that never finish: the connection is closed.
     let mut sock = tokio::net::TcpStream::connect(s.addr).await.unwrap();
-    sock.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    sock.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let mut out = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), sock.read_to_end(&mut out)).await;
-    assert!(read.is_ok(), "the server closed a connection whose headers never came");
+    assert!(
+        read.is_ok(),
+        "the server closed a connection whose headers never came"
+    );
     // A body that stalls: the request fails with 400 and the connection does not hang.
     let c = create_inline(&s, 1, b"x").await;
     let mut sock = tokio::net::TcpStream::connect(s.addr).await.unwrap();
@@ -655,7 +1146,8 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     let c = create_with(&s, 1000, 3600, 1, None).await;
     // A slow upload in flight when shutdown starts still gets its answer.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) });
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) });
     let req = s
         .client
         .put(s.api(&format!("/shares/{}/parts/0", c.id)))

@@ -14,9 +14,9 @@ use std::{
 };
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use onetimeshare::Config;
 use redis_server::RedisServer;
 use serde_json::{json, Value};
-use server::Config;
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
@@ -49,14 +49,26 @@ impl Instance {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (stop, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::launch_with_listener(config, listener, async {
-            let _ = rx.await;
-        }));
-        let s = Self { base: format!("http://{addr}"), stop: Some(stop), task: Some(task) };
+        let task = tokio::spawn(onetimeshare::launch_with_listener(
+            config,
+            listener,
+            async {
+                let _ = rx.await;
+            },
+        ));
+        let s = Self {
+            base: format!("http://{addr}"),
+            stop: Some(stop),
+            task: Some(task),
+        };
         let c = reqwest::Client::new();
         let t = Instant::now();
         while t.elapsed() < Duration::from_secs(10) {
-            if c.get(format!("{}/readyz", s.base)).send().await.is_ok_and(|r| r.status() == 200) {
+            if c.get(format!("{}/readyz", s.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
                 return s;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -98,7 +110,13 @@ impl Pair {
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap();
-        Self { a, b, client, data_dir, _dir: dir }
+        Self {
+            a,
+            b,
+            client,
+            data_dir,
+            _dir: dir,
+        }
     }
 
     fn pick(&self, i: usize) -> &Instance {
@@ -134,7 +152,14 @@ impl Share {
     }
 }
 
-async fn create(client: &reqwest::Client, at: &Instance, downloads: u32, expires_in: u32, payload: Option<&[u8]>, size: u64) -> Share {
+async fn create(
+    client: &reqwest::Client,
+    at: &Instance,
+    downloads: u32,
+    expires_in: u32,
+    payload: Option<&[u8]>,
+    size: u64,
+) -> Share {
     let (link, claim) = (random32(), random32());
     let mut body = json!({
         "size": size,
@@ -148,7 +173,12 @@ async fn create(client: &reqwest::Client, at: &Instance, downloads: u32, expires
     if let Some(p) = payload {
         body["payload"] = json!(b64(p));
     }
-    let res = client.post(at.api("/shares")).json(&body).send().await.unwrap();
+    let res = client
+        .post(at.api("/shares"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let v: Value = res.json().await.unwrap();
     Share {
@@ -161,17 +191,32 @@ async fn create(client: &reqwest::Client, at: &Instance, downloads: u32, expires
 }
 
 async fn claim(client: &reqwest::Client, at: &Instance, s: &Share, body: &Value) -> (u16, Value) {
-    let res = client.post(at.api(&format!("/shares/{}/claim", s.id))).json(body).send().await.unwrap();
+    let res = client
+        .post(at.api(&format!("/shares/{}/claim", s.id)))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     let st = res.status().as_u16();
     (st, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn concurrent_claims(p: &Arc<Pair>, downloads: u32, n: usize) {
-    let s = create(&p.client, &p.a, downloads, 3600, Some(b"one-time secret"), 15).await;
+    let s = create(
+        &p.client,
+        &p.a,
+        downloads,
+        3600,
+        Some(b"one-time secret"),
+        15,
+    )
+    .await;
     let mut tasks = Vec::new();
     for i in 0..n {
         let (p, s) = (p.clone(), s.clone());
-        tasks.push(tokio::spawn(async move { claim(&p.client, p.pick(i), &s, &s.claim_body()).await }));
+        tasks.push(tokio::spawn(async move {
+            claim(&p.client, p.pick(i), &s, &s.claim_body()).await
+        }));
     }
     let (mut ok, mut consumed) = (0, 0);
     for t in tasks {
@@ -181,8 +226,18 @@ async fn concurrent_claims(p: &Arc<Pair>, downloads: u32, n: usize) {
             other => panic!("unexpected answer {other:?}"),
         }
     }
-    assert_eq!((ok, consumed), (downloads as usize, n - downloads as usize), "d = {downloads}");
-    let res = p.client.get(p.b.api(&format!("/shares/{}/manage", s.id))).bearer_auth(&s.manage).send().await.unwrap();
+    assert_eq!(
+        (ok, consumed),
+        (downloads as usize, n - downloads as usize),
+        "d = {downloads}"
+    );
+    let res = p
+        .client
+        .get(p.b.api(&format!("/shares/{}/manage", s.id)))
+        .bearer_auth(&s.manage)
+        .send()
+        .await
+        .unwrap();
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["downloads"].as_array().unwrap().len(), downloads as usize);
     assert_eq!(v["state"], "consumed");
@@ -205,7 +260,9 @@ async fn fifty_wrong_passwords_across_two_instances_count_exactly_five() {
     let mut tasks = Vec::new();
     for i in 0..50 {
         let (p, s) = (p.clone(), s.clone());
-        tasks.push(tokio::spawn(async move { claim(&p.client, p.pick(i), &s, &s.wrong_password_body()).await }));
+        tasks.push(tokio::spawn(async move {
+            claim(&p.client, p.pick(i), &s, &s.wrong_password_body()).await
+        }));
     }
     let (mut bad, mut locked) = (0, 0);
     let mut left_seen = Vec::new();
@@ -222,9 +279,18 @@ async fn fifty_wrong_passwords_across_two_instances_count_exactly_five() {
     // Four 401s (4, 3, 2, 1 attempts left), then the fifth wrong password locks: 46 × 423.
     left_seen.sort_unstable();
     assert_eq!((bad, locked, left_seen), (4, 46, vec![1, 2, 3, 4]));
-    let res = p.client.get(p.b.api(&format!("/shares/{}/manage", s.id))).bearer_auth(&s.manage).send().await.unwrap();
+    let res = p
+        .client
+        .get(p.b.api(&format!("/shares/{}/manage", s.id)))
+        .bearer_auth(&s.manage)
+        .send()
+        .await
+        .unwrap();
     let v: Value = res.json().await.unwrap();
-    assert_eq!((v["failed_attempts"].as_u64(), v["state"].as_str()), (Some(5), Some("locked")));
+    assert_eq!(
+        (v["failed_attempts"].as_u64(), v["state"].as_str()),
+        (Some(5), Some("locked"))
+    );
     // The right password cannot unlock it, on either instance.
     assert_eq!(claim(&p.client, &p.a, &s, &s.claim_body()).await.0, 423);
     assert_eq!(claim(&p.client, &p.b, &s, &s.claim_body()).await.0, 423);
@@ -232,7 +298,11 @@ async fn fifty_wrong_passwords_across_two_instances_count_exactly_five() {
 }
 
 /// Claims spread over both instances until `stop`; returns `(share index, status, elapsed)` of every answer.
-async fn claim_load(p: Arc<Pair>, shares: Arc<Vec<Share>>, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<(usize, u16, Duration, Value)> {
+async fn claim_load(
+    p: Arc<Pair>,
+    shares: Arc<Vec<Share>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<(usize, u16, Duration, Value)> {
     let mut out = Vec::new();
     let mut i = 0usize;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -246,7 +316,12 @@ async fn claim_load(p: Arc<Pair>, shares: Arc<Vec<Share>>, stop: Arc<std::sync::
 }
 
 async fn ready(p: &Pair, inst: &Instance) -> u16 {
-    p.client.get(format!("{}/readyz", inst.base)).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+    p.client
+        .get(format!("{}/readyz", inst.base))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
 }
 
 async fn wait_ready(p: &Pair) {
@@ -262,10 +337,15 @@ async fn wait_ready(p: &Pair) {
 
 /// Kills Redis under a load of claims from both instances, checks the outage answers, restarts it.
 /// Returns the successful claims per share seen during the whole run.
-async fn outage_under_load(redis: &mut RedisServer, p: &Arc<Pair>, shares: &Arc<Vec<Share>>) -> Vec<usize> {
+async fn outage_under_load(
+    redis: &mut RedisServer,
+    p: &Arc<Pair>,
+    shares: &Arc<Vec<Share>>,
+) -> Vec<usize> {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let workers: Vec<_> =
-        (0..8).map(|_| tokio::spawn(claim_load(p.clone(), shares.clone(), stop.clone()))).collect();
+    let workers: Vec<_> = (0..8)
+        .map(|_| tokio::spawn(claim_load(p.clone(), shares.clone(), stop.clone())))
+        .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
     redis.kill();
     let killed = Instant::now();
@@ -284,7 +364,11 @@ async fn outage_under_load(redis: &mut RedisServer, p: &Arc<Pair>, shares: &Arc<
     redis.restart();
     let restarted = Instant::now();
     wait_ready(p).await;
-    eprintln!("back {:?} after the restart, {:?} after the kill", restarted.elapsed(), killed.elapsed());
+    eprintln!(
+        "back {:?} after the restart, {:?} after the kill",
+        restarted.elapsed(),
+        killed.elapsed()
+    );
     let mut unavailable = 0;
     let mut per_share = vec![0usize; shares.len()];
     for (k, st, took, v) in &answers {
@@ -343,7 +427,13 @@ async fn redis_killed_during_claims_and_restarted_with_its_data_never_over_claim
                 other => panic!("unexpected {other:?}"),
             }
         }
-        let res = p.client.get(p.a.api(&format!("/shares/{}/manage", s.id))).bearer_auth(&s.manage).send().await.unwrap();
+        let res = p
+            .client
+            .get(p.a.api(&format!("/shares/{}/manage", s.id)))
+            .bearer_auth(&s.manage)
+            .send()
+            .await
+            .unwrap();
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["state"], "consumed");
         let recorded = v["downloads"].as_array().unwrap().len();
@@ -370,9 +460,22 @@ async fn expiry_removes_records_from_redis_and_bytes_from_disk() {
     let data = vec![7u8; 1000];
     let files = create(&p.client, &p.a, 2, 1, None, 1000).await;
     let token = files.upload.clone().unwrap();
-    let r = p.client.put(p.b.api(&format!("/shares/{}/parts/0", files.id))).bearer_auth(&token).body(data.clone()).send().await.unwrap();
+    let r = p
+        .client
+        .put(p.b.api(&format!("/shares/{}/parts/0", files.id)))
+        .bearer_auth(&token)
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = p.client.post(p.a.api(&format!("/shares/{}/complete", files.id))).bearer_auth(&token).send().await.unwrap();
+    let r = p
+        .client
+        .post(p.a.api(&format!("/shares/{}/complete", files.id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     let inline = create(&p.client, &p.b, 1, 1, Some(b"inline bytes"), 12).await;
     let incomplete = create(&p.client, &p.a, 1, 1, None, 1000).await;
@@ -398,16 +501,26 @@ async fn expiry_removes_records_from_redis_and_bytes_from_disk() {
     // Within a few sweeps: bytes gone from disk, records gone from Redis, the sweep index empty.
     let t = Instant::now();
     loop {
-        let disk = part_dir(&p.data_dir, &files.id).exists() || part_dir(&p.data_dir, &incomplete.id).exists();
+        let disk = part_dir(&p.data_dir, &files.id).exists()
+            || part_dir(&p.data_dir, &incomplete.id).exists();
         let keys = redis.count_keys("ots:*");
         if !disk && keys == 0 {
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(10), "still there: disk {disk}, {keys} Redis keys");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "still there: disk {disk}, {keys} Redis keys"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for s in [&files, &inline, &incomplete] {
-        let st = p.client.get(p.a.api(&format!("/shares/{}", s.id))).send().await.unwrap().status();
+        let st = p
+            .client
+            .get(p.a.api(&format!("/shares/{}", s.id)))
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(st, 404, "forgotten after its tombstone time");
     }
     p.stop().await;
@@ -419,20 +532,51 @@ async fn a_consumed_share_released_on_one_instance_loses_its_bytes_everywhere() 
     let p = Pair::start(&redis, |_| {}).await;
     let files = create(&p.client, &p.a, 1, 3600, None, 1000).await;
     let token = files.upload.clone().unwrap();
-    let r = p.client.put(p.a.api(&format!("/shares/{}/parts/0", files.id))).bearer_auth(&token).body(vec![1u8; 1000]).send().await.unwrap();
+    let r = p
+        .client
+        .put(p.a.api(&format!("/shares/{}/parts/0", files.id)))
+        .bearer_auth(&token)
+        .body(vec![1u8; 1000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = p.client.post(p.b.api(&format!("/shares/{}/complete", files.id))).bearer_auth(&token).send().await.unwrap();
+    let r = p
+        .client
+        .post(p.b.api(&format!("/shares/{}/complete", files.id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     let (st, v) = claim(&p.client, &p.b, &files, &files.claim_body()).await;
     assert_eq!(st, 200);
     let ticket = v["ticket"].as_str().unwrap().to_string();
-    let r = p.client.get(p.a.api(&format!("/shares/{}/blob", files.id))).bearer_auth(&ticket).send().await.unwrap();
+    let r = p
+        .client
+        .get(p.a.api(&format!("/shares/{}/blob", files.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().len(), 1000);
-    let r = p.client.delete(p.b.api(&format!("/shares/{}/blob", files.id))).bearer_auth(&ticket).send().await.unwrap();
+    let r = p
+        .client
+        .delete(p.b.api(&format!("/shares/{}/blob", files.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     assert!(!part_dir(&p.data_dir, &files.id).exists());
-    let r = p.client.get(p.a.api(&format!("/shares/{}/blob", files.id))).bearer_auth(&ticket).send().await.unwrap();
+    let r = p
+        .client
+        .get(p.a.api(&format!("/shares/{}/blob", files.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     p.stop().await;
 }
@@ -444,7 +588,11 @@ async fn two_onetimeshare_processes_with_redis_url_share_one_truth() {
     let mut procs = Vec::new();
     let mut bases = Vec::new();
     for _ in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_onetimeshare"))
             .env("OTS_REDIS_URL", redis.url())
             .env("RUST_LOG", "warn")
@@ -462,18 +610,34 @@ async fn two_onetimeshare_processes_with_redis_url_share_one_truth() {
     let client = reqwest::Client::new();
     for base in &bases {
         let t = Instant::now();
-        while !client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+        while !client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             assert!(t.elapsed() < Duration::from_secs(20), "{base} not ready");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-    let insts: Vec<Instance> = bases.iter().map(|b| Instance { base: b.clone(), stop: None, task: None }).collect();
+    let insts: Vec<Instance> = bases
+        .iter()
+        .map(|b| Instance {
+            base: b.clone(),
+            stop: None,
+            task: None,
+        })
+        .collect();
     let s = create(&client, &insts[0], 7, 3600, Some(b"seven"), 5).await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let (client, s, base) = (client.clone(), s.clone(), bases[i % 2].clone());
         tasks.push(tokio::spawn(async move {
-            let inst = Instance { base, stop: None, task: None };
+            let inst = Instance {
+                base,
+                stop: None,
+                task: None,
+            };
             claim(&client, &inst, &s, &s.claim_body()).await.0
         }));
     }

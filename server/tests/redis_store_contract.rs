@@ -6,12 +6,12 @@ mod redis_server;
 
 use std::{sync::Arc, time::Duration};
 
-use redis_server::RedisServer;
-use server::store::{
+use onetimeshare::store::{
     contract,
     redis::{RedisOptions, RedisStore},
     Store,
 };
+use redis_server::RedisServer;
 
 async fn store(redis: &RedisServer, prefix: &str) -> RedisStore {
     let mut o = RedisOptions::new(redis.url());
@@ -37,7 +37,11 @@ async fn every_key_has_a_ttl_and_the_hash_tag_of_its_share() {
     let hex: String = f.id.iter().map(|b| format!("{b:02x}")).collect();
     let reply = redis.command("KEYS ttl:*").unwrap();
     let keys: Vec<&str> = reply.lines().filter(|l| l.starts_with("ttl:")).collect();
-    assert_eq!(keys.len(), 4, "two records, one payload, the sweep index (its TTL set by the first schedule): {keys:?}");
+    assert_eq!(
+        keys.len(),
+        4,
+        "two records, one payload, the sweep index (its TTL set by the first schedule): {keys:?}"
+    );
     assert!(keys.contains(&format!("ttl:{{{hex}}}").as_str()));
     assert!(keys.contains(&format!("ttl:{{{hex}}}:payload").as_str()));
     for k in keys {
@@ -59,12 +63,20 @@ async fn two_stores_on_one_redis_see_one_truth() {
         let s = if i % 2 == 0 { a.clone() } else { b.clone() };
         let (id, now) = (f.id, f.now);
         tasks.push(tokio::spawn(async move {
-            s.claim(id, contract::claim_req(contract::LINK, contract::CLAIM, None, now)).await.unwrap()
+            s.claim(
+                id,
+                contract::claim_req(contract::LINK, contract::CLAIM, None, now),
+            )
+            .await
+            .unwrap()
         }));
     }
     let mut ok = 0;
     for t in tasks {
-        if matches!(t.await.unwrap(), server::store::ClaimOutcome::Granted { .. }) {
+        if matches!(
+            t.await.unwrap(),
+            onetimeshare::store::ClaimOutcome::Granted { .. }
+        ) {
             ok += 1;
         }
     }
@@ -78,8 +90,17 @@ async fn scripts_are_loaded_again_after_a_script_flush() {
     let s = store(&redis, "flush:").await;
     let f = contract::make_inline(&s, 2).await;
     assert!(redis.command("SCRIPT FLUSH").unwrap().starts_with("+OK"));
-    let o = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await.unwrap();
-    assert!(matches!(o, server::store::ClaimOutcome::Granted { .. }), "{o:?}");
+    let o = s
+        .claim(
+            f.id,
+            contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(o, onetimeshare::store::ClaimOutcome::Granted { .. }),
+        "{o:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,9 +112,18 @@ async fn an_unreachable_redis_is_an_error_fast_and_service_resumes() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     for _ in 0..5 {
         let t = std::time::Instant::now();
-        let r = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await;
+        let r = s
+            .claim(
+                f.id,
+                contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
+            )
+            .await;
         assert!(r.is_err(), "no outcome without Redis: {r:?}");
-        assert!(t.elapsed() < Duration::from_secs(1), "failed in {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "failed in {:?}",
+            t.elapsed()
+        );
         assert!(s.ping().await.is_err());
     }
     redis.restart();
@@ -107,11 +137,26 @@ async fn an_unreachable_redis_is_an_error_fast_and_service_resumes() {
     }
     assert!(back, "reconnected by itself");
     // Empty Redis after the restart: the share is unknown, and the scripts load again.
-    let o = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await.unwrap();
-    assert_eq!(o, server::store::ClaimOutcome::NotFound);
+    let o = s
+        .claim(
+            f.id,
+            contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
+        )
+        .await
+        .unwrap();
+    assert_eq!(o, onetimeshare::store::ClaimOutcome::NotFound);
     let g = contract::make_inline(&s, 1).await;
-    let o = s.claim(g.id, contract::claim_req(contract::LINK, contract::CLAIM, None, g.now)).await.unwrap();
-    assert!(matches!(o, server::store::ClaimOutcome::Granted { .. }));
+    let o = s
+        .claim(
+            g.id,
+            contract::claim_req(contract::LINK, contract::CLAIM, None, g.now),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        o,
+        onetimeshare::store::ClaimOutcome::Granted { .. }
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,8 +175,17 @@ async fn a_store_opened_before_redis_starts_serves_once_it_is_up() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let f = contract::make_inline(&s, 1).await;
-    let o = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, None, f.now)).await.unwrap();
-    assert!(matches!(o, server::store::ClaimOutcome::Granted { .. }));
+    let o = s
+        .claim(
+            f.id,
+            contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        o,
+        onetimeshare::store::ClaimOutcome::Granted { .. }
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,9 +197,18 @@ async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes
     redis.pause(true);
     // The claim reaches Redis's socket but gets no answer: an error within the bound, never an outcome.
     let t = std::time::Instant::now();
-    let r = s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now)).await;
+    let r = s
+        .claim(
+            f.id,
+            contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now),
+        )
+        .await;
     assert!(r.is_err(), "{r:?}");
-    assert!(t.elapsed() < Duration::from_secs(1), "timed out after {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "timed out after {:?}",
+        t.elapsed()
+    );
     let t = std::time::Instant::now();
     assert!(s.ping().await.is_err());
     assert!(t.elapsed() < Duration::from_secs(1));
@@ -154,7 +217,13 @@ async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes
     // same request_id is answered either way, and the share is claimed once.
     let t = std::time::Instant::now();
     let again = loop {
-        match s.claim(f.id, contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now)).await {
+        match s
+            .claim(
+                f.id,
+                contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now),
+            )
+            .await
+        {
             Ok(o) => break o,
             Err(_) => {
                 assert!(t.elapsed() < Duration::from_secs(5), "service resumed");
@@ -162,7 +231,9 @@ async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes
             }
         }
     };
-    let server::store::ClaimOutcome::Granted { grant, .. } = again else { panic!("{again:?}") };
+    let onetimeshare::store::ClaimOutcome::Granted { grant, .. } = again else {
+        panic!("{again:?}")
+    };
     assert_eq!(grant.downloads_left, 1);
     let rec = s.get(f.id).await.unwrap().unwrap();
     assert_eq!((rec.downloads.len(), rec.downloads_left), (1, 1));

@@ -8,7 +8,15 @@ use common::TestServer;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_send_page_carries_the_servers_size_limit() {
     let s = TestServer::start_with(|c| c.max_share_bytes = 123_456_789).await;
-    let html = s.client.get(s.url("/")).send().await.unwrap().text().await.unwrap();
+    let html = s
+        .client
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         html.contains(r#"name="ots-max-share-bytes" content="123456789""#),
         "the shell writes the limit for the hydrated page: {html}"
@@ -22,20 +30,50 @@ async fn the_wasm_bundle_and_pages_are_compressed_when_the_browser_accepts_it() 
     let pkg = s.data_dir.parent().unwrap().join("site").join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     // Compressible bytes, like a real wasm module's repetitive code section.
-    let wasm: Vec<u8> = b"\0asm\x01\0\0\0".iter().copied().chain((0..64 * 1024).map(|i| (i % 7) as u8)).collect();
+    let wasm: Vec<u8> = b"\0asm\x01\0\0\0"
+        .iter()
+        .copied()
+        .chain((0..64 * 1024).map(|i| (i % 7) as u8))
+        .collect();
     std::fs::write(pkg.join("onetimeshare.wasm"), &wasm).unwrap();
 
-    for (path, encoding) in [("/pkg/onetimeshare.wasm", "br"), ("/pkg/onetimeshare.wasm", "gzip"), ("/", "br")] {
-        let r = s.client.get(s.url(path)).header("accept-encoding", encoding).send().await.unwrap();
+    for (path, encoding) in [
+        ("/pkg/onetimeshare.wasm", "br"),
+        ("/pkg/onetimeshare.wasm", "gzip"),
+        ("/", "br"),
+    ] {
+        let r = s
+            .client
+            .get(s.url(path))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{path}");
-        assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some(encoding), "{path}");
+        assert_eq!(
+            r.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            Some(encoding),
+            "{path}"
+        );
         let body = r.bytes().await.unwrap();
         if path.ends_with(".wasm") {
-            assert!(body.len() < wasm.len() / 10, "{encoding}: {} of {} bytes", body.len(), wasm.len());
+            assert!(
+                body.len() < wasm.len() / 10,
+                "{encoding}: {} of {} bytes",
+                body.len(),
+                wasm.len()
+            );
         }
     }
     // Without Accept-Encoding the bytes come as they are.
-    let r = s.client.get(s.url("/pkg/onetimeshare.wasm")).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/pkg/onetimeshare.wasm"))
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers().get("content-encoding").is_none());
     assert_eq!(r.bytes().await.unwrap().as_ref(), wasm.as_slice());
     s.stop().await;
@@ -44,7 +82,16 @@ async fn the_wasm_bundle_and_pages_are_compressed_when_the_browser_accepts_it() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bundle_is_brotli_compressed_once_at_start_at_the_best_quality() {
     // Text-like bytes with long-range repeats: quality 11 beats the per-request level.
-    let words = ["hydrate", "signal", "view", "component", "router", "memo", "effect", "closure"];
+    let words = [
+        "hydrate",
+        "signal",
+        "view",
+        "component",
+        "router",
+        "memo",
+        "effect",
+        "closure",
+    ];
     let mut js = String::new();
     let mut x: u32 = 7;
     while js.len() < 256 * 1024 {
@@ -60,11 +107,20 @@ async fn the_bundle_is_brotli_compressed_once_at_start_at_the_best_quality() {
     })
     .await;
 
-    let r = s.client.get(s.url("/pkg/onetimeshare.js")).header("accept-encoding", "gzip, deflate, br, zstd").send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/pkg/onetimeshare.js"))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers().get("content-encoding").unwrap(), "br");
     assert_eq!(r.headers().get("content-type").unwrap(), "text/javascript");
-    assert!(r.headers().get("content-security-policy").is_some(), "security headers still apply");
+    assert!(
+        r.headers().get("content-security-policy").is_some(),
+        "security headers still apply"
+    );
     let packed = r.bytes().await.unwrap();
     let mut plain = Vec::new();
     brotli::BrotliDecompress(&mut packed.as_ref(), &mut plain).unwrap();
@@ -72,12 +128,26 @@ async fn the_bundle_is_brotli_compressed_once_at_start_at_the_best_quality() {
 
     // The per-request compressor (used for files that are not precompressed) at its default level.
     let mut fast = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 4, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 4,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut js.as_bytes(), &mut fast, &params).unwrap();
-    assert!(packed.len() < fast.len(), "precompressed {} vs per-request {}", packed.len(), fast.len());
+    assert!(
+        packed.len() < fast.len(),
+        "precompressed {} vs per-request {}",
+        packed.len(),
+        fast.len()
+    );
 
     // A browser that refuses brotli gets gzip or the plain bytes.
-    let r = s.client.get(s.url("/pkg/onetimeshare.js")).header("accept-encoding", "gzip, br;q=0").send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/pkg/onetimeshare.js"))
+        .header("accept-encoding", "gzip, br;q=0")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
     s.stop().await;
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use server::store::{contract, embedded::EmbeddedStore, Store};
+use onetimeshare::store::{contract, embedded::EmbeddedStore, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_store_passes_the_contract() {

@@ -5,18 +5,19 @@ use std::collections::VecDeque;
 
 use js_sys::Uint8Array;
 use ots_crypto::{
-    b64, payload_size, seal_meta, seal_payload, ContentKeys, KdfParams, LinkKeys, LinkSecret, Meta, StreamEncryptor,
+    b64, payload_size, seal_meta, seal_payload, ContentKeys, KdfParams, LinkKeys, LinkSecret, Meta,
+    StreamEncryptor, Verifier,
 };
 use wasm_bindgen::JsValue;
-use web_sys::{Blob, BlobPropertyBag};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{Blob, BlobPropertyBag};
 
 use super::dom::{js_text, origin};
 use super::files::Source;
 use super::http::{call, call_with_retry, json, Body};
 use super::kdf::derive_password_key;
-use crate::send::SentLinks as Sent;
 use crate::api::{ApiError, CreateRequest, Created, KdfJson, INLINE_MAX_BYTES, PART_BYTES};
+use crate::send::SentLinks as Sent;
 
 /// Parts uploading at once: a second request in flight gains about a fifth
 /// in Chromium on loopback (BENCHMARKS.md); a third gains nothing.
@@ -50,14 +51,23 @@ pub enum Stage {
 }
 
 /// Seals `source` and stores it on the server.
-pub async fn send(source: Source, options: SendOptions, file_name: String, file_type: String, on_stage: impl Fn(Stage) + 'static) -> Result<Sent, String> {
+pub async fn send(
+    source: Source,
+    options: SendOptions,
+    file_name: String,
+    file_type: String,
+    on_stage: impl Fn(Stage) + 'static,
+) -> Result<Sent, String> {
     let secret = LinkSecret::generate().map_err(|e| e.to_string())?;
     let (password_key, kdf) = if options.password.is_empty() {
         (None, None)
     } else {
         on_stage(Stage::DerivingKey);
         let kdf = KdfParams::DEFAULT;
-        (Some(derive_password_key(&secret, &options.password, kdf).await?), Some(kdf))
+        (
+            Some(derive_password_key(&secret, &options.password, kdf).await?),
+            Some(kdf),
+        )
     };
     let link_keys = LinkKeys::derive(&secret);
     let keys = ContentKeys::derive(&secret, password_key.as_ref());
@@ -76,7 +86,11 @@ pub async fn send(source: Source, options: SendOptions, file_name: String, file_
         link_verifier: link_keys.link_token().verifier_b64(),
         claim_verifier: keys.claim_token().verifier_b64(),
         meta: b64::encode(&sealed_meta),
-        kdf: kdf.map(|k| KdfJson { m_kib: k.m_kib, t: k.t, p: k.p }),
+        kdf: kdf.map(|k| KdfJson {
+            m_kib: k.m_kib,
+            t: k.t,
+            p: k.p,
+        }),
         payload: None,
     };
     on_stage(Stage::Uploading { done: 0, total });
@@ -90,10 +104,14 @@ pub async fn send(source: Source, options: SendOptions, file_name: String, file_
     }
 
     let created = create(&request).await?;
-    let upload_token = created.upload_token.clone().ok_or("the server gave no upload token")?;
+    let upload_token = created
+        .upload_token
+        .clone()
+        .ok_or("the server gave no upload token")?;
     let parts = total.div_ceil(PART_BYTES);
     let mut encryptor = Some(StreamEncryptor::new(keys.payload_key()));
-    let mut pending: Vec<u8> = Vec::with_capacity((PART_BYTES + READ_BYTES + READ_BYTES / 64) as usize);
+    let mut pending: Vec<u8> =
+        Vec::with_capacity((PART_BYTES + READ_BYTES + READ_BYTES / 64) as usize);
     let mut next_part = 0u64;
     let mut stored = 0u64;
     // Up to two parts upload while the next is encrypted.
@@ -123,13 +141,27 @@ pub async fn send(source: Source, options: SendOptions, file_name: String, file_
             pending.reserve(PART_BYTES as usize);
             if in_flight.len() >= UPLOADS_IN_FLIGHT {
                 if let Some((len, upload)) = in_flight.pop_front() {
-                    upload.await.map_err(|e| e.as_string().unwrap_or_else(|| "upload failed".into()))?;
+                    upload
+                        .await
+                        .map_err(|e| e.as_string().unwrap_or_else(|| "upload failed".into()))?;
                     stored += len;
-                    on_stage(Stage::Uploading { done: stored, total });
+                    on_stage(Stage::Uploading {
+                        done: stored,
+                        total,
+                    });
                 }
             }
             let len = part.size() as u64;
-            in_flight.push_back((len, JsFuture::from(put_part(&created.id, &upload_token, next_part, part, on_stage.clone()))));
+            in_flight.push_back((
+                len,
+                JsFuture::from(put_part(
+                    &created.id,
+                    &upload_token,
+                    next_part,
+                    part,
+                    on_stage.clone(),
+                )),
+            ));
             next_part += 1;
         }
         if done_reading {
@@ -137,9 +169,14 @@ pub async fn send(source: Source, options: SendOptions, file_name: String, file_
         }
     }
     while let Some((len, upload)) = in_flight.pop_front() {
-        upload.await.map_err(|e| e.as_string().unwrap_or_else(|| "upload failed".into()))?;
+        upload
+            .await
+            .map_err(|e| e.as_string().unwrap_or_else(|| "upload failed".into()))?;
         stored += len;
-        on_stage(Stage::Uploading { done: stored, total });
+        on_stage(Stage::Uploading {
+            done: stored,
+            total,
+        });
     }
     if next_part != parts || stored != total {
         return Err("the encrypted size did not match the announced size".into());
@@ -170,7 +207,9 @@ async fn create(request: &CreateRequest) -> Result<Created, String> {
     let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
     // Not retried: a create that reached the server but lost its answer
     // would leave a second, orphaned share.
-    let response = call("POST", "/shares", None, Body::Json(&body), None).await.map_err(|e| create_error(&e))?;
+    let response = call("POST", "/shares", None, Body::Json(&body), None)
+        .await
+        .map_err(|e| create_error(&e))?;
     json(&response).await.map_err(|e| e.describe())
 }
 
@@ -183,13 +222,23 @@ fn create_error(error: &ApiError) -> String {
 
 /// Starts uploading part `index` at once (a JS promise runs eagerly),
 /// retrying transient failures, so a network drop only pauses the upload.
-fn put_part(id: &str, token: &str, index: u64, bytes: Blob, on_stage: std::rc::Rc<impl Fn(Stage) + 'static>) -> js_sys::Promise {
+fn put_part(
+    id: &str,
+    token: &str,
+    index: u64,
+    bytes: Blob,
+    on_stage: std::rc::Rc<impl Fn(Stage) + 'static>,
+) -> js_sys::Promise {
     let path = format!("/shares/{id}/parts/{index}");
     let token = token.to_string();
     future_to_promise(async move {
-        call_with_retry("PUT", &path, Some(&token), Body::Bytes(&bytes), |attempt, _| {
-            on_stage(Stage::Retrying { attempt })
-        })
+        call_with_retry(
+            "PUT",
+            &path,
+            Some(&token),
+            Body::Bytes(&bytes),
+            |attempt, _| on_stage(Stage::Retrying { attempt }),
+        )
         .await
         .map(|_| JsValue::UNDEFINED)
         .map_err(|e| JsValue::from_str(&e.describe()))
@@ -216,7 +265,9 @@ async fn complete(id: &str, token: &str) -> Result<(), String> {
             }
             Err(ApiError::Status(409, body)) => {
                 let missing = body.missing.unwrap_or_default();
-                return Err(format!("the server is missing parts {missing:?} of the upload"));
+                return Err(format!(
+                    "the server is missing parts {missing:?} of the upload"
+                ));
             }
             Err(e) => return Err(e.describe()),
         }

@@ -21,7 +21,7 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start() -> Self {
         let data_dir = tempfile::tempdir().expect("data dir");
-        let mut config = server::Config::for_data_dir(data_dir.path());
+        let mut config = onetimeshare::Config::for_data_dir(data_dir.path());
         config.rate_create_per_min = 0;
         config.rate_claim_per_min = 0;
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
@@ -31,7 +31,7 @@ impl TestServer {
             let shutdown = async move {
                 let _ = stopped.await;
             };
-            if let Err(e) = server::launch_with_listener(config, listener, shutdown).await {
+            if let Err(e) = onetimeshare::launch_with_listener(config, listener, shutdown).await {
                 panic!("server failed: {e:#}");
             }
         });
@@ -144,7 +144,11 @@ impl Ots {
         cmd.args(&self.args)
             .env_remove("OTS_SERVER")
             .env_remove("OTS_PASSWORD")
-            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -261,7 +265,10 @@ async fn proxy_one(
                 Ok(n) => n,
             };
             let text = String::from_utf8_lossy(&buf[..n]);
-            if text.starts_with("GET ") && text.contains("/blob") && !already_cut.swap(true, Ordering::SeqCst) {
+            if text.starts_with("GET ")
+                && text.contains("/blob")
+                && !already_cut.swap(true, Ordering::SeqCst)
+            {
                 armed_up.store(true, Ordering::SeqCst);
             }
             if server_write.write_all(&buf[..n]).await.is_err() {

@@ -4,8 +4,8 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use onetimeshare::Config;
 use serde_json::{json, Value};
-use server::Config;
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
@@ -54,10 +54,17 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (stop, rx) = oneshot::channel::<()>();
         let data_dir = config.data_dir.clone();
-        let task = tokio::spawn(server::launch_with_listener(config, listener, async {
-            let _ = rx.await;
-        }));
-        let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+        let task = tokio::spawn(onetimeshare::launch_with_listener(
+            config,
+            listener,
+            async {
+                let _ = rx.await;
+            },
+        ));
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()
+            .unwrap();
         let s = Self {
             addr,
             base: format!("http://{addr}"),
@@ -104,7 +111,10 @@ pub struct Secrets {
 
 impl Secrets {
     pub fn new() -> Self {
-        Self { link_token: random(), claim_token: random() }
+        Self {
+            link_token: random(),
+            claim_token: random(),
+        }
     }
 
     pub fn claim_body(&self) -> Value {
@@ -120,7 +130,13 @@ pub struct Created {
     pub secrets: Secrets,
 }
 
-pub fn create_body(secrets: &Secrets, size: u64, expires_in: u32, max_downloads: u32, payload: Option<&[u8]>) -> Value {
+pub fn create_body(
+    secrets: &Secrets,
+    size: u64,
+    expires_in: u32,
+    max_downloads: u32,
+    payload: Option<&[u8]>,
+) -> Value {
     let mut body = json!({
         "size": size,
         "expires_in": expires_in,
@@ -136,12 +152,24 @@ pub fn create_body(secrets: &Secrets, size: u64, expires_in: u32, max_downloads:
     body
 }
 
-pub async fn create_with(s: &TestServer, size: u64, expires_in: u32, max_downloads: u32, payload: Option<&[u8]>) -> Created {
+pub async fn create_with(
+    s: &TestServer,
+    size: u64,
+    expires_in: u32,
+    max_downloads: u32,
+    payload: Option<&[u8]>,
+) -> Created {
     let secrets = Secrets::new();
     let res = s
         .client
         .post(s.api("/shares"))
-        .json(&create_body(&secrets, size, expires_in, max_downloads, payload))
+        .json(&create_body(
+            &secrets,
+            size,
+            expires_in,
+            max_downloads,
+            payload,
+        ))
         .send()
         .await
         .unwrap();
@@ -161,7 +189,13 @@ pub async fn create_inline(s: &TestServer, max_downloads: u32, payload: &[u8]) -
 }
 
 pub async fn claim(s: &TestServer, c: &Created, body: &Value) -> (u16, Value) {
-    let res = s.client.post(s.api(&format!("/shares/{}/claim", c.id))).json(body).send().await.unwrap();
+    let res = s
+        .client
+        .post(s.api(&format!("/shares/{}/claim", c.id)))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     let status = res.status().as_u16();
     assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
     let v: Value = res.json().await.unwrap_or(Value::Null);
@@ -188,7 +222,13 @@ pub async fn upload_all(s: &TestServer, c: &Created, data: &[u8]) {
             .unwrap();
         assert_eq!(res.status(), 204, "part {i}");
     }
-    let res = s.client.post(s.api(&format!("/shares/{}/complete", c.id))).bearer_auth(token).send().await.unwrap();
+    let res = s
+        .client
+        .post(s.api(&format!("/shares/{}/complete", c.id)))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
 }
 

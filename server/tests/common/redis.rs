@@ -29,7 +29,13 @@ impl RedisServer {
     pub fn start() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
-        let mut s = Self { port: free_port(), dir, aof: false, child: None, _tmp: Some(tmp) };
+        let mut s = Self {
+            port: free_port(),
+            dir,
+            aof: false,
+            child: None,
+            _tmp: Some(tmp),
+        };
         s.spawn();
         s
     }
@@ -38,7 +44,13 @@ impl RedisServer {
     pub fn not_started() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
-        Self { port: free_port(), dir, aof: false, child: None, _tmp: Some(tmp) }
+        Self {
+            port: free_port(),
+            dir,
+            aof: false,
+            child: None,
+            _tmp: Some(tmp),
+        }
     }
 
     /// Starts a server made by [`RedisServer::not_started`] (or stopped by [`RedisServer::kill`]).
@@ -51,12 +63,22 @@ impl RedisServer {
     pub fn pause(&self, stop: bool) {
         let pid = self.child.as_ref().unwrap().id().to_string();
         let sig = if stop { "-STOP" } else { "-CONT" };
-        assert!(Command::new("kill").args([sig, &pid]).status().unwrap().success());
+        assert!(Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success());
     }
 
     /// With an append-only file (`appendfsync always`) in `dir`, so a restart keeps the data.
     pub fn start_persistent(dir: &Path) -> Self {
-        let mut s = Self { port: free_port(), dir: dir.to_path_buf(), aof: true, child: None, _tmp: None };
+        let mut s = Self {
+            port: free_port(),
+            dir: dir.to_path_buf(),
+            aof: true,
+            child: None,
+            _tmp: None,
+        };
         s.spawn();
         s
     }
@@ -68,7 +90,16 @@ impl RedisServer {
     fn spawn(&mut self) {
         let port = self.port.to_string();
         let dir = self.dir.to_string_lossy().to_string();
-        let mut args: Vec<&str> = vec!["--port", &port, "--bind", "127.0.0.1", "--save", "", "--dir", &dir];
+        let mut args: Vec<&str> = vec![
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            &dir,
+        ];
         if self.aof {
             args.extend(["--appendonly", "yes", "--appendfsync", "always"]);
         } else {
@@ -108,7 +139,11 @@ impl RedisServer {
 
     /// Sends one inline command and returns the first reply chunk (tests only).
     pub fn command(&self, cmd: &str) -> Option<String> {
-        let mut s = TcpStream::connect_timeout(&format!("127.0.0.1:{}", self.port).parse().ok()?, Duration::from_millis(200)).ok()?;
+        let mut s = TcpStream::connect_timeout(
+            &format!("127.0.0.1:{}", self.port).parse().ok()?,
+            Duration::from_millis(200),
+        )
+        .ok()?;
         s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
         s.write_all(format!("{cmd}\r\n").as_bytes()).ok()?;
         let mut buf = vec![0u8; 1 << 16];
@@ -120,7 +155,12 @@ impl RedisServer {
     pub fn count_keys(&self, pattern: &str) -> usize {
         let reply = self.command(&format!("KEYS {pattern}")).unwrap_or_default();
         // "*N\r\n..." for N keys.
-        reply.lines().next().and_then(|l| l.strip_prefix('*')).and_then(|n| n.parse().ok()).unwrap_or(0)
+        reply
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix('*'))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
     }
 }
 
@@ -131,5 +171,9 @@ impl Drop for RedisServer {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
