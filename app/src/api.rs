@@ -172,10 +172,16 @@ impl ApiError {
     /// A sentence for the page.
     pub fn describe(&self) -> String {
         match self {
-            ApiError::Network(_) => "The server could not be reached. Check the connection and try again.".into(),
+            ApiError::Network(_) => {
+                "The server could not be reached. Check the connection and try again.".into()
+            }
             ApiError::Status(413, _) => "This is larger than the server accepts.".into(),
-            ApiError::Status(429, _) => "Too many requests from this address. Wait a minute and try again.".into(),
-            ApiError::Status(code, body) if !body.message.is_empty() => format!("The server said: {} ({code}).", body.message),
+            ApiError::Status(429, _) => {
+                "Too many requests from this address. Wait a minute and try again.".into()
+            }
+            ApiError::Status(code, body) if !body.message.is_empty() => {
+                format!("The server said: {} ({code}).", body.message)
+            }
             ApiError::Status(code, _) => format!("The server answered {code}."),
             ApiError::Malformed(_) => "The server's answer was not understood.".into(),
         }
@@ -205,10 +211,14 @@ mod tests {
 
     #[test]
     fn error_body_reads_extra_fields_and_ignores_unknown_ones() {
-        let body: ErrorBody =
-            serde_json::from_str(r#"{"error":"bad_password","message":"wrong","attempts_left":3,"x":1}"#).expect("parses");
+        let body: ErrorBody = serde_json::from_str(
+            r#"{"error":"bad_password","message":"wrong","attempts_left":3,"x":1}"#,
+        )
+        .expect("parses");
         assert_eq!(body.attempts_left, Some(3));
-        let body: ErrorBody = serde_json::from_str(r#"{"error":"gone","message":"","reason":"revoked"}"#).expect("parses");
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":"gone","message":"","reason":"revoked"}"#)
+                .expect("parses");
         assert_eq!(body.reason.as_deref(), Some("revoked"));
     }
 

@@ -25,7 +25,11 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    let shown = if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.1}") };
+    let shown = if value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    };
     // "2.0 GiB" reads as more precise than it is: drop a zero decimal.
     let shown = shown.strip_suffix(".0").unwrap_or(&shown);
     format!("{shown} {}", UNITS[unit])
@@ -33,7 +37,12 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// `5 minutes`, `1 day`, `3 days 4 hours`: at most the two largest units.
 pub fn human_duration(secs: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [(86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second")];
+    const UNITS: [(u64, &str); 4] = [
+        (86_400, "day"),
+        (3_600, "hour"),
+        (60, "minute"),
+        (1, "second"),
+    ];
     if secs == 0 {
         return "0 seconds".to_string();
     }
@@ -118,7 +127,10 @@ pub fn sanitize_file_name(name: &str) -> String {
             c => c,
         })
         .collect();
-    let trimmed = cleaned.trim().trim_start_matches('.').trim_end_matches(['.', ' ']);
+    let trimmed = cleaned
+        .trim()
+        .trim_start_matches('.')
+        .trim_end_matches(['.', ' ']);
     let bounded: String = trimmed.chars().take(MAX_FILE_NAME_CHARS).collect();
     if bounded.is_empty() {
         "download.bin".to_string()
@@ -273,13 +285,19 @@ mod tests {
 
     #[test]
     fn sanitize_file_name_defuses_markup_and_paths() {
-        assert_eq!(sanitize_file_name("<svg onload=alert(1)>.html"), "_svg onload=alert(1)_.html");
+        assert_eq!(
+            sanitize_file_name("<svg onload=alert(1)>.html"),
+            "_svg onload=alert(1)_.html"
+        );
         assert_eq!(sanitize_file_name("../../etc/passwd"), "_.._etc_passwd");
         assert_eq!(sanitize_file_name("...hidden"), "hidden");
         assert_eq!(sanitize_file_name(""), "download.bin");
         assert_eq!(sanitize_file_name("a\u{202E}txt.exe"), "a_txt.exe");
         assert_eq!(sanitize_file_name("report.pdf"), "report.pdf");
-        assert_eq!(sanitize_file_name(&"x".repeat(500)).chars().count(), MAX_FILE_NAME_CHARS);
+        assert_eq!(
+            sanitize_file_name(&"x".repeat(500)).chars().count(),
+            MAX_FILE_NAME_CHARS
+        );
     }
 
     #[test]
@@ -288,12 +306,18 @@ mod tests {
         assert_eq!(password_strength("hunter2"), Strength::Weak);
         assert_eq!(password_strength("aaaaaaaaaaaaaaaaaaaa"), Strength::Weak);
         assert_eq!(password_strength("Tr0ub4dor&3x"), Strength::Fair);
-        assert_eq!(password_strength("correct horse battery staple 42"), Strength::Strong);
+        assert_eq!(
+            password_strength("correct horse battery staple 42"),
+            Strength::Strong
+        );
     }
 
     #[test]
     fn progress_line_shows_rate_and_eta() {
         assert_eq!(progress_line(0, MIB, 0.0), "0 B of 1 MiB");
-        assert_eq!(progress_line(MIB, 2 * MIB, 1.0), "1 MiB of 2 MiB · 1 MiB/s · 1 second left");
+        assert_eq!(
+            progress_line(MIB, 2 * MIB, 1.0),
+            "1 MiB of 2 MiB · 1 MiB/s · 1 second left"
+        );
     }
 }

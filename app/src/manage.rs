@@ -13,7 +13,11 @@ use crate::widgets::{local_time, StateCard};
 enum Screen {
     Loading,
     Ready(ManageInfo),
-    Failed { state: &'static str, title: String, detail: String },
+    Failed {
+        state: &'static str,
+        title: String,
+        detail: String,
+    },
 }
 
 /// The manage page (`/m/{id}`).
@@ -165,7 +169,8 @@ fn load(id: String, screen: RwSignal<Screen>) {
         screen.set(Screen::Failed {
             state: "bad-link",
             title: "Incomplete link".into(),
-            detail: "The manage token after # is missing. Check that the whole link was copied.".into(),
+            detail: "The manage token after # is missing. Check that the whole link was copied."
+                .into(),
         });
         return;
     };
@@ -187,7 +192,11 @@ fn load(id: String, screen: RwSignal<Screen>) {
                 title: "Wrong link".into(),
                 detail: "The manage token in this link is not valid for this share.".into(),
             },
-            Err(e) => Screen::Failed { state: "error", title: "Something went wrong".into(), detail: e.describe() },
+            Err(e) => Screen::Failed {
+                state: "error",
+                title: "Something went wrong".into(),
+                detail: e.describe(),
+            },
         });
     });
 }
@@ -196,8 +205,14 @@ fn load(id: String, screen: RwSignal<Screen>) {
 async fn revoke(id: &str) -> Result<(), String> {
     use crate::browser::{dom, http};
     let token = dom::fragment().ok_or("the manage token is missing")?;
-    http::call("DELETE", &format!("/shares/{id}"), Some(&token), http::Body::Empty, None)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.describe())
+    http::call(
+        "DELETE",
+        &format!("/shares/{id}"),
+        Some(&token),
+        http::Body::Empty,
+        None,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| e.describe())
 }

@@ -34,10 +34,19 @@ pub fn qr_svg(text: &str) -> Option<QrSvg> {
             while x < size && code.get_module(x, y) {
                 x += 1;
             }
-            path.push_str(&format!("M{},{}h{}v1h-{}z", start + QUIET_ZONE, y + QUIET_ZONE, x - start, x - start));
+            path.push_str(&format!(
+                "M{},{}h{}v1h-{}z",
+                start + QUIET_ZONE,
+                y + QUIET_ZONE,
+                x - start,
+                x - start
+            ));
         }
     }
-    Some(QrSvg { side: size + 2 * QUIET_ZONE, path })
+    Some(QrSvg {
+        side: size + 2 * QUIET_ZONE,
+        path,
+    })
 }
 
 #[cfg(test)]
@@ -51,7 +60,9 @@ mod tests {
         assert!(svg.side > 2 * QUIET_ZONE);
         assert!(svg.path.starts_with('M'));
         // Finder pattern: the top-left corner module is dark.
-        assert!(svg.path.starts_with(&format!("M{QUIET_ZONE},{QUIET_ZONE}h7")));
+        assert!(svg
+            .path
+            .starts_with(&format!("M{QUIET_ZONE},{QUIET_ZONE}h7")));
     }
 
     #[test]

@@ -113,9 +113,18 @@ pub fn ReceivePage() -> impl IntoView {
 
     let reveal = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Screen::Ready(_info) = screen.get_untracked() else { return };
+        let Screen::Ready(_info) = screen.get_untracked() else {
+            return;
+        };
         #[cfg(feature = "hydrate")]
-        start_open(id.get_value(), _info, password, attempts_left, progress, screen);
+        start_open(
+            id.get_value(),
+            _info,
+            password,
+            attempts_left,
+            progress,
+            screen,
+        );
     };
 
     view! {
@@ -304,7 +313,10 @@ fn expiry_text(rfc3339: &str) -> String {
 #[cfg(feature = "hydrate")]
 fn load_info(id: String, screen: RwSignal<Screen>) {
     use crate::browser::{dom, receive};
-    if dom::fragment().and_then(|f| ots_crypto::LinkSecret::from_fragment(&f).ok()).is_none() {
+    if dom::fragment()
+        .and_then(|f| ots_crypto::LinkSecret::from_fragment(&f).ok())
+        .is_none()
+    {
         screen.set(Screen::Failed(OpenError::BadLink));
         return;
     }
@@ -332,7 +344,8 @@ fn start_open(
     use crate::browser::{dom, receive};
     use std::cell::Cell;
 
-    let Some(secret) = dom::fragment().and_then(|f| ots_crypto::LinkSecret::from_fragment(&f).ok()) else {
+    let Some(secret) = dom::fragment().and_then(|f| ots_crypto::LinkSecret::from_fragment(&f).ok())
+    else {
         screen.set(Screen::Failed(OpenError::BadLink));
         return;
     };
@@ -344,17 +357,30 @@ fn start_open(
     let started = Cell::new(None::<f64>);
     let on_stage = move |stage: receive::Stage| {
         let p = match stage {
-            receive::Stage::DerivingKey => {
-                Progress { label: "Deriving the key from the password…".into(), done: 0, total: 0, elapsed_ms: 0.0 }
-            }
-            receive::Stage::Claiming => Progress { label: "Claiming the share…".into(), done: 0, total: 0, elapsed_ms: 0.0 },
+            receive::Stage::DerivingKey => Progress {
+                label: "Deriving the key from the password…".into(),
+                done: 0,
+                total: 0,
+                elapsed_ms: 0.0,
+            },
+            receive::Stage::Claiming => Progress {
+                label: "Claiming the share…".into(),
+                done: 0,
+                total: 0,
+                elapsed_ms: 0.0,
+            },
             receive::Stage::Downloading { done, total } => {
                 let now = dom::now_ms();
                 let start = started.get().unwrap_or_else(|| {
                     started.set(Some(now));
                     now
                 });
-                Progress { label: "Downloading and decrypting…".into(), done, total, elapsed_ms: now - start }
+                Progress {
+                    label: "Downloading and decrypting…".into(),
+                    done,
+                    total,
+                    elapsed_ms: now - start,
+                }
             }
             receive::Stage::Resuming { attempt } => {
                 let prev = progress.get_untracked();

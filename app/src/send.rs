@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::format::{
-    human_bytes, max_plaintext_for, password_strength, payload_size, DEFAULT_EXPIRY_SECS, EXPIRY_CHOICES,
-    MAX_DOWNLOADS,
+    human_bytes, max_plaintext_for, password_strength, payload_size, DEFAULT_EXPIRY_SECS,
+    EXPIRY_CHOICES, MAX_DOWNLOADS,
 };
 use crate::max_share_bytes;
 use crate::widgets::{local_time, CopyButton, Progress, ProgressBar, QrCode};
@@ -77,7 +77,8 @@ fn SendForm(sent: RwSignal<Option<SentLinks>>) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
-            let input: Option<web_sys::HtmlInputElement> = _ev.target().and_then(|t| t.dyn_into().ok());
+            let input: Option<web_sys::HtmlInputElement> =
+                _ev.target().and_then(|t| t.dyn_into().ok());
             let file = input.and_then(|i| i.files()).and_then(|f| f.get(0));
             on_pick(file.as_ref().map(picked_file));
             crate::browser::files::set_picked(file);
@@ -88,7 +89,10 @@ fn SendForm(sent: RwSignal<Option<SentLinks>>) -> impl IntoView {
         dragging.set(false);
         #[cfg(feature = "hydrate")]
         {
-            let file = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0));
+            let file = ev
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0));
             if file.is_some() {
                 on_pick(file.as_ref().map(picked_file));
                 crate::browser::files::set_picked(file);
@@ -328,7 +332,10 @@ fn SentCard(links: SentLinks, sent: RwSignal<Option<SentLinks>>) -> impl IntoVie
 
 #[cfg(feature = "hydrate")]
 fn picked_file(file: &web_sys::File) -> PickedFile {
-    PickedFile { name: file.name(), size: file.size() as u64 }
+    PickedFile {
+        name: file.name(),
+        size: file.size() as u64,
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -351,7 +358,11 @@ fn start_send(s: StartSend) {
     use std::rc::Rc;
 
     let (source, name, mime) = match s.mode {
-        Mode::Text => (files::Source::Text(s.text.get_untracked().into_bytes()), String::new(), String::new()),
+        Mode::Text => (
+            files::Source::Text(s.text.get_untracked().into_bytes()),
+            String::new(),
+            String::new(),
+        ),
         Mode::File => match files::picked() {
             Some(file) => {
                 let name = file.name();
@@ -390,7 +401,12 @@ fn start_send(s: StartSend) {
             },
             send::Stage::Uploading { done, total } => {
                 last.set((done, total));
-                Progress { label: "Encrypting and uploading…".into(), done, total, elapsed_ms: elapsed(&started) }
+                Progress {
+                    label: "Encrypting and uploading…".into(),
+                    done,
+                    total,
+                    elapsed_ms: elapsed(&started),
+                }
             }
             send::Stage::Retrying { attempt } => {
                 let (done, total) = last.get();
@@ -403,7 +419,12 @@ fn start_send(s: StartSend) {
             }
             send::Stage::Completing => {
                 let (done, total) = last.get();
-                Progress { label: "Finishing…".into(), done, total, elapsed_ms: elapsed(&started) }
+                Progress {
+                    label: "Finishing…".into(),
+                    done,
+                    total,
+                    elapsed_ms: elapsed(&started),
+                }
             }
         };
         progress.set(Some(p));

@@ -24,7 +24,11 @@ pub struct Progress {
 pub fn ProgressBar(progress: Signal<Option<Progress>>) -> impl IntoView {
     move || {
         progress.get().map(|p| {
-            let line = if p.total > 0 { progress_line(p.done, p.total, p.elapsed_ms / 1000.0) } else { String::new() };
+            let line = if p.total > 0 {
+                progress_line(p.done, p.total, p.elapsed_ms / 1000.0)
+            } else {
+                String::new()
+            };
             let value = (p.total > 0).then(|| p.done.min(p.total) as f64 / p.total as f64);
             view! {
                 <div class="progress" id="progress" role="status" aria-live="polite">
@@ -39,7 +43,11 @@ pub fn ProgressBar(progress: Signal<Option<Progress>>) -> impl IntoView {
 
 /// A button that copies `text` to the clipboard and says so.
 #[component]
-pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(into)] id: String, #[prop(into)] label: String) -> impl IntoView {
+pub fn CopyButton(
+    #[prop(into)] text: Signal<String>,
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+) -> impl IntoView {
     // None: idle; Some(true): copied; Some(false): the browser refused.
     let (copied, set_copied) = signal(None::<bool>);
     let on_click = move |_| {
@@ -88,7 +96,12 @@ pub fn QrCode(#[prop(into)] text: String) -> impl IntoView {
 /// A card that tells the state of a share: `state` goes to `data-state`
 /// for tests and styling, `title` and `detail` are plain text.
 #[component]
-pub fn StateCard(#[prop(into)] state: String, #[prop(into)] title: String, #[prop(into)] detail: String, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn StateCard(
+    #[prop(into)] state: String,
+    #[prop(into)] title: String,
+    #[prop(into)] detail: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <section class="card state" id="state" data-state=state role="alert">
             <h1>{title}</h1>

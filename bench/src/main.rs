@@ -61,14 +61,23 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(args.threads).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads)
+        .enable_all()
+        .build()?;
     rt.block_on(run(args))
 }
 
 async fn run(args: Args) -> Result<()> {
     for &clients in args.clients.iter().filter(|&&c| c > 0) {
         let server = Server::start(&args)?;
-        let r = lifecycle(server.addr, server.child.id(), clients, Duration::from_secs(args.secs)).await?;
+        let r = lifecycle(
+            server.addr,
+            server.child.id(),
+            clients,
+            Duration::from_secs(args.secs),
+        )
+        .await?;
         let rss = server.rss()?;
         println!(
             "lifecycle clients={clients} secs={} lifecycles={} rate={:.0}/s requests/s={:.0} errors={} \
@@ -130,7 +139,14 @@ impl Server {
         use std::io::{BufRead, BufReader};
         let dir = tempfile::tempdir_in(&args.data_parent)?;
         let mut child = Command::new(&args.server_bin)
-            .args(["--listen", "127.0.0.1:0", "--rate-create-per-min", "0", "--rate-claim-per-min", "0"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-create-per-min",
+                "0",
+                "--rate-claim-per-min",
+                "0",
+            ])
             .arg("--data-dir")
             .arg(dir.path())
             .arg("--site-root")
@@ -148,7 +164,11 @@ impl Server {
                 break rest.trim().parse()?;
             }
         };
-        Ok(Self { child, addr, _dir: dir })
+        Ok(Self {
+            child,
+            addr,
+            _dir: dir,
+        })
     }
 
     /// (VmRSS, VmHWM) in KiB.
@@ -203,8 +223,16 @@ impl Conn {
         Ok(())
     }
 
-    fn request(method: Method, path: &str, bearer: Option<&str>, body: Bytes) -> Result<Request<Full<Bytes>>> {
-        let mut b = Request::builder().method(method).uri(path).header(header::HOST, "127.0.0.1");
+    fn request(
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Bytes,
+    ) -> Result<Request<Full<Bytes>>> {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1");
         if !body.is_empty() {
             b = b.header(header::CONTENT_TYPE, "application/json");
         }
@@ -215,9 +243,18 @@ impl Conn {
     }
 
     /// Sends a request and reads the whole answer.
-    async fn call(&mut self, method: Method, path: &str, bearer: Option<&str>, body: Bytes) -> Result<(StatusCode, Bytes)> {
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes)> {
         self.send.ready().await?;
-        let res = self.send.send_request(Self::request(method, path, bearer, body)?).await?;
+        let res = self
+            .send
+            .send_request(Self::request(method, path, bearer, body)?)
+            .await?;
         let status = res.status();
         let body = res.into_body().collect().await?.to_bytes();
         Ok((status, body))
@@ -276,8 +313,15 @@ fn tokens() -> Tokens {
         b64(&[7u8; 100]),
         b64(&payload)
     );
-    let claim_body = format!(r#"{{"link_token":"{}","claim_token":"{}"}}"#, b64(&link), b64(&claim));
-    Tokens { create_body: Bytes::from(create), claim_body: Bytes::from(claim_body) }
+    let claim_body = format!(
+        r#"{{"link_token":"{}","claim_token":"{}"}}"#,
+        b64(&link),
+        b64(&claim)
+    );
+    Tokens {
+        create_body: Bytes::from(create),
+        claim_body: Bytes::from(claim_body),
+    }
 }
 
 /// SHA-256, as protocol §2 makes the verifiers.
@@ -293,14 +337,23 @@ async fn one_lifecycle(c: &mut Conn, t: &Tokens, req_us: &mut Vec<u32>) -> Resul
         req_us.push(timed.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
         timed = Instant::now();
     };
-    let (st, body) = c.call(Method::POST, "/api/v1/shares", None, t.create_body.clone()).await?;
+    let (st, body) = c
+        .call(Method::POST, "/api/v1/shares", None, t.create_body.clone())
+        .await?;
     lap(req_us);
     if st != StatusCode::CREATED {
         bail!("create: {st}");
     }
     let v: Value = serde_json::from_slice(&body)?;
     let id = field(&v, "id")?.to_string();
-    let (st, body) = c.call(Method::POST, &format!("/api/v1/shares/{id}/claim"), None, t.claim_body.clone()).await?;
+    let (st, body) = c
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{id}/claim"),
+            None,
+            t.claim_body.clone(),
+        )
+        .await?;
     lap(req_us);
     if st != StatusCode::OK {
         bail!("claim: {st}");
@@ -308,12 +361,16 @@ async fn one_lifecycle(c: &mut Conn, t: &Tokens, req_us: &mut Vec<u32>) -> Resul
     let v: Value = serde_json::from_slice(&body)?;
     let ticket = field(&v, "ticket")?.to_string();
     let blob = format!("/api/v1/shares/{id}/blob");
-    let (st, body) = c.call(Method::GET, &blob, Some(&ticket), Bytes::new()).await?;
+    let (st, body) = c
+        .call(Method::GET, &blob, Some(&ticket), Bytes::new())
+        .await?;
     lap(req_us);
     if st != StatusCode::OK || body.len() != 1024 {
         bail!("download: {st} {} bytes", body.len());
     }
-    let (st, _) = c.call(Method::DELETE, &blob, Some(&ticket), Bytes::new()).await?;
+    let (st, _) = c
+        .call(Method::DELETE, &blob, Some(&ticket), Bytes::new())
+        .await?;
     lap(req_us);
     if st != StatusCode::NO_CONTENT {
         bail!("release: {st}");
@@ -321,7 +378,12 @@ async fn one_lifecycle(c: &mut Conn, t: &Tokens, req_us: &mut Vec<u32>) -> Resul
     Ok(())
 }
 
-async fn lifecycle(addr: SocketAddr, server_pid: u32, clients: usize, measure: Duration) -> Result<LifecycleResult> {
+async fn lifecycle(
+    addr: SocketAddr,
+    server_pid: u32,
+    clients: usize,
+    measure: Duration,
+) -> Result<LifecycleResult> {
     let server_pid = server_pid.to_string();
     let tokens = Arc::new(tokens());
     let measuring = Arc::new(AtomicBool::new(false));
@@ -330,8 +392,13 @@ async fn lifecycle(addr: SocketAddr, server_pid: u32, clients: usize, measure: D
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (tokens, measuring, stop, errors, first_error) =
-            (tokens.clone(), measuring.clone(), stop.clone(), errors.clone(), first_error.clone());
+        let (tokens, measuring, stop, errors, first_error) = (
+            tokens.clone(),
+            measuring.clone(),
+            stop.clone(),
+            errors.clone(),
+            first_error.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut life_us = Vec::new();
             let mut req_us = Vec::new();
@@ -340,7 +407,10 @@ async fn lifecycle(addr: SocketAddr, server_pid: u32, clients: usize, measure: D
                 Ok(c) => c,
                 Err(e) => {
                     errors.fetch_add(1, Ordering::Relaxed);
-                    first_error.lock().map(|mut f| f.get_or_insert(e.to_string()).clone()).ok();
+                    first_error
+                        .lock()
+                        .map(|mut f| f.get_or_insert(e.to_string()).clone())
+                        .ok();
                     return (n, life_us, req_us);
                 }
             };
@@ -351,14 +421,18 @@ async fn lifecycle(addr: SocketAddr, server_pid: u32, clients: usize, measure: D
                 match one_lifecycle(&mut conn, &tokens, &mut laps).await {
                     Ok(()) if on && !stop.load(Ordering::Relaxed) => {
                         n += 1;
-                        life_us.push(started.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                        life_us
+                            .push(started.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
                         req_us.extend(laps);
                     }
                     Ok(()) => {}
                     Err(e) => {
                         if on {
                             errors.fetch_add(1, Ordering::Relaxed);
-                            first_error.lock().map(|mut f| f.get_or_insert(e.to_string()).clone()).ok();
+                            first_error
+                                .lock()
+                                .map(|mut f| f.get_or_insert(e.to_string()).clone())
+                                .ok();
                         }
                         let _ = conn.reopen().await;
                     }
@@ -375,7 +449,15 @@ async fn lifecycle(addr: SocketAddr, server_pid: u32, clients: usize, measure: D
     stop.store(true, Ordering::Relaxed);
     let elapsed = started.elapsed();
     let (server_cpu, bench_cpu) = (cpu_secs(&server_pid) - server0, cpu_secs("self") - bench0);
-    let mut out = LifecycleResult { server_cpu, bench_cpu, lifecycles: 0, errors: 0, elapsed, lifecycle_us: Vec::new(), request_us: Vec::new() };
+    let mut out = LifecycleResult {
+        server_cpu,
+        bench_cpu,
+        lifecycles: 0,
+        errors: 0,
+        elapsed,
+        lifecycle_us: Vec::new(),
+        request_us: Vec::new(),
+    };
     for t in tasks {
         let (n, l, r) = t.await?;
         out.lifecycles += n;
@@ -406,7 +488,9 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
         b64(&sha256_tiny(&claim)),
         b64(&[7u8; 100])
     );
-    let (st, body) = c.call(Method::POST, "/api/v1/shares", None, Bytes::from(create)).await?;
+    let (st, body) = c
+        .call(Method::POST, "/api/v1/shares", None, Bytes::from(create))
+        .await?;
     if st != StatusCode::CREATED {
         bail!("create: {st} {}", String::from_utf8_lossy(&body));
     }
@@ -420,7 +504,8 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
     let started = Instant::now();
     let mut uploaders = Vec::new();
     for _ in 0..parallel.max(1) {
-        let (next, part, id, token) = (next.clone(), part.clone(), id.clone(), upload_token.clone());
+        let (next, part, id, token) =
+            (next.clone(), part.clone(), id.clone(), upload_token.clone());
         uploaders.push(tokio::spawn(async move {
             let mut c = Conn::open(addr).await?;
             loop {
@@ -429,8 +514,14 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
                     return Ok::<_, anyhow::Error>(());
                 }
                 let len = PART_BYTES.min(size - i * PART_BYTES);
-                let (st, body) =
-                    c.call(Method::PUT, &format!("/api/v1/shares/{id}/parts/{i}"), Some(&token), part.slice(..len)).await?;
+                let (st, body) = c
+                    .call(
+                        Method::PUT,
+                        &format!("/api/v1/shares/{id}/parts/{i}"),
+                        Some(&token),
+                        part.slice(..len),
+                    )
+                    .await?;
                 if st != StatusCode::NO_CONTENT {
                     bail!("part {i}: {st} {}", String::from_utf8_lossy(&body));
                 }
@@ -440,13 +531,31 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
     for u in uploaders {
         u.await??;
     }
-    let (st, _) = c.call(Method::POST, &format!("/api/v1/shares/{id}/complete"), Some(&upload_token), Bytes::new()).await?;
+    let (st, _) = c
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{id}/complete"),
+            Some(&upload_token),
+            Bytes::new(),
+        )
+        .await?;
     if st != StatusCode::NO_CONTENT {
         bail!("complete: {st}");
     }
     let upload = started.elapsed();
-    let claim_body = format!(r#"{{"link_token":"{}","claim_token":"{}"}}"#, b64(&link), b64(&claim));
-    let (st, body) = c.call(Method::POST, &format!("/api/v1/shares/{id}/claim"), None, Bytes::from(claim_body)).await?;
+    let claim_body = format!(
+        r#"{{"link_token":"{}","claim_token":"{}"}}"#,
+        b64(&link),
+        b64(&claim)
+    );
+    let (st, body) = c
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{id}/claim"),
+            None,
+            Bytes::from(claim_body),
+        )
+        .await?;
     if st != StatusCode::OK {
         bail!("claim: {st}");
     }
@@ -456,7 +565,12 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
     c.send.ready().await?;
     let res = c
         .send
-        .send_request(Conn::request(Method::GET, &format!("/api/v1/shares/{id}/blob"), Some(&ticket), Bytes::new())?)
+        .send_request(Conn::request(
+            Method::GET,
+            &format!("/api/v1/shares/{id}/blob"),
+            Some(&ticket),
+            Bytes::new(),
+        )?)
         .await?;
     if res.status() != StatusCode::OK {
         bail!("download: {}", res.status());

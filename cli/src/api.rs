@@ -191,7 +191,9 @@ impl Api {
     pub async fn create(&self, body: &CreateRequest) -> Result<Created> {
         let step = Step::Create;
         let resp = self
-            .send(step, Retry::NotSent, || self.http.post(self.url("/shares")).json(body))
+            .send(step, Retry::NotSent, || {
+                self.http.post(self.url("/shares")).json(body)
+            })
             .await?;
         let body: CreatedBody = json_answer(step, resp, StatusCode::CREATED).await?;
         let id = ShareId::parse(&body.id).map_err(|_| Error::protocol(step, "malformed id"))?;
@@ -204,7 +206,13 @@ impl Api {
     }
 
     /// `PUT /shares/{id}/parts/{index}`, retried until stored.
-    pub async fn put_part(&self, id: &ShareId, upload: &Token, index: u64, part: &Bytes) -> Result<()> {
+    pub async fn put_part(
+        &self,
+        id: &ShareId,
+        upload: &Token,
+        index: u64,
+        part: &Bytes,
+    ) -> Result<()> {
         let step = Step::UploadPart(index);
         let url = self.url(&format!("/shares/{}/parts/{index}", id.as_str()));
         let resp = self
@@ -222,7 +230,9 @@ impl Api {
         let step = Step::Complete;
         let url = self.url(&format!("/shares/{}/complete", id.as_str()));
         let resp = self
-            .send(step, Retry::NotSent, || bearer(self.http.post(&url), upload))
+            .send(step, Retry::NotSent, || {
+                bearer(self.http.post(&url), upload)
+            })
             .await?;
         empty_answer(step, resp).await
     }
@@ -231,17 +241,28 @@ impl Api {
     pub async fn info(&self, id: &ShareId) -> Result<Info> {
         let step = Step::Info;
         let url = self.url(&format!("/shares/{}", id.as_str()));
-        let resp = self.send(step, Retry::Idempotent, || self.http.get(&url)).await?;
+        let resp = self
+            .send(step, Retry::Idempotent, || self.http.get(&url))
+            .await?;
         let info: Info = json_answer(step, resp, StatusCode::OK).await?;
         if info.v != 1 {
-            return Err(Error::protocol(step, format!("unknown protocol version {}", info.v)));
+            return Err(Error::protocol(
+                step,
+                format!("unknown protocol version {}", info.v),
+            ));
         }
         Ok(info)
     }
 
     /// `POST /shares/{id}/claim`. Network failures are retried with the same
     /// `request_id`, which the server answers as the first success.
-    pub async fn claim(&self, id: &ShareId, link: &Token, claim: &Token, request_id: &[u8; 16]) -> Result<Claimed> {
+    pub async fn claim(
+        &self,
+        id: &ShareId,
+        link: &Token,
+        claim: &Token,
+        request_id: &[u8; 16],
+    ) -> Result<Claimed> {
         let step = Step::Claim;
         let url = self.url(&format!("/shares/{}/claim", id.as_str()));
         let mut link_b64 = link.to_b64();
@@ -258,7 +279,8 @@ impl Api {
         link_b64.zeroize();
         claim_b64.zeroize();
         let body: ClaimedBody = json_answer(step, sent?, StatusCode::OK).await?;
-        let meta = b64::decode(&body.meta).map_err(|_| Error::protocol(step, "meta is not base64url"))?;
+        let meta =
+            b64::decode(&body.meta).map_err(|_| Error::protocol(step, "meta is not base64url"))?;
         Ok(Claimed {
             ticket: token(step, body.ticket)?,
             meta,
@@ -293,7 +315,9 @@ impl Api {
         let step = Step::Release;
         let url = self.url(&format!("/shares/{}/blob", id.as_str()));
         let resp = self
-            .send(step, Retry::Idempotent, || bearer(self.http.delete(&url), ticket))
+            .send(step, Retry::Idempotent, || {
+                bearer(self.http.delete(&url), ticket)
+            })
             .await?;
         empty_answer(step, resp).await
     }
@@ -303,7 +327,9 @@ impl Api {
         let step = Step::Status;
         let url = self.url(&format!("/shares/{}/manage", id.as_str()));
         let resp = self
-            .send(step, Retry::Idempotent, || bearer(self.http.get(&url), manage))
+            .send(step, Retry::Idempotent, || {
+                bearer(self.http.get(&url), manage)
+            })
             .await?;
         json_answer(step, resp, StatusCode::OK).await
     }
@@ -313,14 +339,21 @@ impl Api {
         let step = Step::Revoke;
         let url = self.url(&format!("/shares/{}", id.as_str()));
         let resp = self
-            .send(step, Retry::Idempotent, || bearer(self.http.delete(&url), manage))
+            .send(step, Retry::Idempotent, || {
+                bearer(self.http.delete(&url), manage)
+            })
             .await?;
         empty_answer(step, resp).await
     }
 
     /// Sends the request `build` makes, again after transient failures as
     /// `retry` allows. Returns the first answer that is not transient.
-    async fn send(&self, step: Step, retry: Retry, build: impl Fn() -> RequestBuilder) -> Result<Response> {
+    async fn send(
+        &self,
+        step: Step,
+        retry: Retry,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Response> {
         let mut pause = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
@@ -367,16 +400,28 @@ fn token(step: Step, mut text: String) -> Result<Token> {
 }
 
 fn retry_after(resp: &Response) -> Option<Duration> {
-    let secs: u64 = resp.headers().get(header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    let secs: u64 = resp
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(secs))
 }
 
-async fn json_answer<T: serde::de::DeserializeOwned>(step: Step, resp: Response, ok: StatusCode) -> Result<T> {
+async fn json_answer<T: serde::de::DeserializeOwned>(
+    step: Step,
+    resp: Response,
+    ok: StatusCode,
+) -> Result<T> {
     if resp.status() != ok {
         return Err(error_answer(step, resp).await);
     }
     let bytes = resp.bytes().await.map_err(|e| Error::network(step, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::protocol(step, format!("unexpected answer: {e}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::protocol(step, format!("unexpected answer: {e}")))
 }
 
 async fn empty_answer(step: Step, resp: Response) -> Result<()> {
@@ -424,7 +469,12 @@ fn classify(step: Step, status: StatusCode, body: ErrorBody) -> Error {
             } else {
                 body.error
             },
-            message: body.message.chars().filter(|c| !c.is_control()).take(200).collect(),
+            message: body
+                .message
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect(),
         },
     }
 }
@@ -465,12 +515,19 @@ mod tests {
             StatusCode::BAD_REQUEST,
             body(r#"{"error":"invalid","message":"bad\u001b[31m size"}"#),
         );
-        assert_eq!(e.to_string(), "creating the share: the server answered 400 invalid: bad[31m size");
+        assert_eq!(
+            e.to_string(),
+            "creating the share: the server answered 400 invalid: bad[31m size"
+        );
     }
 
     #[test]
     fn empty_error_body_still_names_the_status() {
-        let e = classify(Step::Claim, StatusCode::INTERNAL_SERVER_ERROR, ErrorBody::default());
+        let e = classify(
+            Step::Claim,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorBody::default(),
+        );
         assert_eq!(
             e.to_string(),
             "claiming the share: the server answered 500 internal server error"

@@ -100,7 +100,9 @@ pub enum Error {
     Locked,
 
     /// A password is required but none could be obtained.
-    #[error("this share needs a password: set OTS_PASSWORD, pass --password-file, or run in a terminal")]
+    #[error(
+        "this share needs a password: set OTS_PASSWORD, pass --password-file, or run in a terminal"
+    )]
     PasswordNeeded,
 
     /// The meta record or the payload did not authenticate, or has a shape no
@@ -259,10 +261,20 @@ mod tests {
     fn exit_codes_follow_the_issue() {
         assert_eq!(Error::Usage("x".into()).exit_code(), 2);
         assert_eq!(
-            Error::MalformedLink { kind: "share", reason: "x".into() }.exit_code(),
+            Error::MalformedLink {
+                kind: "share",
+                reason: "x".into()
+            }
+            .exit_code(),
             2
         );
-        assert_eq!(Error::Gone { reason: "consumed".into() }.exit_code(), 3);
+        assert_eq!(
+            Error::Gone {
+                reason: "consumed".into()
+            }
+            .exit_code(),
+            3
+        );
         assert_eq!(Error::NotFound.exit_code(), 3);
         assert_eq!(Error::BadPassword { attempts_left: 2 }.exit_code(), 4);
         assert_eq!(Error::Locked.exit_code(), 4);

@@ -13,7 +13,9 @@ fn with_origin(link: &str, path: &str, server: Option<&str>) -> Result<String> {
         return Ok(link.to_owned());
     }
     let server = server.ok_or_else(|| {
-        Error::Usage("the link names no server: give a whole link, --server URL or OTS_SERVER".into())
+        Error::Usage(
+            "the link names no server: give a whole link, --server URL or OTS_SERVER".into(),
+        )
     })?;
     let server = server.trim_end_matches('/');
     Ok(if link.starts_with(path) {
@@ -55,7 +57,11 @@ mod tests {
 
     #[test]
     fn whole_link_names_its_server() {
-        let link = share_link(&format!("https://ots.example/s/{ID}#{KEY}"), Some("http://other")).unwrap();
+        let link = share_link(
+            &format!("https://ots.example/s/{ID}#{KEY}"),
+            Some("http://other"),
+        )
+        .unwrap();
         assert_eq!(link.origin, "https://ots.example");
         assert_eq!(link.id.as_str(), ID);
     }

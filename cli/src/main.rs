@@ -104,9 +104,13 @@ struct GetArgs {
 /// Seconds of `10m`, `1h`, `1d`, `7d`, `90s`, within protocol §5's 60..=604800.
 fn parse_expiry(text: &str) -> std::result::Result<u32, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("expected e.g. 10m, 1h, 1d, 7d; got {text:?}"))?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("expected e.g. 10m, 1h, 1d, 7d; got {text:?}"))?;
     let unit_secs = match unit {
         "s" => 1,
         "m" => 60,
@@ -138,7 +142,10 @@ fn main() -> ExitCode {
             return ExitCode::from(error::exit::USAGE);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => return report(&Error::io("starting the runtime")(err)),
     };
@@ -187,7 +194,10 @@ async fn run(cli: Cli) -> Result<()> {
                 eprintln!("ots: saved {}", path.display());
             }
             if received.downloads_left > 0 && std::io::stderr().is_terminal() {
-                eprintln!("ots: the share can be downloaded {} more time(s)", received.downloads_left);
+                eprintln!(
+                    "ots: the share can be downloaded {} more time(s)",
+                    received.downloads_left
+                );
             }
             Ok(())
         }
@@ -205,7 +215,8 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn send(server: Option<&str>, args: SendArgs) -> Result<()> {
-    let server = server.ok_or_else(|| Error::Usage("no server: pass --server URL or set OTS_SERVER".into()))?;
+    let server = server
+        .ok_or_else(|| Error::Usage("no server: pass --server URL or set OTS_SERVER".into()))?;
     check_server_url(server)?;
     let input = match args.path {
         None => send::Input::Stdin,
@@ -253,8 +264,15 @@ fn check_server_url(server: &str) -> Result<()> {
     let rest = server
         .strip_prefix("https://")
         .or_else(|| server.strip_prefix("http://"))
-        .ok_or_else(|| Error::Usage(format!("the server must be an http:// or https:// URL, not {server:?}")))?;
-    if rest.trim_end_matches('/').is_empty() || rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "the server must be an http:// or https:// URL, not {server:?}"
+            ))
+        })?;
+    if rest.trim_end_matches('/').is_empty()
+        || rest.contains(['?', '#'])
+        || rest.contains(char::is_whitespace)
+    {
         return Err(Error::Usage(format!("not a server URL: {server:?}")));
     }
     Ok(())

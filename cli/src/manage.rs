@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 pub async fn status(api: &Api, link: &ManageLink, json: bool) -> Result<()> {
     let status = api.status(&link.id, &link.token).await?;
     let text = if json {
-        serde_json::to_string(&status).map_err(|_| Error::Internal("cannot encode the status"))? + "\n"
+        serde_json::to_string(&status).map_err(|_| Error::Internal("cannot encode the status"))?
+            + "\n"
     } else {
         render(&status)
     };
@@ -50,7 +51,9 @@ mod tests {
             expires_at: "2026-11-28T00:00:00Z".into(),
             downloads_left: 0,
             failed_attempts: 1,
-            downloads: vec![Download { at: "2026-11-27T23:00:00Z".into() }],
+            downloads: vec![Download {
+                at: "2026-11-27T23:00:00Z".into(),
+            }],
         };
         assert_eq!(
             render(&status),

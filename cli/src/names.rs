@@ -29,7 +29,10 @@ pub fn safe_file_name(name: &str) -> String {
             }
         })
         .collect();
-    let trimmed = replaced.trim().trim_start_matches(['.', ' ']).trim_end_matches(['.', ' ']);
+    let trimmed = replaced
+        .trim()
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' ']);
     let mut safe = String::with_capacity(trimmed.len().min(MAX_NAME_BYTES));
     if trimmed.len() > MAX_NAME_BYTES {
         // Keep the extension: it is what tells the recipient what the file is.
@@ -61,7 +64,10 @@ pub fn safe_file_name(name: &str) -> String {
 /// `report (n).pdf` for `report.pdf`: the `n`-th name to try when the first
 /// one is taken.
 pub fn numbered(path: &Path, n: u32) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let numbered = match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => format!("{stem} ({n}).{ext}"),
         _ => format!("{name} ({n})"),
@@ -71,7 +77,10 @@ pub fn numbered(path: &Path, n: u32) -> PathBuf {
 
 /// The MIME type announced for a file, from its extension.
 pub fn mime_for(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "txt" | "log" | "conf" | "ini" | "env" => "text/plain",
         "md" => "text/markdown",
@@ -152,7 +161,10 @@ mod tests {
 
     #[test]
     fn numbered_names_keep_the_extension() {
-        assert_eq!(numbered(Path::new("/d/report.pdf"), 1), PathBuf::from("/d/report (1).pdf"));
+        assert_eq!(
+            numbered(Path::new("/d/report.pdf"), 1),
+            PathBuf::from("/d/report (1).pdf")
+        );
         assert_eq!(numbered(Path::new("notes"), 2), PathBuf::from("notes (2)"));
     }
 

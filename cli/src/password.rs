@@ -47,9 +47,10 @@ impl PasswordSource {
                 first_line(&text)
             }
             Self::Env => {
-                let text = Zeroizing::new(std::env::var(PASSWORD_ENV).map_err(|_| {
-                    Error::Usage(format!("{PASSWORD_ENV} is not valid UTF-8"))
-                })?);
+                let text = Zeroizing::new(
+                    std::env::var(PASSWORD_ENV)
+                        .map_err(|_| Error::Usage(format!("{PASSWORD_ENV} is not valid UTF-8")))?,
+                );
                 first_line(&text)
             }
             Self::Prompt => {

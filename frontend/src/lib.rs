@@ -18,8 +18,15 @@ pub fn hydrate() {
 /// share whose link fragment is `fragment`. The cost is checked against the
 /// protocol's bounds before anything is allocated.
 #[wasm_bindgen]
-pub fn derive_password_key(fragment: &str, password: &str, m_kib: u32, t: u32, p: u32) -> Result<Vec<u8>, JsError> {
-    app::browser::kdf::derive_password_key_raw(fragment, password, m_kib, t, p).map_err(|e| JsError::new(&e))
+pub fn derive_password_key(
+    fragment: &str,
+    password: &str,
+    m_kib: u32,
+    t: u32,
+    p: u32,
+) -> Result<Vec<u8>, JsError> {
+    app::browser::kdf::derive_password_key_raw(fragment, password, m_kib, t, p)
+        .map_err(|e| JsError::new(&e))
 }
 
 /// Seals `total_mib` MiB in the page and returns MiB/s (the benchmark in

@@ -105,13 +105,15 @@ impl Blobs {
             for i in 0..part_count(size) {
                 std::fs::File::open(this.part_path(&id, i))?.sync_data()?;
             }
-            std::fs::File::open(this.dir(&id)).and_then(|d| d.sync_all()).or_else(|e| {
-                if e.kind() == io::ErrorKind::NotFound {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })?;
+            std::fs::File::open(this.dir(&id))
+                .and_then(|d| d.sync_all())
+                .or_else(|e| {
+                    if e.kind() == io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
             Ok(missing)
         })
         .await

@@ -6,7 +6,11 @@ use clap::Parser;
 
 /// The `onetimeshare` server's settings.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "onetimeshare", version, about = "Zero-knowledge one-time sharing server")]
+#[command(
+    name = "onetimeshare",
+    version,
+    about = "Zero-knowledge one-time sharing server"
+)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "OTS_LISTEN", default_value = "127.0.0.1:3000")]
@@ -91,6 +95,8 @@ impl Config {
 
     /// Whether responses carry HSTS.
     pub fn hsts(&self) -> bool {
-        self.public_origin.as_deref().is_some_and(|o| o.starts_with("https://"))
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
     }
 }

@@ -23,17 +23,25 @@ use crate::{blobs::Blobs, headers::SecurityHeaders, store::Store};
 /// The whole application: health checks, the API and the site, behind the security headers.
 pub fn router(state: AppState) -> Router {
     let idle = Duration::from_secs(state.config.body_idle_timeout_secs.max(1));
-    let sec = SecurityHeaders { hsts: state.config.hsts() };
+    let sec = SecurityHeaders {
+        hsts: state.config.hsts(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(state.clone()))
         .merge(api::router(state.clone()))
         .merge(site::router(
             site::options(&state.config.site_root),
-            app::SiteLimits { max_share_bytes: state.config.max_share_bytes },
+            app::SiteLimits {
+                max_share_bytes: state.config.max_share_bytes,
+            },
         ))
-        .layer(middleware::from_fn(move |req, next| limits::body_idle_timeout(idle, req, next)))
-        .layer(middleware::from_fn(move |req, next| headers::security_headers(sec.clone(), req, next)))
+        .layer(middleware::from_fn(move |req, next| {
+            limits::body_idle_timeout(idle, req, next)
+        }))
+        .layer(middleware::from_fn(move |req, next| {
+            headers::security_headers(sec.clone(), req, next)
+        }))
 }
 
 /// `200` when the store answers, `503` otherwise.
@@ -59,7 +67,9 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if config.redis_url.is_some() {
         anyhow::bail!("this build has no Redis store (cargo feature `redis`); unset --redis-url / OTS_REDIS_URL");
     }
-    Ok(Arc::new(store::embedded::EmbeddedStore::open(&config.data_dir)?))
+    Ok(Arc::new(store::embedded::EmbeddedStore::open(
+        &config.data_dir,
+    )?))
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight requests.
@@ -82,7 +92,10 @@ pub async fn launch_with_store(
     let blobs = Blobs::open(&config.data_dir)?;
     let config = Arc::new(config);
     let state = AppState::new(store, blobs, config.clone());
-    let sweeper = tokio::spawn(sweeper::run(state.clone(), Duration::from_secs(config.sweep_secs.max(1))));
+    let sweeper = tokio::spawn(sweeper::run(
+        state.clone(),
+        Duration::from_secs(config.sweep_secs.max(1)),
+    ));
     let opts = serve::ServeOptions {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),

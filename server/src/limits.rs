@@ -1,8 +1,8 @@
 //! Abuse limits: per-address token buckets and the request-body idle timeout.
 
 use std::{
-    future::Future,
     collections::HashMap,
+    future::Future,
     net::{IpAddr, SocketAddr},
     pin::Pin,
     sync::Mutex,
@@ -10,13 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{
-    body::Body,
-    extract::Request,
-    http::HeaderMap,
-    middleware::Next,
-    response::Response,
-};
+use axum::{body::Body, extract::Request, http::HeaderMap, middleware::Next, response::Response};
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::time::Sleep;
@@ -59,7 +53,10 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter; `0` disables it.
     pub fn per_minute(per_min: u32) -> Self {
-        Self { per_min, buckets: Mutex::new(HashMap::new()) }
+        Self {
+            per_min,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one token for `ip`, or says how long to wait.
@@ -72,7 +69,9 @@ impl RateLimiter {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= MAX_BUCKETS {
-            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < cap);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < cap
+            });
         }
         let (tokens, at) = buckets.entry(ip).or_insert((cap, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(cap);
@@ -82,7 +81,9 @@ impl RateLimiter {
             Ok(())
         } else {
             let wait = ((1.0 - *tokens) / rate).ceil().max(1.0);
-            Err(ApiError::RateLimited { retry_after: wait as u64 })
+            Err(ApiError::RateLimited {
+                retry_after: wait as u64,
+            })
         }
     }
 }
@@ -97,7 +98,11 @@ pub struct IdleTimeoutBody {
 impl IdleTimeoutBody {
     /// Wraps `inner`; the clock starts now.
     pub fn new(inner: Body, timeout: Duration) -> Self {
-        Self { inner, timeout, sleep: Box::pin(tokio::time::sleep(timeout)) }
+        Self {
+            inner,
+            timeout,
+            sleep: Box::pin(tokio::time::sleep(timeout)),
+        }
     }
 }
 
@@ -105,7 +110,10 @@ impl HttpBody for IdleTimeoutBody {
     type Data = Bytes;
     type Error = axum::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(frame) => {
@@ -114,7 +122,9 @@ impl HttpBody for IdleTimeoutBody {
                 Poll::Ready(frame)
             }
             Poll::Pending => match this.sleep.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new("request body idle timeout")))),
+                Poll::Ready(()) => {
+                    Poll::Ready(Some(Err(axum::Error::new("request body idle timeout"))))
+                }
                 Poll::Pending => Poll::Pending,
             },
         }
@@ -150,7 +160,9 @@ mod tests {
         for _ in 0..3 {
             assert!(l.check(ip).is_ok());
         }
-        assert!(matches!(l.check(ip), Err(ApiError::RateLimited { retry_after }) if retry_after >= 1));
+        assert!(
+            matches!(l.check(ip), Err(ApiError::RateLimited { retry_after }) if retry_after >= 1)
+        );
         assert!(l.check("192.0.2.2".parse().expect("ip")).is_ok());
         assert!(RateLimiter::per_minute(0).check(ip).is_ok());
     }

@@ -31,7 +31,9 @@ pub async fn serve(
 ) {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(opts.header_timeout).keep_alive(true);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(opts.header_timeout)
+        .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -52,7 +54,13 @@ pub async fn serve(
         let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
             req.extensions_mut().insert(ClientAddr(peer));
             let app = app.clone();
-            async move { Ok::<_, Infallible>(app.oneshot(req.map(Body::new)).await.unwrap_or_else(|e| match e {})) }
+            async move {
+                Ok::<_, Infallible>(
+                    app.oneshot(req.map(Body::new))
+                        .await
+                        .unwrap_or_else(|e| match e {}),
+                )
+            }
         });
         let conn = http.serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);

@@ -11,9 +11,9 @@ use axum::{
     Router,
 };
 use bytes::Bytes;
-use tower_http::compression::CompressionLayer;
 use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
 
 use crate::headers::CspNonce;
 
@@ -64,7 +64,9 @@ impl PrecompressedPkg {
                 Some("css") => "text/css",
                 _ => continue,
             };
-            let Ok(plain) = std::fs::read(entry.path()) else { continue };
+            let Ok(plain) = std::fs::read(entry.path()) else {
+                continue;
+            };
             let params = brotli::enc::BrotliEncoderParams {
                 quality: PKG_BROTLI_QUALITY,
                 lgwin: PKG_BROTLI_LGWIN,
@@ -82,17 +84,32 @@ impl PrecompressedPkg {
 
 /// Whether `Accept-Encoding` allows brotli (a `br` entry without `q=0`).
 fn accepts_brotli(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).any(|v| {
-        v.split(',').any(|entry| {
-            let mut parts = entry.split(';').map(str::trim);
-            parts.next().is_some_and(|coding| coding.eq_ignore_ascii_case("br"))
-                && !parts.any(|p| matches!(p.replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"))
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',').any(|entry| {
+                let mut parts = entry.split(';').map(str::trim);
+                parts
+                    .next()
+                    .is_some_and(|coding| coding.eq_ignore_ascii_case("br"))
+                    && !parts.any(|p| {
+                        matches!(
+                            p.replace(' ', "").as_str(),
+                            "q=0" | "q=0.0" | "q=0.00" | "q=0.000"
+                        )
+                    })
+            })
         })
-    })
 }
 
 /// Answers `GET /pkg/<file>` from [`PrecompressedPkg`] when the browser takes brotli.
-async fn serve_precompressed(State(pkg): State<PrecompressedPkg>, req: Request, next: Next) -> Response {
+async fn serve_precompressed(
+    State(pkg): State<PrecompressedPkg>,
+    req: Request,
+    next: Next,
+) -> Response {
     let hit = req
         .uri()
         .path()
@@ -128,7 +145,9 @@ pub fn router(options: LeptosOptions, limits: SiteLimits) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(options)
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(middleware::from_fn_with_state(pkg, serve_precompressed))

@@ -32,7 +32,9 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, crate::store::StoreEr
     for id in due {
         match state.blobs.delete(id).await {
             Ok(()) => deleted.push(id),
-            Err(e) => tracing::warn!(share = %short_id(&id), error = %e, "could not delete part files"),
+            Err(e) => {
+                tracing::warn!(share = %short_id(&id), error = %e, "could not delete part files")
+            }
         }
     }
     let n = deleted.len();

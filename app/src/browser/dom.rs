@@ -24,7 +24,10 @@ pub fn origin() -> String {
 
 /// Milliseconds on a monotonic clock.
 pub fn now_ms() -> f64 {
-    window().performance().map(|p| p.now()).unwrap_or_else(js_sys::Date::now)
+    window()
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
 }
 
 /// Resolves after `ms` milliseconds.
@@ -49,12 +52,16 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
 /// `navigator.clipboard`; calling into it would throw, so that is an error.
 pub async fn copy_text(text: &str) -> Result<(), String> {
     let navigator = window().navigator();
-    let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")).unwrap_or(JsValue::UNDEFINED);
+    let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .unwrap_or(JsValue::UNDEFINED);
     if clipboard.is_undefined() || clipboard.is_null() {
         return Err("no clipboard here".into());
     }
     let promise = navigator.clipboard().write_text(text);
-    JsFuture::from(promise).await.map(|_| ()).map_err(|_| "copy failed".to_string())
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| "copy failed".to_string())
 }
 
 /// Starts a download of `url` (an object URL) as an attachment named `name`.

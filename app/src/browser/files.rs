@@ -49,7 +49,9 @@ impl Source {
         match self {
             Source::Text(bytes) => Ok(bytes[start as usize..end as usize].to_vec()),
             Source::File(file) => {
-                let slice = file.slice_with_f64_and_f64(start as f64, end as f64).map_err(js_text)?;
+                let slice = file
+                    .slice_with_f64_and_f64(start as f64, end as f64)
+                    .map_err(js_text)?;
                 let buffer = JsFuture::from(slice.array_buffer())
                     .await
                     .map_err(|e| format!("the file could not be read: {}", js_text(e)))?;

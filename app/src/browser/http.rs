@@ -114,8 +114,12 @@ pub async fn call_with_retry(
 /// The body of `response` as text.
 pub async fn text(response: &Response) -> Result<String, ApiError> {
     let promise = response.text().map_err(|e| ApiError::Network(js_text(e)))?;
-    let value = JsFuture::from(promise).await.map_err(|e| ApiError::Network(js_text(e)))?;
-    value.as_string().ok_or_else(|| ApiError::Malformed("body is not text".into()))
+    let value = JsFuture::from(promise)
+        .await
+        .map_err(|e| ApiError::Network(js_text(e)))?;
+    value
+        .as_string()
+        .ok_or_else(|| ApiError::Malformed("body is not text".into()))
 }
 
 /// The body of `response` parsed as JSON.

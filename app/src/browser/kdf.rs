@@ -9,13 +9,16 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
-
 /// The worker script, served from `public/`.
 pub const WORKER_URL: &str = "/argon2-worker.js";
 
 /// The derivation itself, shared by the worker export and the fallback on
 /// the main thread. Parameters are checked before anything is allocated.
-pub fn derive_password_key_bytes(fragment: &str, password: &str, kdf: KdfParams) -> Result<Vec<u8>, String> {
+pub fn derive_password_key_bytes(
+    fragment: &str,
+    password: &str,
+    kdf: KdfParams,
+) -> Result<Vec<u8>, String> {
     kdf.validate().map_err(|e| e.to_string())?;
     let secret = LinkSecret::from_fragment(fragment).map_err(|e| e.to_string())?;
     let key = PasswordKey::derive(&secret, password, &kdf).map_err(|e| e.to_string())?;
@@ -24,24 +27,38 @@ pub fn derive_password_key_bytes(fragment: &str, password: &str, kdf: KdfParams)
 
 /// [`derive_password_key_bytes`] with the cost as three numbers, for the
 /// wasm export that the worker calls.
-pub fn derive_password_key_raw(fragment: &str, password: &str, m_kib: u32, t: u32, p: u32) -> Result<Vec<u8>, String> {
+pub fn derive_password_key_raw(
+    fragment: &str,
+    password: &str,
+    m_kib: u32,
+    t: u32,
+    p: u32,
+) -> Result<Vec<u8>, String> {
     derive_password_key_bytes(fragment, password, KdfParams { m_kib, t, p })
 }
 
 /// Derives the password key in a worker; if the browser cannot start the
 /// worker, on the main thread (the page pauses for a moment).
-pub async fn derive_password_key(secret: &LinkSecret, password: &str, kdf: KdfParams) -> Result<PasswordKey, String> {
+pub async fn derive_password_key(
+    secret: &LinkSecret,
+    password: &str,
+    kdf: KdfParams,
+) -> Result<PasswordKey, String> {
     kdf.validate().map_err(|e| e.to_string())?;
     let fragment = secret.to_fragment();
     let bytes = match in_worker(&fragment, password, kdf).await {
         Ok(bytes) => bytes,
         Err(WorkerError::Unavailable) => {
-            web_sys::console::warn_1(&"Argon2id runs on the main thread: no module worker here".into());
+            web_sys::console::warn_1(
+                &"Argon2id runs on the main thread: no module worker here".into(),
+            );
             derive_password_key_bytes(&fragment, password, kdf)?
         }
         Err(WorkerError::Failed(msg)) => return Err(msg),
     };
-    let bytes: [u8; KEY_SIZE] = bytes.try_into().map_err(|_| "the key derivation returned a wrong length".to_string())?;
+    let bytes: [u8; KEY_SIZE] = bytes
+        .try_into()
+        .map_err(|_| "the key derivation returned a wrong length".to_string())?;
     Ok(PasswordKey::from_bytes(bytes))
 }
 
@@ -56,7 +73,8 @@ async fn in_worker(fragment: &str, password: &str, kdf: KdfParams) -> Result<Vec
     let opts = WorkerOptions::new();
     opts.set_type(WorkerType::Module);
     opts.set_name("argon2id");
-    let worker = Worker::new_with_options(WORKER_URL, &opts).map_err(|_| WorkerError::Unavailable)?;
+    let worker =
+        Worker::new_with_options(WORKER_URL, &opts).map_err(|_| WorkerError::Unavailable)?;
     let reply = Promise::new(&mut |resolve, reject| {
         let on_message = Closure::once_into_js(move |event: MessageEvent| {
             let _ = resolve.call1(&JsValue::NULL, &event.data());
@@ -86,11 +104,15 @@ async fn in_worker(fragment: &str, password: &str, kdf: KdfParams) -> Result<Vec
     if let Some(key) = key.dyn_ref::<Uint8Array>() {
         return Ok(key.to_vec());
     }
-    let error = Reflect::get(&answer, &"error".into()).ok().and_then(|e| e.as_string());
+    let error = Reflect::get(&answer, &"error".into())
+        .ok()
+        .and_then(|e| e.as_string());
     match error {
         // The bundle could not load in the worker: the main thread can still do it.
         Some(msg) if msg.starts_with("init:") => Err(WorkerError::Unavailable),
         Some(msg) => Err(WorkerError::Failed(msg)),
-        None => Err(WorkerError::Failed("the key derivation gave no answer".into())),
+        None => Err(WorkerError::Failed(
+            "the key derivation gave no answer".into(),
+        )),
     }
 }

@@ -2,7 +2,10 @@
 //! download and decrypt the payload into a text or a saved file.
 
 use js_sys::{Reflect, Uint8Array};
-use ots_crypto::{b64, open_meta, payload_size, ContentKeys, KdfParams, LinkKeys, LinkSecret, MetaKind, StreamDecryptor};
+use ots_crypto::{
+    b64, open_meta, payload_size, ContentKeys, KdfParams, LinkKeys, LinkSecret, MetaKind,
+    StreamDecryptor,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Url};
@@ -12,8 +15,8 @@ use super::http::{call, call_with_retry, json, Body};
 use super::kdf::derive_password_key;
 use super::save::Sink;
 use crate::api::{ApiError, ClaimRequest, Claimed, KdfJson, ShareInfo};
-use crate::receive::{OpenError, Opened};
 use crate::format::sanitize_file_name;
+use crate::receive::{OpenError, Opened};
 
 /// Texts larger than this are saved as a file instead of shown in the page.
 pub const TEXT_SHOW_MAX_BYTES: u64 = 4 * 1024 * 1024;
@@ -47,11 +50,21 @@ pub async fn info(id: &str) -> Result<ShareInfo, OpenError> {
 }
 
 /// Claims the share (one download used), then downloads and decrypts it.
-pub async fn open(id: &str, secret: &LinkSecret, password: &str, kdf: Option<KdfJson>, on_stage: impl Fn(Stage)) -> Result<Opened, OpenError> {
+pub async fn open(
+    id: &str,
+    secret: &LinkSecret,
+    password: &str,
+    kdf: Option<KdfJson>,
+    on_stage: impl Fn(Stage),
+) -> Result<Opened, OpenError> {
     let password_key = match kdf {
         None => None,
         Some(k) => {
-            let params = KdfParams { m_kib: k.m_kib, t: k.t, p: k.p };
+            let params = KdfParams {
+                m_kib: k.m_kib,
+                t: k.t,
+                p: k.p,
+            };
             // Refuse a cost outside protocol §2 before allocating anything.
             params
                 .validate()
@@ -60,7 +73,11 @@ pub async fn open(id: &str, secret: &LinkSecret, password: &str, kdf: Option<Kdf
                 return Err(OpenError::Other("Enter the password first.".into()));
             }
             on_stage(Stage::DerivingKey);
-            Some(derive_password_key(secret, password, params).await.map_err(OpenError::Other)?)
+            Some(
+                derive_password_key(secret, password, params)
+                    .await
+                    .map_err(OpenError::Other)?,
+            )
         }
     };
     let keys = ContentKeys::derive(secret, password_key.as_ref());
@@ -75,7 +92,14 @@ pub async fn open(id: &str, secret: &LinkSecret, password: &str, kdf: Option<Kdf
     };
     let body = serde_json::to_string(&claim).map_err(|e| OpenError::Other(e.to_string()))?;
     // Safe to retry: the request id makes a repeated claim answer the same.
-    let response = call_with_retry("POST", &format!("/shares/{id}/claim"), None, Body::Json(&body), |_, _| {}).await?;
+    let response = call_with_retry(
+        "POST",
+        &format!("/shares/{id}/claim"),
+        None,
+        Body::Json(&body),
+        |_, _| {},
+    )
+    .await?;
     let claimed: Claimed = json(&response).await?;
 
     let sealed = b64::decode(&claimed.meta).map_err(|_| OpenError::Damaged)?;
@@ -83,18 +107,29 @@ pub async fn open(id: &str, secret: &LinkSecret, password: &str, kdf: Option<Kdf
     if payload_size(meta.size) != claimed.size {
         return Err(OpenError::Damaged);
     }
-    let mut decryptor = StreamDecryptor::with_payload_size(keys.payload_key(), claimed.size).map_err(|_| OpenError::Damaged)?;
+    let mut decryptor = StreamDecryptor::with_payload_size(keys.payload_key(), claimed.size)
+        .map_err(|_| OpenError::Damaged)?;
 
     let as_text = meta.kind == MetaKind::Text && meta.size <= TEXT_SHOW_MAX_BYTES;
-    let mut sink = if as_text { Sink::memory() } else { Sink::open(meta.size).await };
+    let mut sink = if as_text {
+        Sink::memory()
+    } else {
+        Sink::open(meta.size).await
+    };
     let mut text = Vec::new();
     let result = {
-        let mut out = if as_text { Output::Text(&mut text) } else { Output::Sink(&mut sink) };
+        let mut out = if as_text {
+            Output::Text(&mut text)
+        } else {
+            Output::Sink(&mut sink)
+        };
         download(id, &claimed, &mut decryptor, &on_stage, &mut out).await
     };
     let finished = result.and_then(|()| {
         let mut tail = Vec::new();
-        decryptor.finish(&mut tail).map_err(|_| OpenError::Damaged)?;
+        decryptor
+            .finish(&mut tail)
+            .map_err(|_| OpenError::Damaged)?;
         Ok(tail)
     });
     let tail = match finished {
@@ -115,9 +150,18 @@ pub async fn open(id: &str, secret: &LinkSecret, password: &str, kdf: Option<Kdf
     let on_disk = sink.is_on_disk();
     let blob = sink.finish().await.map_err(OpenError::Other)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(|e| OpenError::Other(js_text(e)))?;
-    let name = if meta.kind == MetaKind::Text { "secret.txt".to_string() } else { sanitize_file_name(&meta.name) };
+    let name = if meta.kind == MetaKind::Text {
+        "secret.txt".to_string()
+    } else {
+        sanitize_file_name(&meta.name)
+    };
     trigger_download(&url, &name).map_err(OpenError::Other)?;
-    Ok(Opened::File { name, size: meta.size, url, on_disk })
+    Ok(Opened::File {
+        name,
+        size: meta.size,
+        url,
+        on_disk,
+    })
 }
 
 /// Streams the payload through the decryptor into the sink, resuming a
@@ -147,12 +191,18 @@ async fn download(
                 continue;
             }
             Err(ApiError::Status(401, _)) => {
-                return Err(OpenError::Other("The download ticket has expired; the share cannot be downloaded again.".into()))
+                return Err(OpenError::Other(
+                    "The download ticket has expired; the share cannot be downloaded again.".into(),
+                ))
             }
             Err(e) => return Err(e.into()),
         };
         // A server that ignored the Range header starts from byte 0 again.
-        let mut skip = if range.is_some() && response.status() == 200 { received } else { 0 };
+        let mut skip = if range.is_some() && response.status() == 200 {
+            received
+        } else {
+            0
+        };
         let Some(body) = response.body() else {
             return Err(OpenError::Other("the download had no body".into()));
         };
@@ -165,11 +215,19 @@ async fn download(
                 Ok(step) => step,
                 Err(_) => break, // connection broke: resume from `received`
             };
-            if Reflect::get(&step, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
+            if Reflect::get(&step, &"done".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(true)
+            {
                 break;
             }
-            let Ok(value) = Reflect::get(&step, &"value".into()) else { break };
-            let Some(chunk) = value.dyn_ref::<Uint8Array>() else { break };
+            let Ok(value) = Reflect::get(&step, &"value".into()) else {
+                break;
+            };
+            let Some(chunk) = value.dyn_ref::<Uint8Array>() else {
+                break;
+            };
             let mut bytes = chunk.to_vec();
             if skip > 0 {
                 let drop = (skip as usize).min(bytes.len());
@@ -183,7 +241,9 @@ async fn download(
             if received > total {
                 return Err(OpenError::Damaged);
             }
-            decryptor.push(&bytes, &mut plain).map_err(|_| OpenError::Damaged)?;
+            decryptor
+                .push(&bytes, &mut plain)
+                .map_err(|_| OpenError::Damaged)?;
             if plain.len() >= FLUSH_BYTES {
                 out.write(&plain).await?;
                 plain.clear();
@@ -192,12 +252,17 @@ async fn download(
             let now = now_ms();
             if now - last_report >= PROGRESS_EVERY_MS || received == total {
                 last_report = now;
-                on_stage(Stage::Downloading { done: received, total });
+                on_stage(Stage::Downloading {
+                    done: received,
+                    total,
+                });
             }
         }
         if received < total {
             if attempt >= RESUME_ATTEMPTS {
-                return Err(OpenError::Other("The download kept breaking off; try again later.".into()));
+                return Err(OpenError::Other(
+                    "The download kept breaking off; try again later.".into(),
+                ));
             }
             attempt += 1;
             on_stage(Stage::Resuming { attempt });
@@ -230,5 +295,12 @@ impl Output<'_> {
 /// `DELETE /blob`: the whole plaintext is here, so a consumed share's
 /// ciphertext can go now. Best effort; the ticket's expiry does it anyway.
 async fn release(id: &str, ticket: &str) {
-    let _ = call("DELETE", &format!("/shares/{id}/blob"), Some(ticket), Body::Empty, None).await;
+    let _ = call(
+        "DELETE",
+        &format!("/shares/{id}/blob"),
+        Some(ticket),
+        Body::Empty,
+        None,
+    )
+    .await;
 }

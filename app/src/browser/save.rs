@@ -6,8 +6,11 @@
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions};
 use web_sys::FileSystemWritableFileStream;
+use web_sys::{
+    Blob, BlobPropertyBag, FileSystemDirectoryHandle, FileSystemFileHandle,
+    FileSystemGetFileOptions,
+};
 
 use super::dom::{js_text, random_bytes, window};
 
@@ -46,7 +49,11 @@ impl Sink {
 
     /// A sink in memory, for texts.
     pub fn memory() -> Sink {
-        Sink { kind: SinkKind::Memory { parts: Array::new() } }
+        Sink {
+            kind: SinkKind::Memory {
+                parts: Array::new(),
+            },
+        }
     }
 
     /// True when the bytes go to disk rather than memory.
@@ -64,7 +71,9 @@ impl Sink {
         match &self.kind {
             SinkKind::Opfs { writable, .. } => {
                 let promise = writable.write_with_js_u8_array(&chunk).map_err(js_text)?;
-                JsFuture::from(promise).await.map_err(|e| format!("the file could not be written: {}", js_text(e)))?;
+                JsFuture::from(promise)
+                    .await
+                    .map_err(|e| format!("the file could not be written: {}", js_text(e)))?;
             }
             SinkKind::Memory { parts } => {
                 parts.push(&chunk);
@@ -77,13 +86,19 @@ impl Sink {
     /// `application/octet-stream`, so that no browser renders it.
     pub async fn finish(self) -> Result<Blob, String> {
         match self.kind {
-            SinkKind::Opfs { writable, handle, .. } => {
+            SinkKind::Opfs {
+                writable, handle, ..
+            } => {
                 JsFuture::from(writable.close()).await.map_err(js_text)?;
                 let file = JsFuture::from(handle.get_file()).await.map_err(js_text)?;
                 let file: Blob = file.dyn_into().map_err(|_| "not a file".to_string())?;
                 // Typed explicitly, so that nothing ever renders it.
-                file.slice_with_f64_and_f64_and_content_type(0.0, file.size(), "application/octet-stream")
-                    .map_err(js_text)
+                file.slice_with_f64_and_f64_and_content_type(
+                    0.0,
+                    file.size(),
+                    "application/octet-stream",
+                )
+                .map_err(js_text)
             }
             SinkKind::Memory { parts } => {
                 let opts = BlobPropertyBag::new();
@@ -95,7 +110,13 @@ impl Sink {
 
     /// Throws away what was written: nothing of a damaged share is kept.
     pub async fn discard(self) {
-        if let SinkKind::Opfs { dir, entry, writable, .. } = self.kind {
+        if let SinkKind::Opfs {
+            dir,
+            entry,
+            writable,
+            ..
+        } = self.kind
+        {
             let _ = JsFuture::from(writable.abort()).await;
             let _ = JsFuture::from(dir.remove_entry(&entry)).await;
         }
@@ -118,8 +139,13 @@ async fn open_opfs(size: u64) -> Result<SinkKind, String> {
     }
     if let Ok(promise) = storage.estimate() {
         if let Ok(estimate) = JsFuture::from(promise).await {
-            let quota = Reflect::get(&estimate, &"quota".into()).ok().and_then(|v| v.as_f64());
-            let usage = Reflect::get(&estimate, &"usage".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+            let quota = Reflect::get(&estimate, &"quota".into())
+                .ok()
+                .and_then(|v| v.as_f64());
+            let usage = Reflect::get(&estimate, &"usage".into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0);
             if let Some(quota) = quota {
                 if quota - usage < size as f64 {
                     return Err("not enough room in the private file system".into());
@@ -138,11 +164,12 @@ async fn open_opfs(size: u64) -> Result<SinkKind, String> {
     let entry = format!("{ENTRY_PREFIX}{}-{hex}", js_sys::Date::now() as u64);
     let opts = FileSystemGetFileOptions::new();
     opts.set_create(true);
-    let handle: FileSystemFileHandle = JsFuture::from(dir.get_file_handle_with_options(&entry, &opts))
-        .await
-        .map_err(js_text)?
-        .dyn_into()
-        .map_err(|_| "not a file handle".to_string())?;
+    let handle: FileSystemFileHandle =
+        JsFuture::from(dir.get_file_handle_with_options(&entry, &opts))
+            .await
+            .map_err(js_text)?
+            .dyn_into()
+            .map_err(|_| "not a file handle".to_string())?;
     // Safari before 26 has OPFS but no createWritable on the main thread.
     if !Reflect::has(&handle, &JsValue::from_str("createWritable")).unwrap_or(false) {
         let _ = JsFuture::from(dir.remove_entry(&entry)).await;
@@ -155,7 +182,12 @@ async fn open_opfs(size: u64) -> Result<SinkKind, String> {
             return Err(js_text(e));
         }
     };
-    Ok(SinkKind::Opfs { dir, entry, handle, writable })
+    Ok(SinkKind::Opfs {
+        dir,
+        entry,
+        handle,
+        writable,
+    })
 }
 
 /// Removes this app's files left from visits more than an hour ago (a file
@@ -166,14 +198,25 @@ async fn remove_stale(dir: &FileSystemDirectoryHandle) {
     let mut stale = Vec::new();
     loop {
         let Ok(promise) = iter.next() else { break };
-        let Ok(step) = JsFuture::from(promise).await else { break };
-        if Reflect::get(&step, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
+        let Ok(step) = JsFuture::from(promise).await else {
+            break;
+        };
+        if Reflect::get(&step, &"done".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true)
+        {
             break;
         }
-        let Some(name) = Reflect::get(&step, &"value".into()).ok().and_then(|v| v.as_string()) else {
+        let Some(name) = Reflect::get(&step, &"value".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        else {
             continue;
         };
-        let Some(rest) = name.strip_prefix(ENTRY_PREFIX) else { continue };
+        let Some(rest) = name.strip_prefix(ENTRY_PREFIX) else {
+            continue;
+        };
         let created = rest.split('-').next().and_then(|ms| ms.parse::<f64>().ok());
         if created.is_some_and(|ms| now - ms > STALE_AFTER_MS) {
             stale.push(name);

@@ -14,8 +14,14 @@ use crate::store::{BlobOutcome, ReleaseOutcome};
 /// Parses a single `bytes=` range against `size`: `Ok(None)` without a usable header,
 /// `Err` when it cannot be satisfied. Returns `[start, end)`.
 pub fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
-    let Some(v) = headers.get(header::RANGE) else { return Ok(None) };
-    let Some(spec) = v.to_str().ok().and_then(|s| s.trim().strip_prefix("bytes=")) else {
+    let Some(v) = headers.get(header::RANGE) else {
+        return Ok(None);
+    };
+    let Some(spec) = v
+        .to_str()
+        .ok()
+        .and_then(|s| s.trim().strip_prefix("bytes="))
+    else {
         return Ok(None);
     };
     if spec.contains(',') {
@@ -58,7 +64,10 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let ticket = bearer_hash(&headers)?;
-    let outcome = state.store.open_blob(id, ticket, now(), TICKET_TTL_SECS).await?;
+    let outcome = state
+        .store
+        .open_blob(id, ticket, now(), TICKET_TTL_SECS)
+        .await?;
     let (size, inline) = match outcome {
         BlobOutcome::NotFound => return Err(ApiError::NotFound),
         BlobOutcome::Gone(r) => return Err(ApiError::Gone(r)),
@@ -76,14 +85,28 @@ pub async fn download(
         None => Body::from_stream(state.blobs.stream_range(id, start, end)),
     };
     tracing::debug!(share = %short_id(&id), start, end, "download");
-    let mut res = (if range.is_some() { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK }, body).into_response();
+    let mut res = (
+        if range.is_some() {
+            StatusCode::PARTIAL_CONTENT
+        } else {
+            StatusCode::OK
+        },
+        body,
+    )
+        .into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
     if range.is_some() {
         let v = format!("bytes {}-{}/{}", start, end - 1, size);
-        h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&v).map_err(|e| ApiError::Internal(e.to_string()))?);
+        h.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&v).map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
     }
     Ok(res)
 }
@@ -134,8 +157,17 @@ mod tests {
     fn unusable_ranges_serve_everything_and_unsatisfiable_ones_fail() {
         assert!(matches!(range("bytes=0-1,5-6", 100), Ok(None)));
         assert!(matches!(range("items=0-1", 100), Ok(None)));
-        for bad in ["bytes=100-", "bytes=5-1", "bytes=-0", "bytes=x-1", "bytes=1"] {
-            assert!(matches!(range(bad, 100), Err(ApiError::BadRange { size: 100 })), "{bad}");
+        for bad in [
+            "bytes=100-",
+            "bytes=5-1",
+            "bytes=-0",
+            "bytes=x-1",
+            "bytes=1",
+        ] {
+            assert!(
+                matches!(range(bad, 100), Err(ApiError::BadRange { size: 100 })),
+                "{bad}"
+            );
         }
     }
 }

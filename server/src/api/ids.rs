@@ -10,7 +10,11 @@ pub const ID_CHARS: usize = 22;
 
 /// Parses a path id: exactly 22 base64url characters that decode canonically to 16 bytes.
 pub fn parse_id(text: &str) -> Option<ShareId> {
-    if text.len() != ID_CHARS || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if text.len() != ID_CHARS
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return None;
     }
     let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
@@ -49,7 +53,8 @@ impl<'de, const N: usize> Deserialize<'de> for B64Fixed<N> {
         let v = URL_SAFE_NO_PAD
             .decode(s.as_bytes())
             .map_err(|_| de::Error::custom("not base64url without padding"))?;
-        let a = <[u8; N]>::try_from(v.as_slice()).map_err(|_| de::Error::custom(format!("must be {N} bytes")))?;
+        let a = <[u8; N]>::try_from(v.as_slice())
+            .map_err(|_| de::Error::custom(format!("must be {N} bytes")))?;
         Ok(Self(a))
     }
 }
@@ -75,7 +80,14 @@ mod tests {
     fn ids_accept_only_canonical_22_char_base64url() {
         let id = [7u8; 16];
         assert_eq!(parse_id(&encode_id(&id)), Some(id));
-        for bad in ["", "..", "a/b", "AAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAA.."] {
+        for bad in [
+            "",
+            "..",
+            "a/b",
+            "AAAAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAAA..",
+        ] {
             assert_eq!(parse_id(bad), None, "{bad}");
         }
         // Non-zero trailing bits are not canonical.

@@ -14,14 +14,22 @@ use crate::store::{digest_eq, RevokeOutcome};
 
 /// The share's state for its sender, as long as the server remembers it.
 #[instrument(skip_all)]
-pub async fn status(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let hash = bearer_hash(&headers)?;
     let rec = state.store.get(id).await?.ok_or(ApiError::NotFound)?;
     if !digest_eq(&rec.manage_token_hash, &hash) {
         return Err(ApiError::BadToken);
     }
-    let downloads: Vec<_> = rec.downloads.iter().map(|t| json!({"at": rfc3339(*t)})).collect();
+    let downloads: Vec<_> = rec
+        .downloads
+        .iter()
+        .map(|t| json!({"at": rfc3339(*t)}))
+        .collect();
     Ok(Json(json!({
         "state": rec.state_at(now()),
         "expires_at": rfc3339(rec.expires_at),
@@ -34,7 +42,11 @@ pub async fn status(State(state): State<AppState>, Path(id): Path<String>, heade
 
 /// Revokes the share: its ciphertext is deleted now and later claims get `410 revoked`.
 #[instrument(skip_all)]
-pub async fn revoke(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
     let hash = bearer_hash(&headers)?;
     match state.store.revoke(id, hash, now()).await? {

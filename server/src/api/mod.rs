@@ -85,16 +85,25 @@ pub fn router(state: AppState) -> Router {
         .route("/shares/{id}/parts/{index}", put(parts::upload))
         .route("/shares/{id}/complete", post(parts::complete))
         .route("/shares/{id}/claim", post(shares::claim))
-        .route("/shares/{id}/blob", get(blob::download).delete(blob::release))
+        .route(
+            "/shares/{id}/blob",
+            get(blob::download).delete(blob::release),
+        )
         .route("/shares/{id}/manage", get(manage::status))
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
-    Router::new().nest("/api/v1", v1).route("/api/{*rest}", axum::routing::any(|| async { ApiError::NotFound }))
+    Router::new().nest("/api/v1", v1).route(
+        "/api/{*rest}",
+        axum::routing::any(|| async { ApiError::NotFound }),
+    )
 }
 
 /// The clock, in Unix seconds.
 pub fn now() -> UnixSecs {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// RFC 3339 form of an instant.
@@ -128,7 +137,9 @@ pub fn path_id(text: &str) -> Result<ShareId, ApiError> {
 
 /// The SHA-256 of the `Authorization: Bearer` token (32 bytes, base64url).
 pub fn bearer_hash(headers: &HeaderMap) -> Result<Digest, ApiError> {
-    let value = headers.get(header::AUTHORIZATION).ok_or(ApiError::BadToken)?;
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::BadToken)?;
     let text = value.to_str().map_err(|_| ApiError::BadToken)?;
     let token = text.strip_prefix("Bearer ").ok_or(ApiError::BadToken)?;
     let bytes = ids::parse_b64(token.trim()).ok_or(ApiError::BadToken)?;
@@ -140,20 +151,33 @@ pub fn bearer_hash(headers: &HeaderMap) -> Result<Digest, ApiError> {
 
 /// The declared `Content-Length`, if any.
 pub fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Reads at most `limit` bytes of body, refusing more with `413` before reading it whole.
-pub async fn read_body_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body_limited(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     if content_length(headers).is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::TooLarge(format!("the body is over {limit} bytes")));
+        return Err(ApiError::TooLarge(format!(
+            "the body is over {limit} bytes"
+        )));
     }
     let mut out = Vec::new();
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| ApiError::Invalid("the body could not be read".into()))?;
         if out.len() + chunk.len() > limit {
-            return Err(ApiError::TooLarge(format!("the body is over {limit} bytes")));
+            return Err(ApiError::TooLarge(format!(
+                "the body is over {limit} bytes"
+            )));
         }
         out.extend_from_slice(&chunk);
     }
@@ -161,7 +185,11 @@ pub async fn read_body_limited(headers: &HeaderMap, body: Body, limit: usize) ->
 }
 
 /// Reads and parses a JSON body (unknown fields refused by each request type).
-pub async fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: Body, limit: usize) -> Result<T, ApiError> {
+pub async fn read_json<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<T, ApiError> {
     let bytes = read_body_limited(headers, body, limit).await?;
     serde_json::from_slice(&bytes).map_err(|e| ApiError::Invalid(format!("bad JSON: {e}")))
 }

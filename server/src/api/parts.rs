@@ -36,25 +36,42 @@ pub async fn upload(
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
     let size = authorize(&state, id, &headers).await?;
-    let index: u64 = index.parse().map_err(|_| ApiError::BadPart("the part index is not a number".into()))?;
-    let want = part_len(size, index)
-        .ok_or_else(|| ApiError::BadPart(format!("the part index is past the end ({} parts)", part_count(size))))?;
+    let index: u64 = index
+        .parse()
+        .map_err(|_| ApiError::BadPart("the part index is not a number".into()))?;
+    let want = part_len(size, index).ok_or_else(|| {
+        ApiError::BadPart(format!(
+            "the part index is past the end ({} parts)",
+            part_count(size)
+        ))
+    })?;
     if content_length(&headers).is_some_and(|n| n != want) {
-        return Err(ApiError::BadPart(format!("part {index} must be {want} bytes")));
+        return Err(ApiError::BadPart(format!(
+            "part {index} must be {want} bytes"
+        )));
     }
-    let _permit = state.uploads.clone().try_acquire_owned().map_err(|_| ApiError::Busy)?;
-    let cap = usize::try_from(want).map_err(|_| ApiError::Internal("part too large for memory".into()))?;
+    let _permit = state
+        .uploads
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Busy)?;
+    let cap = usize::try_from(want)
+        .map_err(|_| ApiError::Internal("part too large for memory".into()))?;
     let mut buf = BytesMut::with_capacity(cap);
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| ApiError::BadPart("the body could not be read".into()))?;
         if (buf.len() + chunk.len()) as u64 > want {
-            return Err(ApiError::BadPart(format!("part {index} must be {want} bytes")));
+            return Err(ApiError::BadPart(format!(
+                "part {index} must be {want} bytes"
+            )));
         }
         buf.extend_from_slice(&chunk);
     }
     if buf.len() as u64 != want {
-        return Err(ApiError::BadPart(format!("part {index} must be {want} bytes")));
+        return Err(ApiError::BadPart(format!(
+            "part {index} must be {want} bytes"
+        )));
     }
     state.blobs.write_part(id, index, buf.freeze()).await?;
     tracing::debug!(share = %short_id(&id), index, "part stored");

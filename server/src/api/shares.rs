@@ -12,8 +12,9 @@ use serde_json::json;
 use tracing::instrument;
 
 use super::{
-    ids::{b64, encode_id, short_id, B64Bytes, B64Fixed}, now, path_id, random32, read_json,
-    rfc3339, sha256, ApiError, AppState, MAX_META_BYTES, TICKET_TTL_SECS,
+    ids::{b64, encode_id, short_id, B64Bytes, B64Fixed},
+    now, path_id, random32, read_json, rfc3339, sha256, ApiError, AppState, MAX_META_BYTES,
+    TICKET_TTL_SECS,
 };
 use crate::{
     limits::ClientAddr,
@@ -52,7 +53,9 @@ pub async fn create(
     body: Body,
 ) -> Result<Response, ApiError> {
     if let Some(Extension(addr)) = &client {
-        state.create_limiter.check(addr.ip(&headers, state.config.trust_proxy))?;
+        state
+            .create_limiter
+            .check(addr.ip(&headers, state.config.trust_proxy))?;
     }
     let req: CreateRequest = read_json(&headers, body, state.create_body_limit()).await?;
     let cfg = &state.config;
@@ -66,21 +69,31 @@ pub async fn create(
         )));
     }
     if !(1..=100).contains(&req.max_downloads) {
-        return Err(ApiError::Invalid("max_downloads must be within 1..=100".into()));
+        return Err(ApiError::Invalid(
+            "max_downloads must be within 1..=100".into(),
+        ));
     }
     if req.meta.0.is_empty() || req.meta.0.len() > MAX_META_BYTES {
-        return Err(ApiError::Invalid(format!("meta must be 1..={MAX_META_BYTES} bytes")));
+        return Err(ApiError::Invalid(format!(
+            "meta must be 1..={MAX_META_BYTES} bytes"
+        )));
     }
     if req.kdf.as_ref().is_some_and(|k| !kdf_in_range(k)) {
         return Err(ApiError::Invalid("kdf parameters out of range".into()));
     }
     if req.size > cfg.max_share_bytes {
-        return Err(ApiError::TooLarge(format!("size is over {} bytes", cfg.max_share_bytes)));
+        return Err(ApiError::TooLarge(format!(
+            "size is over {} bytes",
+            cfg.max_share_bytes
+        )));
     }
     let inline_payload = match req.payload {
         Some(p) => {
             if req.size > cfg.max_inline_bytes {
-                return Err(ApiError::Invalid(format!("an inline payload is at most {} bytes", cfg.max_inline_bytes)));
+                return Err(ApiError::Invalid(format!(
+                    "an inline payload is at most {} bytes",
+                    cfg.max_inline_bytes
+                )));
             }
             if p.0.len() as u64 != req.size {
                 return Err(ApiError::Invalid("payload length differs from size".into()));
@@ -92,7 +105,11 @@ pub async fn create(
     let created_at = now();
     let expires_at = created_at + i64::from(req.expires_in);
     let manage_token = random32()?;
-    let upload_token = if inline_payload.is_none() { Some(random32()?) } else { None };
+    let upload_token = if inline_payload.is_none() {
+        Some(random32()?)
+    } else {
+        None
+    };
     let mut share = NewShare {
         id: [0; 16],
         size: req.size,
@@ -109,7 +126,8 @@ pub async fn create(
     };
     // 128 random bits never collide in practice; a few tries make it certain.
     for _ in 0..4 {
-        getrandom::fill(&mut share.id).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
+        getrandom::fill(&mut share.id)
+            .map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
         if state.store.create(share.clone()).await? {
             tracing::info!(share = %short_id(&share.id), inline = share.inline_payload.is_some(), "created");
             let mut body = json!({
@@ -128,7 +146,10 @@ pub async fn create(
 
 /// Public facts about a claimable share. Never changes state.
 #[instrument(skip_all)]
-pub async fn info(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn info(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let rec = state.store.get(id).await?.ok_or(ApiError::NotFound)?;
     let t = now();
@@ -161,7 +182,12 @@ pub struct ClaimBody {
 
 /// The mask that hides a replayable ticket at rest: only a caller with the claim token and request id rebuilds it.
 fn replay_mask(id: &[u8; 16], claim_token: &[u8; 32], request_id: Option<&[u8; 16]>) -> Digest {
-    sha256(&[REPLAY_MASK_LABEL, id, claim_token, request_id.map_or(&[][..], |r| &r[..])])
+    sha256(&[
+        REPLAY_MASK_LABEL,
+        id,
+        claim_token,
+        request_id.map_or(&[][..], |r| &r[..]),
+    ])
 }
 
 fn xor32(a: &Digest, b: &Digest) -> Digest {
@@ -183,11 +209,17 @@ pub async fn claim(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     if let Some(Extension(addr)) = &client {
-        state.claim_limiter.check(addr.ip(&headers, state.config.trust_proxy))?;
+        state
+            .claim_limiter
+            .check(addr.ip(&headers, state.config.trust_proxy))?;
     }
     let req: ClaimBody = read_json(&headers, body, super::CLAIM_BODY_BYTES).await?;
     let ticket = random32()?;
-    let mask = replay_mask(&id, &req.claim_token.0, req.request_id.as_ref().map(|r| &r.0));
+    let mask = replay_mask(
+        &id,
+        &req.claim_token.0,
+        req.request_id.as_ref().map(|r| &r.0),
+    );
     let claim = ClaimRequest {
         link_verifier: sha256(&[&req.link_token.0]),
         claim_verifier: sha256(&[&req.claim_token.0]),
@@ -213,7 +245,11 @@ pub async fn claim(
             Err(ApiError::BadPassword { attempts_left })
         }
         ClaimOutcome::Granted { grant, replayed } => {
-            let ticket = if replayed { xor32(&grant.ticket_sealed, &mask) } else { ticket };
+            let ticket = if replayed {
+                xor32(&grant.ticket_sealed, &mask)
+            } else {
+                ticket
+            };
             if sha256(&[&ticket]) != grant.ticket_hash {
                 return Err(ApiError::Internal("replayed ticket does not match".into()));
             }

@@ -27,7 +27,10 @@ fn rand16() -> [u8; 16] {
 }
 
 fn t0() -> UnixSecs {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// A test share: tokens are fixed strings; expiry one hour after `t0`.
@@ -42,7 +45,12 @@ pub const CLAIM: &[u8] = b"claim-token";
 pub const MANAGE: &[u8] = b"manage-token";
 pub const UPLOAD: &[u8] = b"upload-token";
 
-pub async fn make(store: &dyn Store, downloads: u32, inline: Option<Vec<u8>>, size: u64) -> Fixture {
+pub async fn make(
+    store: &dyn Store,
+    downloads: u32,
+    inline: Option<Vec<u8>>,
+    size: u64,
+) -> Fixture {
     let now = t0();
     let id = rand16();
     let share = NewShare {
@@ -54,20 +62,37 @@ pub async fn make(store: &dyn Store, downloads: u32, inline: Option<Vec<u8>>, si
         link_verifier: h(LINK),
         claim_verifier: h(CLAIM),
         meta: b"sealed-meta".to_vec(),
-        kdf: Some(Kdf { m_kib: 8192, t: 1, p: 1 }),
+        kdf: Some(Kdf {
+            m_kib: 8192,
+            t: 1,
+            p: 1,
+        }),
         manage_token_hash: h(MANAGE),
-        upload_token_hash: if inline.is_some() { None } else { Some(h(UPLOAD)) },
+        upload_token_hash: if inline.is_some() {
+            None
+        } else {
+            Some(h(UPLOAD))
+        },
         inline_payload: inline,
     };
     assert!(store.create(share).await.unwrap(), "a fresh id is free");
-    Fixture { id, now, expires_at: now + 3600 }
+    Fixture {
+        id,
+        now,
+        expires_at: now + 3600,
+    }
 }
 
 pub async fn make_inline(store: &dyn Store, downloads: u32) -> Fixture {
     make(store, downloads, Some(vec![42; 1024]), 1024).await
 }
 
-pub fn claim_req(link: &[u8], claim: &[u8], request_id: Option<RequestId>, now: UnixSecs) -> ClaimRequest {
+pub fn claim_req(
+    link: &[u8],
+    claim: &[u8],
+    request_id: Option<RequestId>,
+    now: UnixSecs,
+) -> ClaimRequest {
     let ticket = rand16();
     ClaimRequest {
         link_verifier: h(link),
@@ -94,7 +119,14 @@ pub async fn create_then_get_round_trips(store: Arc<dyn Store>) {
     assert_eq!(rec.size, 1024);
     assert_eq!(rec.downloads_left, 3);
     assert_eq!(rec.meta, b"sealed-meta");
-    assert_eq!(rec.kdf, Some(Kdf { m_kib: 8192, t: 1, p: 1 }));
+    assert_eq!(
+        rec.kdf,
+        Some(Kdf {
+            m_kib: 8192,
+            t: 1,
+            p: 1
+        })
+    );
     assert!(store.get(rand16()).await.unwrap().is_none());
     // A taken id is refused.
     let mut again = NewShare {
@@ -118,59 +150,121 @@ pub async fn create_then_get_round_trips(store: Arc<dyn Store>) {
 
 pub async fn claim_checks_run_in_protocol_order(store: Arc<dyn Store>) {
     let now = t0();
-    assert_eq!(store.claim(rand16(), claim_req(LINK, CLAIM, None, now)).await.unwrap(), ClaimOutcome::NotFound);
+    assert_eq!(
+        store
+            .claim(rand16(), claim_req(LINK, CLAIM, None, now))
+            .await
+            .unwrap(),
+        ClaimOutcome::NotFound
+    );
     let up = make(&*store, 1, None, 100).await;
-    assert_eq!(store.claim(up.id, claim_req(LINK, CLAIM, None, now)).await.unwrap(), ClaimOutcome::NotReady);
+    assert_eq!(
+        store
+            .claim(up.id, claim_req(LINK, CLAIM, None, now))
+            .await
+            .unwrap(),
+        ClaimOutcome::NotReady
+    );
 
     let f = make_inline(&*store, 2).await;
     // A wrong link token changes nothing, even with a wrong password.
     for _ in 0..10 {
-        let o = store.claim(f.id, claim_req(b"nope", b"nope", None, now)).await.unwrap();
+        let o = store
+            .claim(f.id, claim_req(b"nope", b"nope", None, now))
+            .await
+            .unwrap();
         assert_eq!(o, ClaimOutcome::BadLink);
     }
     assert_eq!(store.get(f.id).await.unwrap().unwrap().failed_attempts, 0);
     // Wrong passwords count, then lock.
     for left in (1..MAX_FAILED_ATTEMPTS).rev() {
-        let o = store.claim(f.id, claim_req(LINK, b"wrong", None, now)).await.unwrap();
-        assert_eq!(o, ClaimOutcome::BadPassword { attempts_left: left });
+        let o = store
+            .claim(f.id, claim_req(LINK, b"wrong", None, now))
+            .await
+            .unwrap();
+        assert_eq!(
+            o,
+            ClaimOutcome::BadPassword {
+                attempts_left: left
+            }
+        );
     }
-    let o = store.claim(f.id, claim_req(LINK, b"wrong", None, now)).await.unwrap();
+    let o = store
+        .claim(f.id, claim_req(LINK, b"wrong", None, now))
+        .await
+        .unwrap();
     assert_eq!(o, ClaimOutcome::Locked);
     // Locked: the right password gets 423, a wrong link still 403, the counter stays at 5.
-    assert_eq!(store.claim(f.id, claim_req(LINK, CLAIM, None, now)).await.unwrap(), ClaimOutcome::Locked);
-    assert_eq!(store.claim(f.id, claim_req(b"x", CLAIM, None, now)).await.unwrap(), ClaimOutcome::BadLink);
-    assert_eq!(store.claim(f.id, claim_req(LINK, b"wrong", None, now)).await.unwrap(), ClaimOutcome::Locked);
+    assert_eq!(
+        store
+            .claim(f.id, claim_req(LINK, CLAIM, None, now))
+            .await
+            .unwrap(),
+        ClaimOutcome::Locked
+    );
+    assert_eq!(
+        store
+            .claim(f.id, claim_req(b"x", CLAIM, None, now))
+            .await
+            .unwrap(),
+        ClaimOutcome::BadLink
+    );
+    assert_eq!(
+        store
+            .claim(f.id, claim_req(LINK, b"wrong", None, now))
+            .await
+            .unwrap(),
+        ClaimOutcome::Locked
+    );
     let rec = store.get(f.id).await.unwrap().unwrap();
     assert_eq!(rec.failed_attempts, MAX_FAILED_ATTEMPTS);
     assert_eq!(rec.state_at(now), ShareState::Locked);
     assert_eq!(rec.downloads_left, 2);
     // Past expiry a locked share is expired.
     assert_eq!(
-        store.claim(f.id, claim_req(LINK, CLAIM, None, f.expires_at)).await.unwrap(),
+        store
+            .claim(f.id, claim_req(LINK, CLAIM, None, f.expires_at))
+            .await
+            .unwrap(),
         ClaimOutcome::Gone(GoneReason::Expired)
     );
 }
 
 pub async fn claims_count_down_to_consumed(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 2).await;
-    let a = store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap();
+    let a = store
+        .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+        .await
+        .unwrap();
     assert_eq!(granted(&a).unwrap().downloads_left, 1);
     assert_eq!(granted(&a).unwrap().meta, b"sealed-meta");
     assert_eq!(granted(&a).unwrap().ticket_expires_at, f.now + TTL);
-    let b = store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap();
+    let b = store
+        .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+        .await
+        .unwrap();
     assert_eq!(granted(&b).unwrap().downloads_left, 0);
-    let c = store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap();
+    let c = store
+        .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+        .await
+        .unwrap();
     assert_eq!(c, ClaimOutcome::Gone(GoneReason::Consumed));
     let rec = store.get(f.id).await.unwrap().unwrap();
     assert_eq!(rec.state, ShareState::Consumed);
     assert_eq!(rec.downloads.len(), 2);
     // Consumed stays consumed after expiry.
-    assert_eq!(rec.gone_reason(f.expires_at + 1), Some(GoneReason::Consumed));
+    assert_eq!(
+        rec.gone_reason(f.expires_at + 1),
+        Some(GoneReason::Consumed)
+    );
 }
 
 pub async fn expired_share_is_gone(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 1).await;
-    let o = store.claim(f.id, claim_req(LINK, CLAIM, None, f.expires_at)).await.unwrap();
+    let o = store
+        .claim(f.id, claim_req(LINK, CLAIM, None, f.expires_at))
+        .await
+        .unwrap();
     assert_eq!(o, ClaimOutcome::Gone(GoneReason::Expired));
     assert_eq!(store.get(f.id).await.unwrap().unwrap().downloads_left, 1);
 }
@@ -178,9 +272,15 @@ pub async fn expired_share_is_gone(store: Arc<dyn Store>) {
 pub async fn request_id_replay_returns_the_same_grant(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 1).await;
     let rid = rand16();
-    let first = store.claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now)).await.unwrap();
+    let first = store
+        .claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now))
+        .await
+        .unwrap();
     let g1 = granted(&first).unwrap().clone();
-    let again = store.claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now + 5)).await.unwrap();
+    let again = store
+        .claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now + 5))
+        .await
+        .unwrap();
     match &again {
         ClaimOutcome::Granted { grant, replayed } => {
             assert!(*replayed);
@@ -194,15 +294,24 @@ pub async fn request_id_replay_returns_the_same_grant(store: Arc<dyn Store>) {
     assert_eq!(rec.downloads.len(), 1);
     assert_eq!(rec.tickets.len(), 1);
     // A different request id is a new claim: consumed.
-    let other = store.claim(f.id, claim_req(LINK, CLAIM, Some(rand16()), f.now)).await.unwrap();
+    let other = store
+        .claim(f.id, claim_req(LINK, CLAIM, Some(rand16()), f.now))
+        .await
+        .unwrap();
     assert_eq!(other, ClaimOutcome::Gone(GoneReason::Consumed));
     // The same request id with wrong tokens is no replay.
-    let wrong = store.claim(f.id, claim_req(LINK, b"wrong", Some(rid), f.now)).await.unwrap();
+    let wrong = store
+        .claim(f.id, claim_req(LINK, b"wrong", Some(rid), f.now))
+        .await
+        .unwrap();
     assert_eq!(wrong, ClaimOutcome::Gone(GoneReason::Consumed));
     // Once the ticket is released (dead), the replay is over.
     let r = store.release(f.id, g1.ticket_hash, f.now).await.unwrap();
     assert!(matches!(r, ReleaseOutcome::Released { .. }));
-    let late = store.claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now)).await.unwrap();
+    let late = store
+        .claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now))
+        .await
+        .unwrap();
     assert_eq!(late, ClaimOutcome::Gone(GoneReason::Consumed));
 }
 
@@ -214,7 +323,11 @@ pub async fn concurrent_claims_succeed_exactly_downloads_times(store: Arc<dyn St
             let s = store.clone();
             let id = f.id;
             let now = f.now;
-            tasks.push(tokio::spawn(async move { s.claim(id, claim_req(LINK, CLAIM, None, now)).await.unwrap() }));
+            tasks.push(tokio::spawn(async move {
+                s.claim(id, claim_req(LINK, CLAIM, None, now))
+                    .await
+                    .unwrap()
+            }));
         }
         let mut ok = 0;
         for t in tasks {
@@ -234,7 +347,11 @@ pub async fn concurrent_wrong_passwords_lock_after_five(store: Arc<dyn Store>) {
     for _ in 0..30 {
         let s = store.clone();
         let (id, now) = (f.id, f.now);
-        tasks.push(tokio::spawn(async move { s.claim(id, claim_req(LINK, b"bad", None, now)).await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            s.claim(id, claim_req(LINK, b"bad", None, now))
+                .await
+                .unwrap()
+        }));
     }
     let (mut bad, mut locked) = (0, 0);
     for t in tasks {
@@ -250,96 +367,252 @@ pub async fn concurrent_wrong_passwords_lock_after_five(store: Arc<dyn Store>) {
 
 pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 2).await;
-    let g = granted(&store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap()).unwrap().clone();
-    assert_eq!(store.open_blob(f.id, [9; 32], f.now, TTL).await.unwrap(), BlobOutcome::BadTicket);
-    assert_eq!(store.open_blob(rand16(), g.ticket_hash, f.now, TTL).await.unwrap(), BlobOutcome::NotFound);
-    assert_eq!(store.open_blob(f.id, g.ticket_hash, f.now + 500, TTL).await.unwrap(), BlobOutcome::Inline(vec![42; 1024]));
+    let g = granted(
+        &store
+            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
+    assert_eq!(
+        store.open_blob(f.id, [9; 32], f.now, TTL).await.unwrap(),
+        BlobOutcome::BadTicket
+    );
+    assert_eq!(
+        store
+            .open_blob(rand16(), g.ticket_hash, f.now, TTL)
+            .await
+            .unwrap(),
+        BlobOutcome::NotFound
+    );
+    assert_eq!(
+        store
+            .open_blob(f.id, g.ticket_hash, f.now + 500, TTL)
+            .await
+            .unwrap(),
+        BlobOutcome::Inline(vec![42; 1024])
+    );
     // Used at +500, so alive until +1100.
-    assert_eq!(store.open_blob(f.id, g.ticket_hash, f.now + 1000, TTL).await.unwrap(), BlobOutcome::Inline(vec![42; 1024]));
-    assert_eq!(store.open_blob(f.id, g.ticket_hash, f.now + 1600, TTL).await.unwrap(), BlobOutcome::BadTicket);
+    assert_eq!(
+        store
+            .open_blob(f.id, g.ticket_hash, f.now + 1000, TTL)
+            .await
+            .unwrap(),
+        BlobOutcome::Inline(vec![42; 1024])
+    );
+    assert_eq!(
+        store
+            .open_blob(f.id, g.ticket_hash, f.now + 1600, TTL)
+            .await
+            .unwrap(),
+        BlobOutcome::BadTicket
+    );
     // File-backed share.
     let up = make(&*store, 1, None, 5000).await;
-    assert_eq!(store.complete(up.id, h(UPLOAD), up.now).await.unwrap(), CompleteOutcome::Completed);
-    let g = granted(&store.claim(up.id, claim_req(LINK, CLAIM, None, up.now)).await.unwrap()).unwrap().clone();
-    assert_eq!(store.open_blob(up.id, g.ticket_hash, up.now, TTL).await.unwrap(), BlobOutcome::Files { size: 5000 });
+    assert_eq!(
+        store.complete(up.id, h(UPLOAD), up.now).await.unwrap(),
+        CompleteOutcome::Completed
+    );
+    let g = granted(
+        &store
+            .claim(up.id, claim_req(LINK, CLAIM, None, up.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
+    assert_eq!(
+        store
+            .open_blob(up.id, g.ticket_hash, up.now, TTL)
+            .await
+            .unwrap(),
+        BlobOutcome::Files { size: 5000 }
+    );
     // Past the share's expiry nothing is served.
     assert_eq!(
-        store.open_blob(up.id, g.ticket_hash, up.expires_at, TTL).await.unwrap(),
+        store
+            .open_blob(up.id, g.ticket_hash, up.expires_at, TTL)
+            .await
+            .unwrap(),
         BlobOutcome::Gone(GoneReason::Expired)
     );
 }
 
 pub async fn release_frees_consumed_bytes_only_when_no_ticket_lives(store: Arc<dyn Store>) {
     let f = make(&*store, 2, None, 10).await;
-    assert_eq!(store.complete(f.id, h(UPLOAD), f.now).await.unwrap(), CompleteOutcome::Completed);
-    let a = granted(&store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap()).unwrap().clone();
+    assert_eq!(
+        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        CompleteOutcome::Completed
+    );
+    let a = granted(
+        &store
+            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
     // Not consumed yet: bytes stay.
     assert_eq!(
         store.release(f.id, a.ticket_hash, f.now).await.unwrap(),
-        ReleaseOutcome::Released { delete_files: false }
+        ReleaseOutcome::Released {
+            delete_files: false
+        }
     );
-    assert_eq!(store.release(f.id, a.ticket_hash, f.now).await.unwrap(), ReleaseOutcome::BadTicket);
-    assert_eq!(store.open_blob(f.id, a.ticket_hash, f.now, TTL).await.unwrap(), BlobOutcome::BadTicket);
-    let b = granted(&store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap()).unwrap().clone();
+    assert_eq!(
+        store.release(f.id, a.ticket_hash, f.now).await.unwrap(),
+        ReleaseOutcome::BadTicket
+    );
+    assert_eq!(
+        store
+            .open_blob(f.id, a.ticket_hash, f.now, TTL)
+            .await
+            .unwrap(),
+        BlobOutcome::BadTicket
+    );
+    let b = granted(
+        &store
+            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
     assert_eq!(
         store.release(f.id, b.ticket_hash, f.now).await.unwrap(),
         ReleaseOutcome::Released { delete_files: true }
     );
     // Inline: the payload is dropped by the store itself.
     let i = make_inline(&*store, 1).await;
-    let t = granted(&store.claim(i.id, claim_req(LINK, CLAIM, None, i.now)).await.unwrap()).unwrap().clone();
+    let t = granted(
+        &store
+            .claim(i.id, claim_req(LINK, CLAIM, None, i.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
     assert_eq!(
         store.release(i.id, t.ticket_hash, i.now).await.unwrap(),
-        ReleaseOutcome::Released { delete_files: false }
+        ReleaseOutcome::Released {
+            delete_files: false
+        }
     );
     let rec = store.get(i.id).await.unwrap().unwrap();
     assert!(!rec.inline_present);
-    assert_eq!(store.release(rand16(), t.ticket_hash, i.now).await.unwrap(), ReleaseOutcome::NotFound);
+    assert_eq!(
+        store.release(rand16(), t.ticket_hash, i.now).await.unwrap(),
+        ReleaseOutcome::NotFound
+    );
 }
 
 pub async fn revoke_needs_the_manage_token_and_kills_everything(store: Arc<dyn Store>) {
     let f = make(&*store, 3, None, 10).await;
-    assert_eq!(store.complete(f.id, h(UPLOAD), f.now).await.unwrap(), CompleteOutcome::Completed);
-    let g = granted(&store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap()).unwrap().clone();
-    assert_eq!(store.revoke(f.id, h(b"wrong"), f.now).await.unwrap(), RevokeOutcome::BadToken);
-    assert_eq!(store.revoke(rand16(), h(MANAGE), f.now).await.unwrap(), RevokeOutcome::NotFound);
-    assert_eq!(store.revoke(f.id, h(MANAGE), f.now).await.unwrap(), RevokeOutcome::Revoked { delete_files: true });
     assert_eq!(
-        store.claim(f.id, claim_req(LINK, CLAIM, None, f.now)).await.unwrap(),
+        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        CompleteOutcome::Completed
+    );
+    let g = granted(
+        &store
+            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
+    assert_eq!(
+        store.revoke(f.id, h(b"wrong"), f.now).await.unwrap(),
+        RevokeOutcome::BadToken
+    );
+    assert_eq!(
+        store.revoke(rand16(), h(MANAGE), f.now).await.unwrap(),
+        RevokeOutcome::NotFound
+    );
+    assert_eq!(
+        store.revoke(f.id, h(MANAGE), f.now).await.unwrap(),
+        RevokeOutcome::Revoked { delete_files: true }
+    );
+    assert_eq!(
+        store
+            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
         ClaimOutcome::Gone(GoneReason::Revoked)
     );
     assert_eq!(
-        store.open_blob(f.id, g.ticket_hash, f.now, TTL).await.unwrap(),
+        store
+            .open_blob(f.id, g.ticket_hash, f.now, TTL)
+            .await
+            .unwrap(),
         BlobOutcome::Gone(GoneReason::Revoked)
     );
     let i = make_inline(&*store, 1).await;
-    assert_eq!(store.revoke(i.id, h(MANAGE), i.now).await.unwrap(), RevokeOutcome::Revoked { delete_files: false });
+    assert_eq!(
+        store.revoke(i.id, h(MANAGE), i.now).await.unwrap(),
+        RevokeOutcome::Revoked {
+            delete_files: false
+        }
+    );
     assert!(!store.get(i.id).await.unwrap().unwrap().inline_present);
 }
 
 pub async fn upload_token_works_until_complete(store: Arc<dyn Store>) {
     let f = make(&*store, 1, None, 10).await;
-    assert_eq!(store.check_upload(f.id, h(UPLOAD), f.now).await.unwrap(), UploadCheck::Allowed { size: 10 });
-    assert_eq!(store.check_upload(f.id, h(b"no"), f.now).await.unwrap(), UploadCheck::BadToken);
-    assert_eq!(store.check_upload(rand16(), h(UPLOAD), f.now).await.unwrap(), UploadCheck::NotFound);
-    assert_eq!(store.complete(f.id, h(b"no"), f.now).await.unwrap(), CompleteOutcome::BadToken);
+    assert_eq!(
+        store.check_upload(f.id, h(UPLOAD), f.now).await.unwrap(),
+        UploadCheck::Allowed { size: 10 }
+    );
+    assert_eq!(
+        store.check_upload(f.id, h(b"no"), f.now).await.unwrap(),
+        UploadCheck::BadToken
+    );
+    assert_eq!(
+        store
+            .check_upload(rand16(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
+        UploadCheck::NotFound
+    );
+    assert_eq!(
+        store.complete(f.id, h(b"no"), f.now).await.unwrap(),
+        CompleteOutcome::BadToken
+    );
     assert_eq!(
         store.complete(f.id, h(UPLOAD), f.expires_at).await.unwrap(),
         CompleteOutcome::Gone(GoneReason::Expired)
     );
-    assert_eq!(store.complete(f.id, h(UPLOAD), f.now).await.unwrap(), CompleteOutcome::Completed);
-    assert_eq!(store.complete(f.id, h(UPLOAD), f.now).await.unwrap(), CompleteOutcome::BadToken);
-    assert_eq!(store.check_upload(f.id, h(UPLOAD), f.now).await.unwrap(), UploadCheck::BadToken);
+    assert_eq!(
+        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        CompleteOutcome::Completed
+    );
+    assert_eq!(
+        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        CompleteOutcome::BadToken
+    );
+    assert_eq!(
+        store.check_upload(f.id, h(UPLOAD), f.now).await.unwrap(),
+        UploadCheck::BadToken
+    );
     let rec = store.get(f.id).await.unwrap().unwrap();
     assert_eq!(rec.state, ShareState::Ready);
     assert_eq!(rec.upload_token_hash, None);
     let i = make_inline(&*store, 1).await;
-    assert_eq!(store.check_upload(i.id, h(UPLOAD), i.now).await.unwrap(), UploadCheck::BadToken);
+    assert_eq!(
+        store.check_upload(i.id, h(UPLOAD), i.now).await.unwrap(),
+        UploadCheck::BadToken
+    );
 }
 
 pub async fn sweep_frees_bytes_then_forgets(store: Arc<dyn Store>) {
     let files = make(&*store, 1, None, 10).await;
-    assert_eq!(store.complete(files.id, h(UPLOAD), files.now).await.unwrap(), CompleteOutcome::Completed);
+    assert_eq!(
+        store
+            .complete(files.id, h(UPLOAD), files.now)
+            .await
+            .unwrap(),
+        CompleteOutcome::Completed
+    );
     let inline = make_inline(&*store, 1).await;
     let uploading = make(&*store, 1, None, 10).await;
     let after = files.expires_at + 1;
@@ -351,7 +624,10 @@ pub async fn sweep_frees_bytes_then_forgets(store: Arc<dyn Store>) {
     let rec = store.get(inline.id).await.unwrap().unwrap();
     assert!(!rec.inline_present);
     assert_eq!(rec.gone_reason(after), Some(GoneReason::Expired));
-    store.files_deleted(vec![files.id, uploading.id]).await.unwrap();
+    store
+        .files_deleted(vec![files.id, uploading.id])
+        .await
+        .unwrap();
     let due = store.sweep(after, 100).await.unwrap();
     assert!(!due.contains(&files.id));
     // An incomplete upload is forgotten at its expiry; others stay until the tombstone time.
@@ -367,10 +643,19 @@ pub async fn sweep_frees_bytes_then_forgets(store: Arc<dyn Store>) {
 
 pub async fn sweep_frees_consumed_bytes_once_tickets_die(store: Arc<dyn Store>) {
     let f = make(&*store, 1, None, 10).await;
-    assert_eq!(store.complete(f.id, h(UPLOAD), f.now).await.unwrap(), CompleteOutcome::Completed);
+    assert_eq!(
+        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        CompleteOutcome::Completed
+    );
     let inline = make_inline(&*store, 1).await;
     for s in [&f, &inline] {
-        assert!(granted(&store.claim(s.id, claim_req(LINK, CLAIM, None, s.now)).await.unwrap()).is_some());
+        assert!(granted(
+            &store
+                .claim(s.id, claim_req(LINK, CLAIM, None, s.now))
+                .await
+                .unwrap()
+        )
+        .is_some());
     }
     // While the ticket lives, a consumed share keeps its bytes.
     let due = store.sweep(f.now + 1, 100).await.unwrap();

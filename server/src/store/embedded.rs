@@ -15,8 +15,9 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, Table, TableDe
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    logic, BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, NewShare, ReleaseOutcome,
-    RevokeOutcome, ShareId, ShareRecord, Store, StoreError, StoreFuture, UnixSecs, UploadCheck,
+    logic, BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, NewShare,
+    ReleaseOutcome, RevokeOutcome, ShareId, ShareRecord, Store, StoreError, StoreFuture, UnixSecs,
+    UploadCheck,
 };
 
 const SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("shares");
@@ -47,12 +48,16 @@ impl Tables<'_> {
 
     fn save(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
         let bytes = postcard::to_stdvec(rec).map_err(StoreError::new)?;
-        self.shares.insert(id.as_slice(), bytes.as_slice()).map_err(StoreError::new)?;
+        self.shares
+            .insert(id.as_slice(), bytes.as_slice())
+            .map_err(StoreError::new)?;
         Ok(())
     }
 
     fn drop_payload(&mut self, id: &ShareId) -> Result<(), StoreError> {
-        self.payloads.remove(id.as_slice()).map_err(StoreError::new)?;
+        self.payloads
+            .remove(id.as_slice())
+            .map_err(StoreError::new)?;
         Ok(())
     }
 }
@@ -133,7 +138,9 @@ impl EmbeddedStore {
     fn read<T, F>(&self, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&redb::ReadOnlyTable<&'static [u8], &'static [u8]>) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&redb::ReadOnlyTable<&'static [u8], &'static [u8]>) -> Result<T, StoreError>
+            + Send
+            + 'static,
     {
         let db = self.db.clone();
         Box::pin(async move {
@@ -151,7 +158,9 @@ impl EmbeddedStore {
     fn update<T, F>(&self, id: ShareId, missing: T, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError> + Send + 'static,
+        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError>
+            + Send
+            + 'static,
     {
         self.update_with(false, id, missing, f)
     }
@@ -159,18 +168,23 @@ impl EmbeddedStore {
     fn update_with<T, F>(&self, early: bool, id: ShareId, missing: T, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError> + Send + 'static,
+        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError>
+            + Send
+            + 'static,
     {
-        self.submit(move |tables| {
-            let Some(mut rec) = tables.load(&id)? else {
-                return Ok(missing);
-            };
-            let (out, changed) = f(&mut rec, tables)?;
-            if changed {
-                tables.save(&id, &rec)?;
-            }
-            Ok(out)
-        }, early)
+        self.submit(
+            move |tables| {
+                let Some(mut rec) = tables.load(&id)? else {
+                    return Ok(missing);
+                };
+                let (out, changed) = f(&mut rec, tables)?;
+                if changed {
+                    tables.save(&id, &rec)?;
+                }
+                Ok(out)
+            },
+            early,
+        )
     }
 }
 
@@ -189,7 +203,8 @@ fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
         let mut finishers: Vec<Finish> = Vec::with_capacity(group.len());
         let result = (|| -> Result<(), StoreError> {
             let mut txn = db.begin_write().map_err(StoreError::new)?;
-            txn.set_durability(Durability::Immediate).map_err(StoreError::new)?;
+            txn.set_durability(Durability::Immediate)
+                .map_err(StoreError::new)?;
             {
                 let mut tables = Tables {
                     shares: txn.open_table(SHARES).map_err(StoreError::new)?,
@@ -237,35 +252,62 @@ impl Store for EmbeddedStore {
             let rec = share.record();
             tables.save(&share.id, &rec)?;
             if let Some(p) = &share.inline_payload {
-                tables.payloads.insert(share.id.as_slice(), p.as_slice()).map_err(StoreError::new)?;
+                tables
+                    .payloads
+                    .insert(share.id.as_slice(), p.as_slice())
+                    .map_err(StoreError::new)?;
             }
             Ok(true)
         })
     }
 
     fn get(&self, id: ShareId) -> StoreFuture<'_, Option<ShareRecord>> {
-        self.read(move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
-            Some(v) => Ok(Some(decode(v.value())?)),
-            None => Ok(None),
-        })
+        self.read(
+            move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
+                Some(v) => Ok(Some(decode(v.value())?)),
+                None => Ok(None),
+            },
+        )
     }
 
-    fn check_upload(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, UploadCheck> {
-        self.read(move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
-            Some(v) => Ok(logic::check_upload(&decode(v.value())?, &hash, now)),
-            None => Ok(UploadCheck::NotFound),
-        })
+    fn check_upload(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, UploadCheck> {
+        self.read(
+            move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
+                Some(v) => Ok(logic::check_upload(&decode(v.value())?, &hash, now)),
+                None => Ok(UploadCheck::NotFound),
+            },
+        )
     }
 
-    fn complete(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, CompleteOutcome> {
-        self.update(id, CompleteOutcome::NotFound, move |rec, _| Ok(logic::complete(rec, &hash, now)))
+    fn complete(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, CompleteOutcome> {
+        self.update(id, CompleteOutcome::NotFound, move |rec, _| {
+            Ok(logic::complete(rec, &hash, now))
+        })
     }
 
     fn claim(&self, id: ShareId, claim: ClaimRequest) -> StoreFuture<'_, ClaimOutcome> {
-        self.update(id, ClaimOutcome::NotFound, move |rec, _| Ok(logic::claim(rec, &claim)))
+        self.update(id, ClaimOutcome::NotFound, move |rec, _| {
+            Ok(logic::claim(rec, &claim))
+        })
     }
 
-    fn open_blob(&self, id: ShareId, hash: Digest, now: UnixSecs, ttl: i64) -> StoreFuture<'_, BlobOutcome> {
+    fn open_blob(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+        ttl: i64,
+    ) -> StoreFuture<'_, BlobOutcome> {
         // Extending a ticket need not be durable: after a crash it merely dies sooner.
         self.update_with(true, id, BlobOutcome::NotFound, move |rec, tables| {
             let (out, changed) = logic::open_blob(rec, &hash, now, ttl);
@@ -315,10 +357,14 @@ impl Store for EmbeddedStore {
                     let mut ids = Vec::new();
                     for entry in t.iter().map_err(StoreError::new)? {
                         let (k, v) = entry.map_err(StoreError::new)?;
-                        let Ok(id) = ShareId::try_from(k.value()) else { continue };
+                        let Ok(id) = ShareId::try_from(k.value()) else {
+                            continue;
+                        };
                         let rec = decode(v.value())?;
                         let bytes_left = rec.inline_present || rec.files_present;
-                        if rec.forgettable(now, tombstone_secs) || (bytes_left && rec.bytes_due_for_deletion(now)) {
+                        if rec.forgettable(now, tombstone_secs)
+                            || (bytes_left && rec.bytes_due_for_deletion(now))
+                        {
                             ids.push(id);
                         }
                     }
@@ -331,9 +377,14 @@ impl Store for EmbeddedStore {
             self.write(move |tables| {
                 let mut files = Vec::new();
                 for id in candidates {
-                    let Some(mut rec) = tables.load(&id)? else { continue };
+                    let Some(mut rec) = tables.load(&id)? else {
+                        continue;
+                    };
                     if rec.forgettable(now, tombstone_secs) {
-                        tables.shares.remove(id.as_slice()).map_err(StoreError::new)?;
+                        tables
+                            .shares
+                            .remove(id.as_slice())
+                            .map_err(StoreError::new)?;
                         tables.drop_payload(&id)?;
                         continue;
                     }

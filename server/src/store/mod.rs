@@ -188,7 +188,10 @@ impl ShareRecord {
         }
         match self.state_at(now) {
             ShareState::Revoked | ShareState::Expired => true,
-            ShareState::Consumed => !self.tickets.iter().any(|t| !t.released && now < t.expires_at),
+            ShareState::Consumed => !self
+                .tickets
+                .iter()
+                .any(|t| !t.released && now < t.expires_at),
             _ => false,
         }
     }
@@ -239,7 +242,11 @@ impl NewShare {
     pub fn record(&self) -> ShareRecord {
         let inline = self.inline_payload.is_some();
         ShareRecord {
-            state: if inline { ShareState::Ready } else { ShareState::Uploading },
+            state: if inline {
+                ShareState::Ready
+            } else {
+                ShareState::Uploading
+            },
             size: self.size,
             created_at: self.created_at,
             expires_at: self.expires_at,
@@ -431,22 +438,48 @@ pub trait Store: Send + Sync + 'static {
     fn get(&self, id: ShareId) -> StoreFuture<'_, Option<ShareRecord>>;
 
     /// Checks that parts may be uploaded with this upload token hash. Read-only.
-    fn check_upload(&self, id: ShareId, upload_token_hash: Digest, now: UnixSecs) -> StoreFuture<'_, UploadCheck>;
+    fn check_upload(
+        &self,
+        id: ShareId,
+        upload_token_hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, UploadCheck>;
 
     /// Marks an uploading share ready and kills its upload token (the caller checked the parts).
-    fn complete(&self, id: ShareId, upload_token_hash: Digest, now: UnixSecs) -> StoreFuture<'_, CompleteOutcome>;
+    fn complete(
+        &self,
+        id: ShareId,
+        upload_token_hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, CompleteOutcome>;
 
     /// The claim of protocol §5: replay check, then steps 1–5, all atomically.
     fn claim(&self, id: ShareId, claim: ClaimRequest) -> StoreFuture<'_, ClaimOutcome>;
 
     /// Validates a ticket for a download, extends its life to `now + ticket_ttl_secs`, and says where the payload is.
-    fn open_blob(&self, id: ShareId, ticket_hash: Digest, now: UnixSecs, ticket_ttl_secs: i64) -> StoreFuture<'_, BlobOutcome>;
+    fn open_blob(
+        &self,
+        id: ShareId,
+        ticket_hash: Digest,
+        now: UnixSecs,
+        ticket_ttl_secs: i64,
+    ) -> StoreFuture<'_, BlobOutcome>;
 
     /// Kills a ticket; drops an inline payload at once when no live ticket or download is left.
-    fn release(&self, id: ShareId, ticket_hash: Digest, now: UnixSecs) -> StoreFuture<'_, ReleaseOutcome>;
+    fn release(
+        &self,
+        id: ShareId,
+        ticket_hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, ReleaseOutcome>;
 
     /// Revokes a share with its manage token hash; kills its tickets and drops an inline payload.
-    fn revoke(&self, id: ShareId, manage_token_hash: Digest, now: UnixSecs) -> StoreFuture<'_, RevokeOutcome>;
+    fn revoke(
+        &self,
+        id: ShareId,
+        manage_token_hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, RevokeOutcome>;
 
     /// One sweep at `now`: drops inline payloads that are due, forgets records past
     /// their tombstone time whose bytes are gone, and returns the ids whose part
@@ -459,7 +492,10 @@ pub trait Store: Send + Sync + 'static {
 
 /// Compares two digests without an early exit.
 pub fn digest_eq(a: &Digest, b: &Digest) -> bool {
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// The pure state transitions shared by backends that keep whole records
@@ -473,7 +509,9 @@ pub mod logic {
         let now = c.now;
         // Replay: checked before step 1, only with the same tokens and while its ticket lives.
         if let Some(rid) = c.request_id {
-            if digest_eq(&rec.link_verifier, &c.link_verifier) && digest_eq(&rec.claim_verifier, &c.claim_verifier) {
+            if digest_eq(&rec.link_verifier, &c.link_verifier)
+                && digest_eq(&rec.claim_verifier, &c.claim_verifier)
+            {
                 if let Some(r) = rec.replays.iter().rev().find(|r| r.request_id == rid) {
                     if let Some(i) = rec.live_ticket(&r.ticket_hash, now) {
                         let grant = Grant {
@@ -484,7 +522,13 @@ pub mod logic {
                             size: rec.size,
                             downloads_left: r.downloads_left,
                         };
-                        return (ClaimOutcome::Granted { grant, replayed: true }, false);
+                        return (
+                            ClaimOutcome::Granted {
+                                grant,
+                                replayed: true,
+                            },
+                            false,
+                        );
                     }
                 }
             }
@@ -512,7 +556,9 @@ pub mod logic {
                 return (ClaimOutcome::Locked, true);
             }
             return (
-                ClaimOutcome::BadPassword { attempts_left: MAX_FAILED_ATTEMPTS - rec.failed_attempts },
+                ClaimOutcome::BadPassword {
+                    attempts_left: MAX_FAILED_ATTEMPTS - rec.failed_attempts,
+                },
                 true,
             );
         }
@@ -522,7 +568,11 @@ pub mod logic {
             rec.state = ShareState::Consumed;
         }
         let ticket_expires_at = now.saturating_add(c.ticket_ttl_secs);
-        rec.tickets.push(Ticket { hash: c.ticket_hash, expires_at: ticket_expires_at, released: false });
+        rec.tickets.push(Ticket {
+            hash: c.ticket_hash,
+            expires_at: ticket_expires_at,
+            released: false,
+        });
         rec.downloads.push(now);
         if let Some(rid) = c.request_id {
             rec.replays.push(Replay {
@@ -540,7 +590,13 @@ pub mod logic {
             size: rec.size,
             downloads_left: rec.downloads_left,
         };
-        (ClaimOutcome::Granted { grant, replayed: false }, true)
+        (
+            ClaimOutcome::Granted {
+                grant,
+                replayed: false,
+            },
+            true,
+        )
     }
 
     /// Why ticket holders can no longer be served: revoked, or past the share's
@@ -561,13 +617,19 @@ pub mod logic {
             return UploadCheck::Gone(reason);
         }
         match (&rec.state, &rec.upload_token_hash) {
-            (ShareState::Uploading, Some(h)) if digest_eq(h, hash) => UploadCheck::Allowed { size: rec.size },
+            (ShareState::Uploading, Some(h)) if digest_eq(h, hash) => {
+                UploadCheck::Allowed { size: rec.size }
+            }
             _ => UploadCheck::BadToken,
         }
     }
 
     /// Completes an upload in place.
-    pub fn complete(rec: &mut ShareRecord, hash: &Digest, now: UnixSecs) -> (CompleteOutcome, bool) {
+    pub fn complete(
+        rec: &mut ShareRecord,
+        hash: &Digest,
+        now: UnixSecs,
+    ) -> (CompleteOutcome, bool) {
         match check_upload(rec, hash, now) {
             UploadCheck::NotFound => (CompleteOutcome::NotFound, false),
             UploadCheck::Gone(r) => (CompleteOutcome::Gone(r), false),
@@ -582,7 +644,12 @@ pub mod logic {
 
     /// Opens the blob for a ticket holder, extending the ticket. Returns `(outcome, changed)`;
     /// `Inline` carries an empty vector: the backend fills in the payload.
-    pub fn open_blob(rec: &mut ShareRecord, hash: &Digest, now: UnixSecs, ttl: i64) -> (BlobOutcome, bool) {
+    pub fn open_blob(
+        rec: &mut ShareRecord,
+        hash: &Digest,
+        now: UnixSecs,
+        ttl: i64,
+    ) -> (BlobOutcome, bool) {
         if let Some(reason) = served_gone(rec, now) {
             return (BlobOutcome::Gone(reason), false);
         }
@@ -630,6 +697,11 @@ pub mod logic {
         }
         rec.upload_token_hash = None;
         rec.inline_present = false;
-        (RevokeOutcome::Revoked { delete_files: rec.files_present }, true)
+        (
+            RevokeOutcome::Revoked {
+                delete_files: rec.files_present,
+            },
+            true,
+        )
     }
 }

@@ -55,9 +55,9 @@ use fred::{
 use futures_util::{stream, StreamExt};
 
 use super::{
-    BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, GoneReason, Grant, Kdf, NewShare,
-    ReleaseOutcome, Replay, RevokeOutcome, ShareId, ShareRecord, ShareState, Store, StoreError, StoreFuture,
-    Ticket, UnixSecs, UploadCheck, MAX_FAILED_ATTEMPTS,
+    BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, GoneReason, Grant, Kdf,
+    NewShare, ReleaseOutcome, Replay, RevokeOutcome, ShareId, ShareRecord, ShareState, Store,
+    StoreError, StoreFuture, Ticket, UnixSecs, UploadCheck, MAX_FAILED_ATTEMPTS,
 };
 
 /// Longest wait for one command's answer; then the request fails with `503`.
@@ -186,7 +186,9 @@ pub struct RedisStore {
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may hold a password: never printed.
-        f.debug_struct("RedisStore").field("prefix", &self.inner.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.inner.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -205,9 +207,12 @@ impl RedisStore {
     /// `/readyz` with it) until the client's reconnection succeeds.
     pub fn open(opts: &RedisOptions) -> Result<Self, StoreError> {
         if opts.key_prefix.contains('{') || opts.key_prefix.contains('}') {
-            return Err(StoreError("redis: the key prefix must not contain braces".into()));
+            return Err(StoreError(
+                "redis: the key prefix must not contain braces".into(),
+            ));
         }
-        let mut config = FredConfig::from_url(&opts.url).map_err(|e| StoreError(format!("redis URL: {}", e.details())))?;
+        let mut config = FredConfig::from_url(&opts.url)
+            .map_err(|e| StoreError(format!("redis URL: {}", e.details())))?;
         // Keep reconnecting when Redis is down at start: the server serves 503 until it is up.
         config.fail_fast = false;
         let timeout = opts.command_timeout;
@@ -217,7 +222,10 @@ impl RedisStore {
                 c.internal_command_timeout = CONNECT_TIMEOUT;
                 // Never written twice: a re-sent claim could consume a share twice.
                 c.max_command_attempts = 1;
-                c.unresponsive = UnresponsiveConfig { max_timeout: Some(timeout * 2), interval: Duration::from_millis(250) };
+                c.unresponsive = UnresponsiveConfig {
+                    max_timeout: Some(timeout * 2),
+                    interval: Duration::from_millis(250),
+                };
                 c.tcp.nodelay = Some(true);
             })
             .with_performance_config(|p| p.default_command_timeout = timeout)
@@ -226,13 +234,20 @@ impl RedisStore {
             .build_pool(opts.pool_size.max(1))
             .map_err(err)?;
         let _connection_tasks = pool.connect();
-        let options = Options { max_attempts: Some(1), timeout: Some(timeout), fail_fast: true, ..Options::default() };
+        let options = Options {
+            max_attempts: Some(1),
+            timeout: Some(timeout),
+            fail_fast: true,
+            ..Options::default()
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
                 options,
                 prefix: opts.key_prefix.clone(),
-                tombstone_secs: i64::try_from(opts.tombstone_secs).unwrap_or(i64::MAX).min(MAX_TOMBSTONE_SECS),
+                tombstone_secs: i64::try_from(opts.tombstone_secs)
+                    .unwrap_or(i64::MAX)
+                    .min(MAX_TOMBSTONE_SECS),
                 scripts: Scripts::new(),
                 index_ttl_at: AtomicI64::new(i64::MIN),
             }),
@@ -264,12 +279,26 @@ impl RedisStore {
     }
 
     /// `EVALSHA`, with `SCRIPT LOAD` and one more `EVALSHA` on `NOSCRIPT` (a script that was not found did not run).
-    async fn eval(&self, script: &Script, keys: Vec<String>, args: Vec<Value>) -> Result<Value, StoreError> {
+    async fn eval(
+        &self,
+        script: &Script,
+        keys: Vec<String>,
+        args: Vec<Value>,
+    ) -> Result<Value, StoreError> {
         let client = self.client().with_options(&self.inner.options);
-        match client.evalsha::<Value, _, _, _>(script.sha.as_str(), keys.clone(), args.clone()).await {
+        match client
+            .evalsha::<Value, _, _, _>(script.sha.as_str(), keys.clone(), args.clone())
+            .await
+        {
             Err(e) if e.details().contains("NOSCRIPT") => {
-                client.script_load_cluster::<(), _>(script.body.as_str()).await.map_err(err)?;
-                client.evalsha::<Value, _, _, _>(script.sha.as_str(), keys, args).await.map_err(err)
+                client
+                    .script_load_cluster::<(), _>(script.body.as_str())
+                    .await
+                    .map_err(err)?;
+                client
+                    .evalsha::<Value, _, _, _>(script.sha.as_str(), keys, args)
+                    .await
+                    .map_err(err)
             }
             other => other.map_err(err),
         }
@@ -279,13 +308,24 @@ impl RedisStore {
     async fn schedule(&self, id: &ShareId, at: UnixSecs) -> Result<(), StoreError> {
         let client = self.client().with_options(&self.inner.options);
         let _: Value = client
-            .zadd(self.index_key(), None, Some(Ordering::LessThan), false, false, (at as f64, hex(id)))
+            .zadd(
+                self.index_key(),
+                None,
+                Some(Ordering::LessThan),
+                false,
+                false,
+                (at as f64, hex(id)),
+            )
             .await
             .map_err(err)?;
         let now = now_secs();
         let last = self.inner.index_ttl_at.load(AtomicOrdering::Relaxed);
         if now.saturating_sub(last) >= INDEX_TTL_REFRESH_SECS
-            && self.inner.index_ttl_at.compare_exchange(last, now, AtomicOrdering::Relaxed, AtomicOrdering::Relaxed).is_ok()
+            && self
+                .inner
+                .index_ttl_at
+                .compare_exchange(last, now, AtomicOrdering::Relaxed, AtomicOrdering::Relaxed)
+                .is_ok()
         {
             self.refresh_index_ttl().await?;
         }
@@ -296,14 +336,21 @@ impl RedisStore {
     /// `schedule` at most every [`INDEX_TTL_REFRESH_SECS`], so the index never lives forever).
     async fn refresh_index_ttl(&self) -> Result<(), StoreError> {
         let extra = self.inner.tombstone_secs + KEY_GRACE_SECS;
-        self.eval(&self.inner.scripts.index_ttl, vec![self.index_key()], vec![now_secs().into(), extra.into()])
-            .await
-            .map(drop)
+        self.eval(
+            &self.inner.scripts.index_ttl,
+            vec![self.index_key()],
+            vec![now_secs().into(), extra.into()],
+        )
+        .await
+        .map(drop)
     }
 
     /// The instant at which Redis drops the record by itself.
     fn record_expire_at(&self, expires_at: UnixSecs) -> UnixSecs {
-        expires_at.max(now_secs()).saturating_add(self.inner.tombstone_secs).saturating_add(KEY_GRACE_SECS)
+        expires_at
+            .max(now_secs())
+            .saturating_add(self.inner.tombstone_secs)
+            .saturating_add(KEY_GRACE_SECS)
     }
 
     async fn create_share(&self, share: NewShare) -> Result<bool, StoreError> {
@@ -313,7 +360,11 @@ impl RedisStore {
             Some(p) => (rec.expires_at.saturating_add(60).max(1).into(), p),
             None => ("".into(), &[]),
         };
-        let mut args: Vec<Value> = vec![self.record_expire_at(rec.expires_at).into(), payload_expire_at, blob(payload)];
+        let mut args: Vec<Value> = vec![
+            self.record_expire_at(rec.expires_at).into(),
+            payload_expire_at,
+            blob(payload),
+        ];
         let st = state_code(rec.state);
         let mut field = |k: &'static str, v: Value| {
             args.push(k.into());
@@ -361,7 +412,11 @@ impl RedisStore {
             Value::Array(v) if v.is_empty() => return Ok(None),
             Value::Array(v) => v,
             Value::Map(m) if m.is_empty() => return Ok(None),
-            Value::Map(m) => m.inner().into_iter().flat_map(|(k, v)| [Value::Bytes(k.into_bytes()), v]).collect(),
+            Value::Map(m) => m
+                .inner()
+                .into_iter()
+                .flat_map(|(k, v)| [Value::Bytes(k.into_bytes()), v])
+                .collect(),
             _ => return Err(bad_reply("HGETALL")),
         };
         decode_record(&pairs).map(Some)
@@ -371,14 +426,19 @@ impl RedisStore {
         let args: Vec<Value> = vec![
             blob(&c.link_verifier),
             blob(&c.claim_verifier),
-            c.request_id.as_ref().map(|r| blob(r)).unwrap_or_else(|| blob(b"")),
+            c.request_id
+                .as_ref()
+                .map(|r| blob(r))
+                .unwrap_or_else(|| blob(b"")),
             blob(&c.ticket_hash),
             blob(&c.ticket_sealed),
             c.ticket_ttl_secs.into(),
             c.now.into(),
             i64::from(MAX_FAILED_ATTEMPTS).into(),
         ];
-        let reply = self.eval(&self.inner.scripts.claim, vec![self.rec_key(&id)], args).await?;
+        let reply = self
+            .eval(&self.inner.scripts.claim, vec![self.rec_key(&id)], args)
+            .await?;
         let v = items(&reply, "claim")?;
         let outcome = match tag(v).as_deref() {
             Some("notfound") => ClaimOutcome::NotFound,
@@ -386,7 +446,9 @@ impl RedisStore {
             Some("notready") => ClaimOutcome::NotReady,
             Some("badlink") => ClaimOutcome::BadLink,
             Some("locked") => ClaimOutcome::Locked,
-            Some("badpw") => ClaimOutcome::BadPassword { attempts_left: u32_at(v, 1, "claim")? },
+            Some("badpw") => ClaimOutcome::BadPassword {
+                attempts_left: u32_at(v, 1, "claim")?,
+            },
             Some("granted") => {
                 let replayed = int_at(v, 1, "claim")? == 1;
                 let grant = Grant {
@@ -394,7 +456,11 @@ impl RedisStore {
                     ticket_sealed: digest_at(v, 3, "claim")?,
                     ticket_expires_at: int_at(v, 4, "claim")?,
                     meta: v.get(5).and_then(bytes).unwrap_or_default(),
-                    size: v.get(6).and_then(int).and_then(|n| u64::try_from(n).ok()).ok_or_else(|| bad_reply("claim"))?,
+                    size: v
+                        .get(6)
+                        .and_then(int)
+                        .and_then(|n| u64::try_from(n).ok())
+                        .ok_or_else(|| bad_reply("claim"))?,
                     downloads_left: u32_at(v, 7, "claim")?,
                 };
                 if !replayed && grant.downloads_left == 0 {
@@ -411,9 +477,19 @@ impl RedisStore {
         Ok(outcome)
     }
 
-    async fn complete_share(&self, id: ShareId, hash: Digest, now: UnixSecs) -> Result<CompleteOutcome, StoreError> {
-        let reply =
-            self.eval(&self.inner.scripts.complete, vec![self.rec_key(&id)], vec![blob(&hash), now.into()]).await?;
+    async fn complete_share(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+    ) -> Result<CompleteOutcome, StoreError> {
+        let reply = self
+            .eval(
+                &self.inner.scripts.complete,
+                vec![self.rec_key(&id)],
+                vec![blob(&hash), now.into()],
+            )
+            .await?;
         let v = items(&reply, "complete")?;
         Ok(match tag(v).as_deref() {
             Some("notfound") => CompleteOutcome::NotFound,
@@ -424,10 +500,21 @@ impl RedisStore {
         })
     }
 
-    async fn open_share_blob(&self, id: ShareId, hash: Digest, now: UnixSecs, ttl: i64) -> Result<BlobOutcome, StoreError> {
+    async fn open_share_blob(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+        ttl: i64,
+    ) -> Result<BlobOutcome, StoreError> {
         let keys = vec![self.rec_key(&id), self.payload_key(&id)];
-        let reply =
-            self.eval(&self.inner.scripts.open_blob, keys, vec![blob(&hash), now.into(), ttl.into()]).await?;
+        let reply = self
+            .eval(
+                &self.inner.scripts.open_blob,
+                keys,
+                vec![blob(&hash), now.into(), ttl.into()],
+            )
+            .await?;
         let v = items(&reply, "open_blob")?;
         Ok(match tag(v).as_deref() {
             Some("notfound") => BlobOutcome::NotFound,
@@ -435,15 +522,30 @@ impl RedisStore {
             Some("badticket") => BlobOutcome::BadTicket,
             Some("inline") => BlobOutcome::Inline(v.get(1).and_then(bytes).unwrap_or_default()),
             Some("files") => BlobOutcome::Files {
-                size: v.get(1).and_then(int).and_then(|n| u64::try_from(n).ok()).ok_or_else(|| bad_reply("open_blob"))?,
+                size: v
+                    .get(1)
+                    .and_then(int)
+                    .and_then(|n| u64::try_from(n).ok())
+                    .ok_or_else(|| bad_reply("open_blob"))?,
             },
             _ => return Err(bad_reply("open_blob")),
         })
     }
 
-    async fn release_share(&self, id: ShareId, hash: Digest, now: UnixSecs) -> Result<ReleaseOutcome, StoreError> {
+    async fn release_share(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+    ) -> Result<ReleaseOutcome, StoreError> {
         let keys = vec![self.rec_key(&id), self.payload_key(&id)];
-        let reply = self.eval(&self.inner.scripts.release, keys, vec![blob(&hash), now.into()]).await?;
+        let reply = self
+            .eval(
+                &self.inner.scripts.release,
+                keys,
+                vec![blob(&hash), now.into()],
+            )
+            .await?;
         let v = items(&reply, "release")?;
         Ok(match tag(v).as_deref() {
             Some("notfound") => ReleaseOutcome::NotFound,
@@ -461,9 +563,20 @@ impl RedisStore {
         })
     }
 
-    async fn revoke_share(&self, id: ShareId, hash: Digest, now: UnixSecs) -> Result<RevokeOutcome, StoreError> {
+    async fn revoke_share(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+    ) -> Result<RevokeOutcome, StoreError> {
         let keys = vec![self.rec_key(&id), self.payload_key(&id)];
-        let reply = self.eval(&self.inner.scripts.revoke, keys, vec![blob(&hash), now.into()]).await?;
+        let reply = self
+            .eval(
+                &self.inner.scripts.revoke,
+                keys,
+                vec![blob(&hash), now.into()],
+            )
+            .await?;
         let v = items(&reply, "revoke")?;
         Ok(match tag(v).as_deref() {
             Some("notfound") => RevokeOutcome::NotFound,
@@ -486,7 +599,13 @@ impl RedisStore {
     }
 
     /// Sweeps one leased share; returns whether its part files must be deleted.
-    async fn sweep_share(&self, member: String, now: UnixSecs, tombstone: i64, lease: UnixSecs) -> Result<Option<ShareId>, StoreError> {
+    async fn sweep_share(
+        &self,
+        member: String,
+        now: UnixSecs,
+        tombstone: i64,
+        lease: UnixSecs,
+    ) -> Result<Option<ShareId>, StoreError> {
         let Some(id) = unhex(&member) else {
             // Not ours: drop it from the index.
             self.finish_lease(member, lease, None).await?;
@@ -494,7 +613,11 @@ impl RedisStore {
         };
         let keys = vec![self.rec_key(&id), self.payload_key(&id)];
         let reply = self
-            .eval(&self.inner.scripts.sweep_one, keys, vec![now.into(), tombstone.into(), SWEEP_RETRY_SECS.into()])
+            .eval(
+                &self.inner.scripts.sweep_one,
+                keys,
+                vec![now.into(), tombstone.into(), SWEEP_RETRY_SECS.into()],
+            )
             .await?;
         let v = items(&reply, "sweep")?;
         match tag(v).as_deref() {
@@ -512,11 +635,20 @@ impl RedisStore {
         }
     }
 
-    async fn finish_lease(&self, member: String, lease: UnixSecs, next: Option<UnixSecs>) -> Result<(), StoreError> {
+    async fn finish_lease(
+        &self,
+        member: String,
+        lease: UnixSecs,
+        next: Option<UnixSecs>,
+    ) -> Result<(), StoreError> {
         let next: Value = next.map(Value::from).unwrap_or_else(|| "".into());
-        self.eval(&self.inner.scripts.sweep_finish, vec![self.index_key()], vec![member.into(), lease.into(), next])
-            .await
-            .map(drop)
+        self.eval(
+            &self.inner.scripts.sweep_finish,
+            vec![self.index_key()],
+            vec![member.into(), lease.into(), next],
+        )
+        .await
+        .map(drop)
     }
 
     async fn sweep_all(&self, now: UnixSecs, tombstone: i64) -> Result<Vec<ShareId>, StoreError> {
@@ -526,9 +658,18 @@ impl RedisStore {
         let mut files = Vec::new();
         for _ in 0..SWEEP_ROUNDS {
             let args: Vec<Value> = vec![now.into(), lease.into(), (SWEEP_BATCH as i64).into()];
-            let reply = self.eval(&self.inner.scripts.sweep_lease, vec![self.index_key()], args).await?;
+            let reply = self
+                .eval(
+                    &self.inner.scripts.sweep_lease,
+                    vec![self.index_key()],
+                    args,
+                )
+                .await?;
             let members: Vec<String> = match reply {
-                Value::Array(v) => v.iter().filter_map(|m| bytes(m).and_then(|b| String::from_utf8(b).ok())).collect(),
+                Value::Array(v) => v
+                    .iter()
+                    .filter_map(|m| bytes(m).and_then(|b| String::from_utf8(b).ok()))
+                    .collect(),
                 Value::Null => Vec::new(),
                 _ => return Err(bad_reply("sweep lease")),
             };
@@ -555,11 +696,23 @@ impl RedisStore {
 
     async fn mark_files_deleted(&self, ids: Vec<ShareId>) -> Result<(), StoreError> {
         for id in ids {
-            self.eval(&self.inner.scripts.files_deleted, vec![self.rec_key(&id)], Vec::new()).await?;
+            self.eval(
+                &self.inner.scripts.files_deleted,
+                vec![self.rec_key(&id)],
+                Vec::new(),
+            )
+            .await?;
             // Look at it at the next sweep: it may now be forgotten.
             let client = self.client().with_options(&self.inner.options);
             let _: Value = client
-                .zadd(self.index_key(), Some(SetOptions::XX), Some(Ordering::LessThan), false, false, (0.0, hex(&id)))
+                .zadd(
+                    self.index_key(),
+                    Some(SetOptions::XX),
+                    Some(Ordering::LessThan),
+                    false,
+                    false,
+                    (0.0, hex(&id)),
+                )
                 .await
                 .map_err(err)?;
         }
@@ -586,7 +739,12 @@ impl Store for RedisStore {
         Box::pin(self.get_share(id))
     }
 
-    fn check_upload(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, UploadCheck> {
+    fn check_upload(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, UploadCheck> {
         Box::pin(async move {
             Ok(match self.get_share(id).await? {
                 Some(rec) => super::logic::check_upload(&rec, &hash, now),
@@ -595,7 +753,12 @@ impl Store for RedisStore {
         })
     }
 
-    fn complete(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, CompleteOutcome> {
+    fn complete(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+    ) -> StoreFuture<'_, CompleteOutcome> {
         Box::pin(self.complete_share(id, hash, now))
     }
 
@@ -603,7 +766,13 @@ impl Store for RedisStore {
         Box::pin(self.claim_share(id, claim))
     }
 
-    fn open_blob(&self, id: ShareId, hash: Digest, now: UnixSecs, ttl: i64) -> StoreFuture<'_, BlobOutcome> {
+    fn open_blob(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+        ttl: i64,
+    ) -> StoreFuture<'_, BlobOutcome> {
         Box::pin(self.open_share_blob(id, hash, now, ttl))
     }
 
@@ -715,7 +884,9 @@ fn items<'a>(v: &'a Value, what: &str) -> Result<&'a [Value], StoreError> {
 }
 
 fn tag(v: &[Value]) -> Option<String> {
-    v.first().and_then(bytes).and_then(|b| String::from_utf8(b).ok())
+    v.first()
+        .and_then(bytes)
+        .and_then(|b| String::from_utf8(b).ok())
 }
 
 fn int_at(v: &[Value], i: usize, what: &str) -> Result<i64, StoreError> {
@@ -727,7 +898,10 @@ fn u32_at(v: &[Value], i: usize, what: &str) -> Result<u32, StoreError> {
 }
 
 fn digest_at(v: &[Value], i: usize, what: &str) -> Result<Digest, StoreError> {
-    v.get(i).and_then(bytes).and_then(|b| Digest::try_from(b.as_slice()).ok()).ok_or_else(|| bad_reply(what))
+    v.get(i)
+        .and_then(bytes)
+        .and_then(|b| Digest::try_from(b.as_slice()).ok())
+        .ok_or_else(|| bad_reply(what))
 }
 
 fn gone(v: Option<&Value>) -> Result<GoneReason, StoreError> {
@@ -744,7 +918,10 @@ fn corrupt(field: &str) -> StoreError {
 }
 
 fn num<T: std::str::FromStr>(b: &[u8], field: &str) -> Result<T, StoreError> {
-    std::str::from_utf8(b).ok().and_then(|s| s.trim().parse().ok()).ok_or_else(|| corrupt(field))
+    std::str::from_utf8(b)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| corrupt(field))
 }
 
 fn digest(b: &[u8], field: &str) -> Result<Digest, StoreError> {
@@ -756,7 +933,9 @@ fn decode_record(pairs: &[Value]) -> Result<ShareRecord, StoreError> {
     let mut f: std::collections::HashMap<String, Vec<u8>> = std::collections::HashMap::new();
     for kv in pairs.chunks(2) {
         if let [k, v] = kv {
-            let k = bytes(k).and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| bad_reply("HGETALL"))?;
+            let k = bytes(k)
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| bad_reply("HGETALL"))?;
             f.insert(k, bytes(v).unwrap_or_default());
         }
     }
@@ -782,7 +961,11 @@ fn decode_record(pairs: &[Value]) -> Result<ShareRecord, StoreError> {
     let tickets = tk
         .chunks(TICKET_LEN)
         .map(|c| {
-            Ok(Ticket { hash: digest(&c[..32], "tk")?, released: c[32] == b'1', expires_at: num(&c[33..], "tk")? })
+            Ok(Ticket {
+                hash: digest(&c[..32], "tk")?,
+                released: c[32] == b'1',
+                expires_at: num(&c[33..], "tk")?,
+            })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let rp = f.get("rp").map(Vec::as_slice).unwrap_or_default();
@@ -804,7 +987,10 @@ fn decode_record(pairs: &[Value]) -> Result<ShareRecord, StoreError> {
     if !dl.len().is_multiple_of(DOWNLOAD_LEN) {
         return Err(corrupt("dl"));
     }
-    let downloads = dl.chunks(DOWNLOAD_LEN).map(|c| num(c, "dl")).collect::<Result<Vec<_>, _>>()?;
+    let downloads = dl
+        .chunks(DOWNLOAD_LEN)
+        .map(|c| num(c, "dl"))
+        .collect::<Result<Vec<_>, _>>()?;
     let is = |k: &str| f.get(k).is_some_and(|v| v.as_slice() == b"1");
     Ok(ShareRecord {
         state: state_from(get("st")?).ok_or_else(|| corrupt("st"))?,
@@ -835,7 +1021,9 @@ mod tests {
 
     #[test]
     fn ids_round_trip_through_hex() {
-        let id: ShareId = [0, 1, 2, 0xfe, 0xff, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 255];
+        let id: ShareId = [
+            0, 1, 2, 0xfe, 0xff, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 255,
+        ];
         assert_eq!(unhex(&hex(&id)), Some(id));
         assert_eq!(unhex("zz"), None);
         assert_eq!(unhex(&"g".repeat(32)), None);
@@ -852,8 +1040,17 @@ mod tests {
     fn every_script_has_a_distinct_sha() {
         let s = Scripts::new();
         let all = [
-            &s.create, &s.claim, &s.complete, &s.open_blob, &s.release, &s.revoke, &s.files_deleted, &s.sweep_one,
-            &s.index_ttl, &s.sweep_lease, &s.sweep_finish,
+            &s.create,
+            &s.claim,
+            &s.complete,
+            &s.open_blob,
+            &s.release,
+            &s.revoke,
+            &s.files_deleted,
+            &s.sweep_one,
+            &s.index_ttl,
+            &s.sweep_lease,
+            &s.sweep_finish,
         ];
         let shas: std::collections::HashSet<&str> = all.iter().map(|s| s.sha.as_str()).collect();
         assert_eq!(shas.len(), all.len());
