@@ -271,15 +271,26 @@ impl CreateRequest {
     /// Checks every rule §5 sets for a create, whatever the server's own
     /// limits: `Err` says which field is wrong (a `400 invalid`).
     pub fn check(&self) -> Result<(), String> {
+        self.check_with_expiry(EXPIRES_IN_MIN_SECS..=EXPIRES_IN_MAX_SECS)
+    }
+
+    /// [`CreateRequest::check`] with the expiries a server accepts in place of
+    /// §5's `60..=604800` (an operator may narrow them; tests may shorten them).
+    pub fn check_with_expiry(
+        &self,
+        expires_in: core::ops::RangeInclusive<u32>,
+    ) -> Result<(), String> {
         if plaintext_size(self.size).is_none() {
             return Err(format!(
                 "size {} is not the length of any payload (protocol §4)",
                 self.size
             ));
         }
-        if !(EXPIRES_IN_MIN_SECS..=EXPIRES_IN_MAX_SECS).contains(&self.expires_in) {
+        if !expires_in.contains(&self.expires_in) {
             return Err(format!(
-                "expires_in must be within {EXPIRES_IN_MIN_SECS}..={EXPIRES_IN_MAX_SECS}"
+                "expires_in must be within {}..={}",
+                expires_in.start(),
+                expires_in.end()
             ));
         }
         if !(1..=MAX_DOWNLOADS).contains(&self.max_downloads) {
@@ -520,6 +531,20 @@ mod tests {
             ..create()
         };
         assert_eq!(inline.check(), Ok(()));
+    }
+
+    #[test]
+    fn create_check_with_expiry_uses_the_given_bounds_only_for_expiry() {
+        let short = CreateRequest {
+            expires_in: 1,
+            ..create()
+        };
+        assert!(short.check().is_err());
+        assert_eq!(short.check_with_expiry(1..=60), Ok(()));
+        let err = create().check_with_expiry(60..=600).unwrap_err();
+        assert!(err.contains("60..=600"), "{err}");
+        let bad_size = CreateRequest { size: 15, ..short };
+        assert!(bad_size.check_with_expiry(1..=60).is_err());
     }
 
     #[test]
