@@ -1,6 +1,7 @@
 //! Several `onetimeshare` instances on one Redis and one data directory, over real HTTP:
 //! one-time claims hold across instances, Redis outages answer 503 and heal by
 //! themselves, and expiry removes records from Redis and bytes from disk.
+#![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used)]
 
 #[path = "common/redis.rs"]

@@ -1,4 +1,5 @@
 //! The Redis store passes the same contract as the embedded store, against a real redis-server.
+#![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used)]
 
 #[path = "common/redis.rs"]

@@ -1,5 +1,6 @@
 //! The Leptos site as served: the server's limits in the page, and the wasm
 //! bundle compressed for the first load.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
