@@ -1,57 +1,44 @@
-//! Payload parts as files: `{data_dir}/parts/{id}/{index}`.
+//! The bytes of file-backed payloads, kept as parts of protocol §5's size
+//! ([`PART_SIZE`]): put a part, say which parts are missing, read a range,
+//! delete a share's parts, list the shares that have any.
 //!
-//! Paths are built only from a decoded [`ShareId`] (re-encoded here) and a
-//! numeric index, never from client text, so no request can name a file
-//! outside this directory.
+//! The one backend today keeps them as files, `{data_dir}/parts/{id}/{index}`;
+//! everything about files stays inside this module. Paths are built only from
+//! a [`ShareId`] (canonical by construction) and a numeric index, never from
+//! client text, so no request can name a file outside this directory.
 
 use std::{
     io::{self, Write},
     path::{Path, PathBuf},
 };
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use bytes::Bytes;
 use futures_util::{stream, Stream, StreamExt, TryStreamExt};
+use ots_proto::{part_count, part_len, ShareId, PART_SIZE};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::store::ShareId;
+use crate::store::Store;
 
-/// Bytes of every part but the last (protocol §5): 8 MiB.
-pub const PART_BYTES: u64 = 8 * 1024 * 1024;
 /// Read buffer of a download stream.
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 
-/// The number of parts of a payload of `size` bytes.
-pub fn part_count(size: u64) -> u64 {
-    size.div_ceil(PART_BYTES).max(1)
-}
-
-/// The length of part `index` of a payload of `size` bytes, if it exists.
-pub fn part_len(size: u64, index: u64) -> Option<u64> {
-    if index >= part_count(size) {
-        return None;
-    }
-    let start = index * PART_BYTES;
-    Some(size.min(start + PART_BYTES) - start)
-}
-
-/// The directory of part files.
+/// The parts of every share, as files in one directory.
 #[derive(Clone, Debug)]
-pub struct Blobs {
+pub(crate) struct Blobs {
     root: PathBuf,
 }
 
 impl Blobs {
     /// Part files under `{data_dir}/parts`.
-    pub fn open(data_dir: &Path) -> io::Result<Self> {
+    pub(crate) fn open(data_dir: &Path) -> io::Result<Self> {
         let root = data_dir.join("parts");
         std::fs::create_dir_all(&root)?;
         Ok(Self { root })
     }
 
     fn dir(&self, id: &ShareId) -> PathBuf {
-        self.root.join(URL_SAFE_NO_PAD.encode(id))
+        self.root.join(id.as_str())
     }
 
     fn part_path(&self, id: &ShareId, index: u64) -> PathBuf {
@@ -61,9 +48,9 @@ impl Blobs {
     /// Stores a part (temp file, rename), replacing an earlier copy. It is made
     /// durable by [`Blobs::missing_parts`] before the share becomes ready: a part
     /// lost in a crash before that is simply reported missing again.
-    pub async fn write_part(&self, id: ShareId, index: u64, data: Bytes) -> io::Result<()> {
-        let dir = self.dir(&id);
-        let path = self.part_path(&id, index);
+    pub(crate) async fn put_part(&self, id: &ShareId, index: u64, data: Bytes) -> io::Result<()> {
+        let dir = self.dir(id);
+        let path = self.part_path(id, index);
         tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir)?;
             let mut nonce = [0u8; 8];
@@ -83,10 +70,12 @@ impl Blobs {
         .map_err(io::Error::other)?
     }
 
-    /// Indexes of parts missing or of the wrong length for a payload of `size` bytes.
-    /// When none is missing, every part and the directory are fsynced first.
-    pub async fn missing_parts(&self, id: ShareId, size: u64) -> io::Result<Vec<u64>> {
+    /// Indexes of parts missing or of the wrong length for a payload of `size`
+    /// bytes. When none is missing, the parts are durable before this answers
+    /// (every part and the directory are fsynced).
+    pub(crate) async fn missing_parts(&self, id: &ShareId, size: u64) -> io::Result<Vec<u64>> {
         let this = self.clone();
+        let id = id.clone();
         tokio::task::spawn_blocking(move || {
             let mut missing = Vec::new();
             for i in 0..part_count(size) {
@@ -121,8 +110,8 @@ impl Blobs {
     }
 
     /// Deletes every part of a share (no error if there are none).
-    pub async fn delete(&self, id: ShareId) -> io::Result<()> {
-        let dir = self.dir(&id);
+    pub(crate) async fn delete_share(&self, id: &ShareId) -> io::Result<()> {
+        let dir = self.dir(id);
         tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&dir) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -131,15 +120,31 @@ impl Blobs {
         .map_err(io::Error::other)?
     }
 
-    /// Ids that have a part directory (for the sweeper's orphan check).
-    pub async fn ids(&self) -> io::Result<Vec<ShareId>> {
+    /// Deletes a share's parts now, as the store asked (a revoke, the last
+    /// release), and tells the store they are gone. A failure is logged and
+    /// left to the sweeper, which finds the share again.
+    pub(crate) async fn delete_share_now(&self, store: &dyn Store, id: &ShareId) {
+        match self.delete_share(id).await {
+            Ok(()) => {
+                if let Err(e) = store.files_deleted(vec![id.clone()]).await {
+                    tracing::warn!(share = %id.short(), error = %e, "could not record deleted files");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(share = %id.short(), error = %e, "could not delete part files")
+            }
+        }
+    }
+
+    /// Ids that have parts (for the sweeper's orphan check).
+    pub(crate) async fn share_ids(&self) -> io::Result<Vec<ShareId>> {
         let root = self.root.clone();
         tokio::task::spawn_blocking(move || {
             let mut ids = Vec::new();
             for entry in std::fs::read_dir(root)? {
                 let name = entry?.file_name();
                 let Some(name) = name.to_str() else { continue };
-                if let Some(id) = crate::api::ids::parse_id(name) {
+                if let Ok(id) = ShareId::parse(name) {
                     ids.push(id);
                 }
             }
@@ -149,20 +154,20 @@ impl Blobs {
         .map_err(io::Error::other)?
     }
 
-    /// Streams bytes `[start, end)` of a payload of `size` bytes across its parts.
-    pub fn stream_range(
+    /// Streams bytes `[start, end)` of a share's payload across its parts.
+    pub(crate) fn read_range(
         &self,
-        id: ShareId,
+        id: &ShareId,
         start: u64,
         end: u64,
     ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
         let mut segments = Vec::new();
         let mut pos = start;
         while pos < end {
-            let index = pos / PART_BYTES;
-            let offset = pos % PART_BYTES;
-            let len = (PART_BYTES - offset).min(end - pos);
-            segments.push((self.part_path(&id, index), offset, len));
+            let index = pos / PART_SIZE;
+            let offset = pos % PART_SIZE;
+            let len = (PART_SIZE - offset).min(end - pos);
+            segments.push((self.part_path(id, index), offset, len));
             pos += len;
         }
         stream::iter(segments)
@@ -176,16 +181,42 @@ impl Blobs {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn parts_cover_the_payload_exactly() {
-        assert_eq!(part_count(1), 1);
-        assert_eq!(part_count(PART_BYTES), 1);
-        assert_eq!(part_count(PART_BYTES + 1), 2);
-        assert_eq!(part_len(PART_BYTES + 1, 1), Some(1));
-        assert_eq!(part_len(PART_BYTES + 1, 2), None);
-        assert_eq!(part_len(10, 0), Some(10));
+    async fn read_all(blobs: &Blobs, id: &ShareId, start: u64, end: u64) -> Vec<u8> {
+        let chunks: Vec<Bytes> = blobs
+            .read_range(id, start, end)
+            .try_collect()
+            .await
+            .unwrap();
+        chunks.concat()
+    }
+
+    #[tokio::test]
+    async fn parts_are_put_read_across_their_border_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path()).unwrap();
+        let id = ShareId::from_bytes([3; 16]);
+        let size = PART_SIZE + 10;
+        assert_eq!(blobs.missing_parts(&id, size).await.unwrap(), vec![0, 1]);
+        let first: Vec<u8> = (0..PART_SIZE).map(|i| (i % 251) as u8).collect();
+        blobs.put_part(&id, 0, first.clone().into()).await.unwrap();
+        blobs.put_part(&id, 1, vec![7; 9].into()).await.unwrap();
+        assert_eq!(
+            blobs.missing_parts(&id, size).await.unwrap(),
+            vec![1],
+            "short part"
+        );
+        blobs.put_part(&id, 1, vec![7; 10].into()).await.unwrap();
+        assert!(blobs.missing_parts(&id, size).await.unwrap().is_empty());
+        let across = read_all(&blobs, &id, PART_SIZE - 3, PART_SIZE + 2).await;
+        assert_eq!(across, [&first[first.len() - 3..], &[7, 7]].concat());
+        assert_eq!(blobs.share_ids().await.unwrap(), vec![id.clone()]);
+        blobs.delete_share(&id).await.unwrap();
+        blobs.delete_share(&id).await.unwrap();
+        assert!(blobs.share_ids().await.unwrap().is_empty());
+        assert_eq!(blobs.missing_parts(&id, size).await.unwrap(), vec![0, 1]);
     }
 }

@@ -8,7 +8,6 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
 /// The nonce of this response's CSP, put in the request's extensions for the renderer.
 #[derive(Clone, Debug)]
@@ -19,7 +18,7 @@ impl CspNonce {
     fn fresh() -> Option<Self> {
         let mut b = [0u8; 16];
         getrandom::fill(&mut b).ok()?;
-        Some(Self(URL_SAFE_NO_PAD.encode(b).into()))
+        Some(Self(ots_proto::b64::encode(b).into()))
     }
 }
 

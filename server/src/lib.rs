@@ -1,27 +1,31 @@
 //! The OneTimeShare server: the REST API of protocol §5 and the Leptos site.
+//!
+//! Other crates use [`Config`] and [`launch_with_listener`] (to run a server,
+//! e.g. in a test on port 0) and [`store`] (the [`store::Store`] trait, its
+//! backends and their contract suite); everything else is the server's own.
 
-pub mod api;
-pub mod blobs;
-pub mod config;
-pub mod headers;
-pub mod limits;
-pub mod serve;
-pub mod site;
+mod api;
+mod blobs;
+mod clock;
+mod config;
+mod headers;
+mod limits;
+mod serve;
+mod site;
+mod state;
 pub mod store;
-pub mod sweeper;
+mod sweeper;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
 use tokio::net::TcpListener;
 
-pub use api::AppState;
-pub use config::Config;
-
-use crate::{blobs::Blobs, headers::SecurityHeaders, store::Store};
+pub use crate::config::Config;
+use crate::{blobs::Blobs, clock::Clock, headers::SecurityHeaders, state::AppState, store::Store};
 
 /// The whole application: health checks, the API and the site, behind the security headers.
-pub fn router(state: AppState) -> Router {
+fn router(state: AppState) -> Router {
     let idle = Duration::from_secs(state.config.body_idle_timeout_secs.max(1));
     let sec = SecurityHeaders {
         hsts: state.config.hsts(),
@@ -56,7 +60,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Opens the store the config selects.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     #[cfg(feature = "redis")]
     if let Some(url) = &config.redis_url {
         let mut opts = store::redis::RedisOptions::new(url.clone());
@@ -79,26 +83,15 @@ pub async fn launch_with_listener(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = open_store(&config)?;
-    launch_with_store(config, store, listener, shutdown).await
-}
-
-/// Like [`launch_with_listener`] with a given store (other backends, tests).
-pub async fn launch_with_store(
-    config: Config,
-    store: Arc<dyn Store>,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
     let blobs = Blobs::open(&config.data_dir)?;
-    let config = Arc::new(config);
-    let state = AppState::new(store, blobs, config.clone());
+    let state = AppState::new(store, blobs, Arc::new(config), Clock::system());
     let sweeper = tokio::spawn(sweeper::run(
         state.clone(),
-        Duration::from_secs(config.sweep_secs.max(1)),
+        Duration::from_secs(state.config.sweep_secs.max(1)),
     ));
     let opts = serve::ServeOptions {
-        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
-        shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+        header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),
+        shutdown_grace: Duration::from_secs(state.config.shutdown_grace_secs),
     };
     serve::serve(listener, router(state), opts, shutdown).await;
     sweeper.abort();

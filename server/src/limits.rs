@@ -15,16 +15,14 @@ use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::time::Sleep;
 
-use crate::api::ApiError;
-
 /// The peer address of a connection, set by the server loop.
 #[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub SocketAddr);
+pub(crate) struct ClientAddr(pub(crate) SocketAddr);
 
 impl ClientAddr {
     /// The client's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` entry
     /// (the one the trusted proxy appended).
-    pub fn ip(&self, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
+    pub(crate) fn ip(&self, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
         if trust_proxy {
             let last = headers
                 .get_all("x-forwarded-for")
@@ -44,15 +42,22 @@ impl ClientAddr {
 /// Buckets kept before idle (full) ones are dropped.
 const MAX_BUCKETS: usize = 100_000;
 
+/// A request over its address's rate: the client may try again after `retry_after` seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limited {
+    /// Seconds until the bucket holds a token again (at least 1).
+    pub(crate) retry_after: u64,
+}
+
 /// A token bucket per client address: `per_min` requests a minute, bursts up to `per_min`.
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     per_min: u32,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
 }
 
 impl RateLimiter {
     /// A limiter; `0` disables it.
-    pub fn per_minute(per_min: u32) -> Self {
+    pub(crate) fn per_minute(per_min: u32) -> Self {
         Self {
             per_min,
             buckets: Mutex::new(HashMap::new()),
@@ -60,7 +65,7 @@ impl RateLimiter {
     }
 
     /// Takes one token for `ip`, or says how long to wait.
-    pub fn check(&self, ip: IpAddr) -> Result<(), ApiError> {
+    pub(crate) fn check(&self, ip: IpAddr) -> Result<(), Limited> {
         if self.per_min == 0 {
             return Ok(());
         }
@@ -81,7 +86,7 @@ impl RateLimiter {
             Ok(())
         } else {
             let wait = ((1.0 - *tokens) / rate).ceil().max(1.0);
-            Err(ApiError::RateLimited {
+            Err(Limited {
                 retry_after: wait as u64,
             })
         }
@@ -89,7 +94,7 @@ impl RateLimiter {
 }
 
 /// A request body that fails when no data arrives for `timeout`.
-pub struct IdleTimeoutBody {
+struct IdleTimeoutBody {
     inner: Body,
     timeout: Duration,
     sleep: Pin<Box<Sleep>>,
@@ -97,7 +102,7 @@ pub struct IdleTimeoutBody {
 
 impl IdleTimeoutBody {
     /// Wraps `inner`; the clock starts now.
-    pub fn new(inner: Body, timeout: Duration) -> Self {
+    fn new(inner: Body, timeout: Duration) -> Self {
         Self {
             inner,
             timeout,
@@ -140,7 +145,7 @@ impl HttpBody for IdleTimeoutBody {
 }
 
 /// Middleware: every request body gets the idle timeout.
-pub async fn body_idle_timeout(timeout: Duration, req: Request, next: Next) -> Response {
+pub(crate) async fn body_idle_timeout(timeout: Duration, req: Request, next: Next) -> Response {
     if req.body().is_end_stream() {
         // No body to wait for (GET, DELETE, empty POST).
         return next.run(req).await;
@@ -160,9 +165,7 @@ mod tests {
         for _ in 0..3 {
             assert!(l.check(ip).is_ok());
         }
-        assert!(
-            matches!(l.check(ip), Err(ApiError::RateLimited { retry_after }) if retry_after >= 1)
-        );
+        assert!(matches!(l.check(ip), Err(Limited { retry_after }) if retry_after >= 1));
         assert!(l.check("192.0.2.2".parse().expect("ip")).is_ok());
         assert!(RateLimiter::per_minute(0).check(ip).is_ok());
     }

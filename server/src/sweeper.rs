@@ -4,36 +4,20 @@ use std::time::Duration;
 
 use tracing::instrument;
 
-use crate::{
-    api::{ids::short_id, now, AppState},
-    store::ShareId,
-};
-
-/// Deletes a share's part files and records that they are gone. Failures are
-/// logged and left for the next sweep, which finds the share again.
-pub async fn delete_files(state: &AppState, id: ShareId) {
-    match state.blobs.delete(id).await {
-        Ok(()) => {
-            if let Err(e) = state.store.files_deleted(vec![id]).await {
-                tracing::warn!(share = %short_id(&id), error = %e, "could not record deleted files");
-            }
-        }
-        Err(e) => tracing::warn!(share = %short_id(&id), error = %e, "could not delete part files"),
-    }
-}
+use crate::{state::AppState, store::StoreError};
 
 /// One sweep: bytes due for deletion, records past their tombstone time, orphaned part directories.
 #[instrument(skip_all)]
-pub async fn sweep_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
-    let t = now();
+pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
+    let now = state.clock.now();
     let tombstone = i64::try_from(state.config.tombstone_secs).unwrap_or(i64::MAX);
-    let due = state.store.sweep(t, tombstone).await?;
+    let due = state.store.sweep(now, tombstone).await?;
     let mut deleted = Vec::with_capacity(due.len());
     for id in due {
-        match state.blobs.delete(id).await {
+        match state.blobs.delete_share(&id).await {
             Ok(()) => deleted.push(id),
             Err(e) => {
-                tracing::warn!(share = %short_id(&id), error = %e, "could not delete part files")
+                tracing::warn!(share = %id.short(), error = %e, "could not delete part files")
             }
         }
     }
@@ -43,11 +27,11 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, crate::store::StoreEr
     }
     // Part directories whose share is forgotten or no longer holds files (e.g. a part
     // written while the share expired) are orphans.
-    if let Ok(ids) = state.blobs.ids().await {
+    if let Ok(ids) = state.blobs.share_ids().await {
         for id in ids {
-            let keep = matches!(state.store.get(id).await?, Some(rec) if rec.files_present);
+            let keep = matches!(state.store.get(id.clone()).await?, Some(rec) if rec.files_present);
             if !keep {
-                let _ = state.blobs.delete(id).await;
+                let _ = state.blobs.delete_share(&id).await;
             }
         }
     }
@@ -58,7 +42,7 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, crate::store::StoreEr
 }
 
 /// Sweeps every `period` until the process ends.
-pub async fn run(state: AppState, period: Duration) {
+pub(crate) async fn run(state: AppState, period: Duration) {
     let mut tick = tokio::time::interval(period.max(Duration::from_millis(100)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -82,7 +82,7 @@ async fn create(
     let mut body = json!({
         "size": size, "expires_in": 3600, "max_downloads": downloads,
         "link_verifier": b64(&sha(&sec.link_token)), "claim_verifier": b64(&sha(&sec.claim_token)),
-        "meta": b64(b"meta"), "kdf": null,
+        "meta": b64(b"sealed meta, opaque to the server"), "kdf": null,
     });
     if let Some(pl) = payload {
         body["payload"] = json!(b64(pl));
@@ -113,7 +113,7 @@ async fn a_ready_share_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
     let p = Proc::spawn(dir.path());
-    let (inline, inline_sec) = create(&client, &p, 5, 1, Some(b"hello")).await;
+    let (inline, inline_sec) = create(&client, &p, 22, 1, Some(b"hello, sealed payload!")).await;
     let data = vec![0xabu8; 9 * 1024 * 1024];
     let (file, file_sec) = create(&client, &p, data.len(), 1, None).await;
     let (id, token) = (
@@ -152,7 +152,7 @@ async fn a_ready_share_survives_a_restart() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello, sealed payload!");
     let (st, v) = claim(&client, &p, id, &file_sec).await;
     assert_eq!(st, 200, "{v}");
     let r = client
@@ -171,7 +171,7 @@ async fn an_answered_claim_stays_consumed_after_kill_9() {
     let p = Proc::spawn(dir.path());
     let mut shares = Vec::new();
     for _ in 0..20 {
-        shares.push(create(&client, &p, 4, 1, Some(b"once")).await);
+        shares.push(create(&client, &p, 20, 1, Some(b"once, sealed payload")).await);
     }
     // Claim them all at once, then kill the server the moment the last answer is in.
     let mut tasks = Vec::new();

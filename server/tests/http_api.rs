@@ -443,7 +443,7 @@ async fn file_upload_parts_complete_range_resume_and_release() {
 }
 
 async fn concurrent_claims(s: &Arc<TestServer>, d: u32, n: usize) {
-    let c = Arc::new(create_inline(s, d, b"concurrent").await);
+    let c = Arc::new(create_inline(s, d, b"concurrent claims, sealed").await);
     let mut tasks = Vec::new();
     for _ in 0..n {
         let (s, c) = (s.clone(), c.clone());
@@ -478,7 +478,7 @@ async fn two_hundred_concurrent_claims_succeed_exactly_downloads_times() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_wrong_passwords_lock_after_exactly_four_401s() {
     let s = Arc::new(TestServer::start().await);
-    let c = Arc::new(create_inline(&s, 1, b"locked").await);
+    let c = Arc::new(create_inline(&s, 1, b"locked after five, sealed").await);
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let (s, c) = (s.clone(), c.clone());
@@ -534,7 +534,7 @@ async fn fifty_concurrent_wrong_passwords_lock_after_exactly_four_401s() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_wrong_link_tokens_change_nothing() {
     let s = TestServer::start().await;
-    let c = create_inline(&s, 2, b"guarded").await;
+    let c = create_inline(&s, 2, b"guarded by the link token").await;
     for _ in 0..100 {
         let body = json!({"link_token": b64(&random::<32>()), "claim_token": b64(&random::<32>())});
         let (st, v) = claim(&s, &c, &body).await;
@@ -562,7 +562,7 @@ async fn a_hundred_wrong_link_tokens_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_id_replay_returns_the_same_ticket_and_changes_nothing() {
     let s = TestServer::start().await;
-    let c = create_inline(&s, 2, b"retry me").await;
+    let c = create_inline(&s, 2, b"retry me, sealed payload").await;
     let mut body = c.secrets.claim_body();
     body["request_id"] = json!(b64(&random::<16>()));
     let (st, a) = claim(&s, &c, &body).await;
@@ -589,7 +589,10 @@ async fn request_id_replay_returns_the_same_ticket_and_changes_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.bytes().await.unwrap().as_ref(), b"retry me");
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        b"retry me, sealed payload"
+    );
     // Bad request ids are refused.
     let mut bad = c.secrets.claim_body();
     bad["request_id"] = json!(b64(&[0u8; 15]));
@@ -658,7 +661,7 @@ async fn revoke_deletes_the_ciphertext_and_later_claims_get_410_revoked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manage_reports_each_state_and_needs_its_token() {
     let s = TestServer::start().await;
-    let c = create_with(&s, 10, 3600, 2, None).await;
+    let c = create_with(&s, 17, 3600, 2, None).await;
     let manage = |id: &str| s.api(&format!("/shares/{id}/manage"));
     let (st, v) = status_of(
         s.client
@@ -681,7 +684,7 @@ async fn manage_reports_each_state_and_needs_its_token() {
     )
     .await;
     assert_eq!((st, v["error"].as_str()), (401, Some("bad_token")));
-    upload_all(&s, &c, &[1u8; 10]).await;
+    upload_all(&s, &c, &[1u8; 17]).await;
     let (_, v) = status_of(
         s.client
             .get(manage(&c.id))
@@ -729,7 +732,7 @@ async fn expiry_makes_shares_gone_and_the_sweeper_removes_their_bytes() {
     let data = vec![3u8; 1000];
     let files = create_with(&s, 1000, 1, 1, None).await;
     upload_all(&s, &files, &data).await;
-    let inline = create_with(&s, 10, 1, 1, Some(&[1u8; 10])).await;
+    let inline = create_with(&s, 17, 1, 1, Some(&[1u8; 17])).await;
     let incomplete = create_with(&s, 1000, 1, 1, None).await;
     let r = s
         .client
@@ -811,7 +814,7 @@ async fn tombstones_end_in_404() {
         c.tombstone_secs = 0;
     })
     .await;
-    let c = create_with(&s, 10, 1, 1, Some(&[1u8; 10])).await;
+    let c = create_with(&s, 17, 1, 1, Some(&[1u8; 17])).await;
     let mut st = 0;
     for _ in 0..150 {
         st = s
@@ -848,7 +851,7 @@ async fn bad_input_gets_400_or_404_never_5xx() {
         ("".into(), 400),
         ("null".into(), 400),
     ];
-    let good = create_body(&sec, 10, 3600, 1, Some(&[0u8; 10]));
+    let good = create_body(&sec, 17, 3600, 1, Some(&[0u8; 17]));
     let with = |k: &str, v: Value| {
         let mut b = good.clone();
         b[k] = v;
@@ -857,7 +860,9 @@ async fn bad_input_gets_400_or_404_never_5xx() {
     cases.push((with("unknown_field", json!(1)), 400));
     cases.push((with("size", json!(0)), 400));
     cases.push((with("size", json!(-1)), 400));
-    cases.push((with("size", json!(11)), 400));
+    cases.push((with("size", json!(18)), 400));
+    // No payload has 15 bytes (protocol §4): at least a 16-byte tag, and one byte of text with it.
+    cases.push((with("size", json!(15)), 400));
     cases.push((with("expires_in", json!(59)), 400));
     cases.push((with("expires_in", json!(604801)), 400));
     cases.push((with("max_downloads", json!(0)), 400));
@@ -869,6 +874,8 @@ async fn bad_input_gets_400_or_404_never_5xx() {
         400,
     ));
     cases.push((with("meta", json!(b64(&[0u8; 4097]))), 400));
+    // Sealed meta is a 16-byte tag and at least one byte of JSON.
+    cases.push((with("meta", json!(b64(&[0u8; 16]))), 400));
     cases.push((with("kdf", json!({"m_kib": 1024, "t": 3, "p": 1})), 400));
     cases.push((
         with("kdf", json!({"m_kib": 65536, "t": 3, "p": 1, "x": 1})),
@@ -887,7 +894,7 @@ async fn bad_input_gets_400_or_404_never_5xx() {
         assert!(v["error"].is_string() && v["message"].is_string(), "{v}");
     }
     // Claims with malformed bodies.
-    let c = create_inline(&s, 1, b"x").await;
+    let c = create_inline(&s, 1, b"x, as a sealed payload").await;
     for body in [
         json!({}),
         json!({"link_token": b64(&[0u8; 32])}),
@@ -1010,7 +1017,7 @@ async fn oversized_bodies_get_413_with_and_without_content_length() {
         "{answer}"
     );
     // Claim bodies have their own small limit.
-    let c = create_with(&s, 10, 3600, 1, Some(&[0u8; 10])).await;
+    let c = create_with(&s, 17, 3600, 1, Some(&[0u8; 17])).await;
     // Chunked: the answer comes even though the server stops reading.
     let answer = raw_chunked_post(&s, &format!("/api/v1/shares/{}/claim", c.id), 16).await;
     assert!(
@@ -1034,7 +1041,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         let r = s
             .client
             .post(s.api("/shares"))
-            .json(&create_body(&sec, 1, 3600, 1, Some(&[0])))
+            .json(&create_body(&sec, 17, 3600, 1, Some(&[0; 17])))
             .send()
             .await
             .unwrap();
@@ -1099,7 +1106,7 @@ async fn slow_clients_are_cut_off() {
         "the server closed a connection whose headers never came"
     );
     // A body that stalls: the request fails with 400 and the connection does not hang.
-    let c = create_inline(&s, 1, b"x").await;
+    let c = create_inline(&s, 1, b"x, as a sealed payload").await;
     let mut sock = tokio::net::TcpStream::connect(s.addr).await.unwrap();
     let req = format!(
         "POST /api/v1/shares/{}/claim HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nContent-Type: application/json\r\n\r\n{{",

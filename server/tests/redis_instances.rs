@@ -168,7 +168,7 @@ async fn create(
         "max_downloads": downloads,
         "link_verifier": b64(&Sha256::digest(link)),
         "claim_verifier": b64(&Sha256::digest(claim)),
-        "meta": b64(b"sealed meta"),
+        "meta": b64(b"sealed meta, opaque to the server"),
         "kdf": null,
     });
     if let Some(p) = payload {
@@ -208,8 +208,8 @@ async fn concurrent_claims(p: &Arc<Pair>, downloads: u32, n: usize) {
         &p.a,
         downloads,
         3600,
-        Some(b"one-time secret"),
-        15,
+        Some(b"one-time secret, sealed"),
+        23,
     )
     .await;
     let mut tasks = Vec::new();
@@ -257,7 +257,15 @@ async fn two_hundred_claims_across_two_instances_succeed_exactly_d_times() {
 async fn fifty_wrong_passwords_across_two_instances_count_exactly_five() {
     let redis = RedisServer::start();
     let p = Arc::new(Pair::start(&redis, |_| {}).await);
-    let s = create(&p.client, &p.a, 1, 3600, Some(b"x"), 1).await;
+    let s = create(
+        &p.client,
+        &p.a,
+        1,
+        3600,
+        Some(b"x, as a sealed payload"),
+        22,
+    )
+    .await;
     let mut tasks = Vec::new();
     for i in 0..50 {
         let (p, s) = (p.clone(), s.clone());
@@ -394,7 +402,17 @@ async fn redis_killed_during_claims_answers_503_fast_and_an_empty_restart_resume
     let p = Arc::new(Pair::start(&redis, |_| {}).await);
     let mut shares = Vec::new();
     for _ in 0..10 {
-        shares.push(create(&p.client, &p.a, 100, 3600, Some(b"payload"), 7).await);
+        shares.push(
+            create(
+                &p.client,
+                &p.a,
+                100,
+                3600,
+                Some(b"payload, sealed, opaque"),
+                23,
+            )
+            .await,
+        );
     }
     let shares = Arc::new(shares);
     let per_share = outage_under_load(&mut redis, &p, &shares).await;
@@ -402,7 +420,7 @@ async fn redis_killed_during_claims_answers_503_fast_and_an_empty_restart_resume
     // The restarted Redis is empty: the shares are unknown (never a wrong 200), and new ones work.
     let (st, _) = claim(&p.client, &p.b, &shares[0], &shares[0].claim_body()).await;
     assert_eq!(st, 404);
-    let s = create(&p.client, &p.b, 1, 3600, Some(b"fresh"), 5).await;
+    let s = create(&p.client, &p.b, 1, 3600, Some(b"fresh sealed payload"), 20).await;
     assert_eq!(claim(&p.client, &p.a, &s, &s.claim_body()).await.0, 200);
     assert_eq!(claim(&p.client, &p.b, &s, &s.claim_body()).await.0, 410);
     Arc::into_inner(p).unwrap().stop().await;
@@ -415,7 +433,17 @@ async fn redis_killed_during_claims_and_restarted_with_its_data_never_over_claim
     let p = Arc::new(Pair::start(&redis, |_| {}).await);
     let mut shares = Vec::new();
     for _ in 0..20 {
-        shares.push(create(&p.client, &p.a, 3, 3600, Some(b"payload"), 7).await);
+        shares.push(
+            create(
+                &p.client,
+                &p.a,
+                3,
+                3600,
+                Some(b"payload, sealed, opaque"),
+                23,
+            )
+            .await,
+        );
     }
     let shares = Arc::new(shares);
     let mut total = outage_under_load(&mut redis, &p, &shares).await;
@@ -478,7 +506,7 @@ async fn expiry_removes_records_from_redis_and_bytes_from_disk() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    let inline = create(&p.client, &p.b, 1, 1, Some(b"inline bytes"), 12).await;
+    let inline = create(&p.client, &p.b, 1, 1, Some(b"inline sealed bytes!"), 20).await;
     let incomplete = create(&p.client, &p.a, 1, 1, None, 1000).await;
     let r = p
         .client
@@ -629,7 +657,15 @@ async fn two_onetimeshare_processes_with_redis_url_share_one_truth() {
             task: None,
         })
         .collect();
-    let s = create(&client, &insts[0], 7, 3600, Some(b"seven"), 5).await;
+    let s = create(
+        &client,
+        &insts[0],
+        7,
+        3600,
+        Some(b"seven, as a sealed payload"),
+        26,
+    )
+    .await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let (client, s, base) = (client.clone(), s.clone(), bases[i % 2].clone());

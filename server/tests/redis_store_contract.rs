@@ -35,7 +35,7 @@ async fn every_key_has_a_ttl_and_the_hash_tag_of_its_share() {
     let s = store(&redis, "ttl:").await;
     let f = contract::make_inline(&s, 2).await;
     let files = contract::make(&s, 1, None, 10).await;
-    let hex: String = f.id.iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = f.id.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let reply = redis.command("KEYS ttl:*").unwrap();
     let keys: Vec<&str> = reply.lines().filter(|l| l.starts_with("ttl:")).collect();
     assert_eq!(
@@ -62,7 +62,7 @@ async fn two_stores_on_one_redis_see_one_truth() {
     let mut tasks = Vec::new();
     for i in 0..90 {
         let s = if i % 2 == 0 { a.clone() } else { b.clone() };
-        let (id, now) = (f.id, f.now);
+        let (id, now) = (f.id.clone(), f.now);
         tasks.push(tokio::spawn(async move {
             s.claim(
                 id,
@@ -82,7 +82,10 @@ async fn two_stores_on_one_redis_see_one_truth() {
         }
     }
     assert_eq!(ok, 3);
-    assert_eq!(b.get(f.id).await.unwrap().unwrap().downloads.len(), 3);
+    assert_eq!(
+        b.get(f.id.clone()).await.unwrap().unwrap().downloads.len(),
+        3
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +96,7 @@ async fn scripts_are_loaded_again_after_a_script_flush() {
     assert!(redis.command("SCRIPT FLUSH").unwrap().starts_with("+OK"));
     let o = s
         .claim(
-            f.id,
+            f.id.clone(),
             contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
         )
         .await
@@ -115,7 +118,7 @@ async fn an_unreachable_redis_is_an_error_fast_and_service_resumes() {
         let t = std::time::Instant::now();
         let r = s
             .claim(
-                f.id,
+                f.id.clone(),
                 contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
             )
             .await;
@@ -140,7 +143,7 @@ async fn an_unreachable_redis_is_an_error_fast_and_service_resumes() {
     // Empty Redis after the restart: the share is unknown, and the scripts load again.
     let o = s
         .claim(
-            f.id,
+            f.id.clone(),
             contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
         )
         .await
@@ -149,7 +152,7 @@ async fn an_unreachable_redis_is_an_error_fast_and_service_resumes() {
     let g = contract::make_inline(&s, 1).await;
     let o = s
         .claim(
-            g.id,
+            g.id.clone(),
             contract::claim_req(contract::LINK, contract::CLAIM, None, g.now),
         )
         .await
@@ -178,7 +181,7 @@ async fn a_store_opened_before_redis_starts_serves_once_it_is_up() {
     let f = contract::make_inline(&s, 1).await;
     let o = s
         .claim(
-            f.id,
+            f.id.clone(),
             contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
         )
         .await
@@ -200,7 +203,7 @@ async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes
     let t = std::time::Instant::now();
     let r = s
         .claim(
-            f.id,
+            f.id.clone(),
             contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now),
         )
         .await;
@@ -220,7 +223,7 @@ async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes
     let again = loop {
         match s
             .claim(
-                f.id,
+                f.id.clone(),
                 contract::claim_req(contract::LINK, contract::CLAIM, Some(rid), f.now),
             )
             .await
@@ -236,6 +239,6 @@ async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes
         panic!("{again:?}")
     };
     assert_eq!(grant.downloads_left, 1);
-    let rec = s.get(f.id).await.unwrap().unwrap();
+    let rec = s.get(f.id.clone()).await.unwrap().unwrap();
     assert_eq!((rec.downloads.len(), rec.downloads_left), (1, 1));
 }

@@ -2,18 +2,22 @@
 
 use axum::{
     body::Body,
-    extract::{Path, State},
+    extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use ots_proto::TICKET_TTL_SECS;
 use tracing::instrument;
 
-use super::{bearer_hash, ids::short_id, now, path_id, ApiError, AppState, TICKET_TTL_SECS};
-use crate::store::{BlobOutcome, ReleaseOutcome};
+use super::{
+    error::{ApiError, Stored},
+    extract::{Bearer, SharePath, Ticket},
+};
+use crate::state::AppState;
 
 /// Parses a single `bytes=` range against `size`: `Ok(None)` without a usable header,
 /// `Err` when it cannot be satisfied. Returns `[start, end)`.
-pub fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
+fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
     let Some(v) = headers.get(header::RANGE) else {
         return Ok(None);
     };
@@ -57,34 +61,36 @@ pub fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>,
 
 /// Streams the ciphertext to a ticket holder; each use keeps the ticket alive 10 more minutes.
 #[instrument(skip_all)]
-pub async fn download(
+pub(super) async fn download(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    SharePath(id): SharePath,
+    ticket: Bearer<Ticket>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let ticket = bearer_hash(&headers)?;
     let outcome = state
         .store
-        .open_blob(id, ticket, now(), TICKET_TTL_SECS)
+        .open_blob(
+            id.clone(),
+            ticket.hash(),
+            state.clock.now(),
+            i64::from(TICKET_TTL_SECS),
+        )
         .await?;
-    let (size, inline) = match outcome {
-        BlobOutcome::NotFound => return Err(ApiError::NotFound),
-        BlobOutcome::Gone(r) => return Err(ApiError::Gone(r)),
-        BlobOutcome::BadTicket => return Err(ApiError::BadToken),
-        BlobOutcome::Inline(bytes) => (bytes.len() as u64, Some(bytes)),
-        BlobOutcome::Files { size } => (size, None),
+    let stored = Result::from(outcome)?;
+    let size = match &stored {
+        Stored::Inline(bytes) => bytes.len() as u64,
+        Stored::Parts { size } => *size,
     };
     let range = parse_range(&headers, size)?;
     let (start, end) = range.unwrap_or((0, size));
-    let body = match inline {
-        Some(bytes) => {
+    let body = match stored {
+        Stored::Inline(bytes) => {
             let (s, e) = (start as usize, end as usize);
             Body::from(bytes.get(s..e).map(|b| b.to_vec()).unwrap_or_default())
         }
-        None => Body::from_stream(state.blobs.stream_range(id, start, end)),
+        Stored::Parts { .. } => Body::from_stream(state.blobs.read_range(&id, start, end)),
     };
-    tracing::debug!(share = %short_id(&id), start, end, "download");
+    tracing::debug!(share = %id.short(), start, end, "download");
     let mut res = (
         if range.is_some() {
             StatusCode::PARTIAL_CONTENT
@@ -113,25 +119,21 @@ pub async fn download(
 
 /// The client has the whole plaintext: the ticket dies, and a consumed share's ciphertext goes now.
 #[instrument(skip_all)]
-pub async fn release(
+pub(super) async fn release(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+    SharePath(id): SharePath,
+    ticket: Bearer<Ticket>,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
-    let ticket = bearer_hash(&headers)?;
-    match state.store.release(id, ticket, now()).await? {
-        ReleaseOutcome::NotFound => Err(ApiError::NotFound),
-        ReleaseOutcome::Gone(r) => Err(ApiError::Gone(r)),
-        ReleaseOutcome::BadTicket => Err(ApiError::BadToken),
-        ReleaseOutcome::Released { delete_files } => {
-            if delete_files {
-                crate::sweeper::delete_files(&state, id).await;
-            }
-            tracing::info!(share = %short_id(&id), delete_files, "released");
-            Ok(StatusCode::NO_CONTENT)
-        }
+    let outcome = state
+        .store
+        .release(id.clone(), ticket.hash(), state.clock.now())
+        .await?;
+    let delete_files = Result::from(outcome)?;
+    if delete_files {
+        state.blobs.delete_share_now(&*state.store, &id).await;
     }
+    tracing::info!(share = %id.short(), delete_files, "released");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

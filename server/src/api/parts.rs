@@ -1,54 +1,49 @@
-//! Uploads: parts and completion.
+//! Uploads: parts and completion (protocol §5).
 
 use axum::{
     body::Body,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
 };
 use bytes::BytesMut;
 use futures_util::StreamExt;
+use ots_proto::ShareId;
 use tracing::instrument;
 
-use super::{bearer_hash, content_length, ids::short_id, now, path_id, ApiError, AppState};
-use crate::{
-    blobs::{part_count, part_len},
-    store::{CompleteOutcome, ShareId, UploadCheck},
+use super::{
+    error::ApiError,
+    extract::{content_length, Bearer, PartIndex, SharePath, Upload},
 };
+use crate::state::AppState;
 
 /// Checks the upload token and answers the payload size.
-async fn authorize(state: &AppState, id: ShareId, headers: &HeaderMap) -> Result<u64, ApiError> {
-    let hash = bearer_hash(headers)?;
-    match state.store.check_upload(id, hash, now()).await? {
-        UploadCheck::NotFound => Err(ApiError::NotFound),
-        UploadCheck::Gone(r) => Err(ApiError::Gone(r)),
-        UploadCheck::BadToken => Err(ApiError::BadToken),
-        UploadCheck::Allowed { size } => Ok(size),
-    }
+async fn authorize(
+    state: &AppState,
+    id: &ShareId,
+    token: &Bearer<Upload>,
+) -> Result<u64, ApiError> {
+    let outcome = state
+        .store
+        .check_upload(id.clone(), token.hash(), state.clock.now())
+        .await?;
+    Result::from(outcome)
 }
 
 /// Stores one part: exactly its length, read no further than that.
 #[instrument(skip_all)]
-pub async fn upload(
+pub(super) async fn upload(
     State(state): State<AppState>,
-    Path((id, index)): Path<(String, String)>,
+    SharePath(id): SharePath,
+    token: Bearer<Upload>,
+    part: PartIndex,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
-    let size = authorize(&state, id, &headers).await?;
-    let index: u64 = index
-        .parse()
-        .map_err(|_| ApiError::BadPart("the part index is not a number".into()))?;
-    let want = part_len(size, index).ok_or_else(|| {
-        ApiError::BadPart(format!(
-            "the part index is past the end ({} parts)",
-            part_count(size)
-        ))
-    })?;
+    let size = authorize(&state, &id, &token).await?;
+    let (index, want) = part.within(size)?;
+    let wrong_length = || ApiError::BadPart(format!("part {index} must be {want} bytes"));
     if content_length(&headers).is_some_and(|n| n != want) {
-        return Err(ApiError::BadPart(format!(
-            "part {index} must be {want} bytes"
-        )));
+        return Err(wrong_length());
     }
     let _permit = state
         .uploads
@@ -62,43 +57,35 @@ pub async fn upload(
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| ApiError::BadPart("the body could not be read".into()))?;
         if (buf.len() + chunk.len()) as u64 > want {
-            return Err(ApiError::BadPart(format!(
-                "part {index} must be {want} bytes"
-            )));
+            return Err(wrong_length());
         }
         buf.extend_from_slice(&chunk);
     }
     if buf.len() as u64 != want {
-        return Err(ApiError::BadPart(format!(
-            "part {index} must be {want} bytes"
-        )));
+        return Err(wrong_length());
     }
-    state.blobs.write_part(id, index, buf.freeze()).await?;
-    tracing::debug!(share = %short_id(&id), index, "part stored");
+    state.blobs.put_part(&id, index, buf.freeze()).await?;
+    tracing::debug!(share = %id.short(), index, "part stored");
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Marks the share ready once every part is on disk.
+/// Marks the share ready once every part is stored.
 #[instrument(skip_all)]
-pub async fn complete(
+pub(super) async fn complete(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+    SharePath(id): SharePath,
+    token: Bearer<Upload>,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
-    let size = authorize(&state, id, &headers).await?;
-    let missing = state.blobs.missing_parts(id, size).await?;
+    let size = authorize(&state, &id, &token).await?;
+    let missing = state.blobs.missing_parts(&id, size).await?;
     if !missing.is_empty() {
         return Err(ApiError::Incomplete(missing));
     }
-    let hash = bearer_hash(&headers)?;
-    match state.store.complete(id, hash, now()).await? {
-        CompleteOutcome::NotFound => Err(ApiError::NotFound),
-        CompleteOutcome::Gone(r) => Err(ApiError::Gone(r)),
-        CompleteOutcome::BadToken => Err(ApiError::BadToken),
-        CompleteOutcome::Completed => {
-            tracing::info!(share = %short_id(&id), "upload complete");
-            Ok(StatusCode::NO_CONTENT)
-        }
-    }
+    let outcome = state
+        .store
+        .complete(id.clone(), token.hash(), state.clock.now())
+        .await?;
+    Result::from(outcome)?;
+    tracing::info!(share = %id.short(), "upload complete");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,16 +5,13 @@
 //! tests. The clock is passed explicitly, so no case sleeps.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::{
-    sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
 use super::*;
 
-const TTL: i64 = 600;
+const TTL: i64 = ots_proto::TICKET_TTL_SECS as i64;
 
 fn h(x: &[u8]) -> Digest {
     Sha256::digest(x).into()
@@ -26,11 +23,12 @@ fn rand16() -> [u8; 16] {
     b
 }
 
+fn new_id() -> ShareId {
+    ShareId::from_bytes(rand16())
+}
+
 fn t0() -> UnixSecs {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    crate::clock::system_now()
 }
 
 /// A test share: tokens are fixed strings; expiry one hour after `t0`.
@@ -52,9 +50,9 @@ pub async fn make(
     size: u64,
 ) -> Fixture {
     let now = t0();
-    let id = rand16();
+    let id = new_id();
     let share = NewShare {
-        id,
+        id: id.clone(),
         size,
         created_at: now,
         expires_at: now + 3600,
@@ -62,7 +60,7 @@ pub async fn make(
         link_verifier: h(LINK),
         claim_verifier: h(CLAIM),
         meta: b"sealed-meta".to_vec(),
-        kdf: Some(Kdf {
+        kdf: Some(KdfParams {
             m_kib: 8192,
             t: 1,
             p: 1,
@@ -114,23 +112,23 @@ fn granted(o: &ClaimOutcome) -> Option<&Grant> {
 
 pub async fn create_then_get_round_trips(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 3).await;
-    let rec = store.get(f.id).await.unwrap().unwrap();
-    assert_eq!(rec.state, ShareState::Ready);
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
+    assert_eq!(rec.state, StoredState::Ready);
     assert_eq!(rec.size, 1024);
     assert_eq!(rec.downloads_left, 3);
     assert_eq!(rec.meta, b"sealed-meta");
     assert_eq!(
         rec.kdf,
-        Some(Kdf {
+        Some(KdfParams {
             m_kib: 8192,
             t: 1,
             p: 1
         })
     );
-    assert!(store.get(rand16()).await.unwrap().is_none());
+    assert!(store.get(new_id()).await.unwrap().is_none());
     // A taken id is refused.
     let mut again = NewShare {
-        id: f.id,
+        id: f.id.clone(),
         size: 1,
         created_at: f.now,
         expires_at: f.expires_at,
@@ -144,7 +142,7 @@ pub async fn create_then_get_round_trips(store: Arc<dyn Store>) {
         inline_payload: Some(vec![1]),
     };
     assert!(!store.create(again.clone()).await.unwrap());
-    again.id = rand16();
+    again.id = new_id();
     assert!(store.create(again).await.unwrap());
 }
 
@@ -152,7 +150,7 @@ pub async fn claim_checks_run_in_protocol_order(store: Arc<dyn Store>) {
     let now = t0();
     assert_eq!(
         store
-            .claim(rand16(), claim_req(LINK, CLAIM, None, now))
+            .claim(new_id(), claim_req(LINK, CLAIM, None, now))
             .await
             .unwrap(),
         ClaimOutcome::NotFound
@@ -160,7 +158,7 @@ pub async fn claim_checks_run_in_protocol_order(store: Arc<dyn Store>) {
     let up = make(&*store, 1, None, 100).await;
     assert_eq!(
         store
-            .claim(up.id, claim_req(LINK, CLAIM, None, now))
+            .claim(up.id.clone(), claim_req(LINK, CLAIM, None, now))
             .await
             .unwrap(),
         ClaimOutcome::NotReady
@@ -170,16 +168,24 @@ pub async fn claim_checks_run_in_protocol_order(store: Arc<dyn Store>) {
     // A wrong link token changes nothing, even with a wrong password.
     for _ in 0..10 {
         let o = store
-            .claim(f.id, claim_req(b"nope", b"nope", None, now))
+            .claim(f.id.clone(), claim_req(b"nope", b"nope", None, now))
             .await
             .unwrap();
         assert_eq!(o, ClaimOutcome::BadLink);
     }
-    assert_eq!(store.get(f.id).await.unwrap().unwrap().failed_attempts, 0);
+    assert_eq!(
+        store
+            .get(f.id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_attempts,
+        0
+    );
     // Wrong passwords count, then lock.
     for left in (1..MAX_FAILED_ATTEMPTS).rev() {
         let o = store
-            .claim(f.id, claim_req(LINK, b"wrong", None, now))
+            .claim(f.id.clone(), claim_req(LINK, b"wrong", None, now))
             .await
             .unwrap();
         assert_eq!(
@@ -190,40 +196,40 @@ pub async fn claim_checks_run_in_protocol_order(store: Arc<dyn Store>) {
         );
     }
     let o = store
-        .claim(f.id, claim_req(LINK, b"wrong", None, now))
+        .claim(f.id.clone(), claim_req(LINK, b"wrong", None, now))
         .await
         .unwrap();
     assert_eq!(o, ClaimOutcome::Locked);
     // Locked: the right password gets 423, a wrong link still 403, the counter stays at 5.
     assert_eq!(
         store
-            .claim(f.id, claim_req(LINK, CLAIM, None, now))
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, now))
             .await
             .unwrap(),
         ClaimOutcome::Locked
     );
     assert_eq!(
         store
-            .claim(f.id, claim_req(b"x", CLAIM, None, now))
+            .claim(f.id.clone(), claim_req(b"x", CLAIM, None, now))
             .await
             .unwrap(),
         ClaimOutcome::BadLink
     );
     assert_eq!(
         store
-            .claim(f.id, claim_req(LINK, b"wrong", None, now))
+            .claim(f.id.clone(), claim_req(LINK, b"wrong", None, now))
             .await
             .unwrap(),
         ClaimOutcome::Locked
     );
-    let rec = store.get(f.id).await.unwrap().unwrap();
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
     assert_eq!(rec.failed_attempts, MAX_FAILED_ATTEMPTS);
     assert_eq!(rec.state_at(now), ShareState::Locked);
     assert_eq!(rec.downloads_left, 2);
     // Past expiry a locked share is expired.
     assert_eq!(
         store
-            .claim(f.id, claim_req(LINK, CLAIM, None, f.expires_at))
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.expires_at))
             .await
             .unwrap(),
         ClaimOutcome::Gone(GoneReason::Expired)
@@ -233,24 +239,24 @@ pub async fn claim_checks_run_in_protocol_order(store: Arc<dyn Store>) {
 pub async fn claims_count_down_to_consumed(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 2).await;
     let a = store
-        .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
         .await
         .unwrap();
     assert_eq!(granted(&a).unwrap().downloads_left, 1);
     assert_eq!(granted(&a).unwrap().meta, b"sealed-meta");
     assert_eq!(granted(&a).unwrap().ticket_expires_at, f.now + TTL);
     let b = store
-        .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
         .await
         .unwrap();
     assert_eq!(granted(&b).unwrap().downloads_left, 0);
     let c = store
-        .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
         .await
         .unwrap();
     assert_eq!(c, ClaimOutcome::Gone(GoneReason::Consumed));
-    let rec = store.get(f.id).await.unwrap().unwrap();
-    assert_eq!(rec.state, ShareState::Consumed);
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
+    assert_eq!(rec.state, StoredState::Consumed);
     assert_eq!(rec.downloads.len(), 2);
     // Consumed stays consumed after expiry.
     assert_eq!(
@@ -262,23 +268,31 @@ pub async fn claims_count_down_to_consumed(store: Arc<dyn Store>) {
 pub async fn expired_share_is_gone(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 1).await;
     let o = store
-        .claim(f.id, claim_req(LINK, CLAIM, None, f.expires_at))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.expires_at))
         .await
         .unwrap();
     assert_eq!(o, ClaimOutcome::Gone(GoneReason::Expired));
-    assert_eq!(store.get(f.id).await.unwrap().unwrap().downloads_left, 1);
+    assert_eq!(
+        store
+            .get(f.id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .downloads_left,
+        1
+    );
 }
 
 pub async fn request_id_replay_returns_the_same_grant(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 1).await;
     let rid = rand16();
     let first = store
-        .claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now))
         .await
         .unwrap();
     let g1 = granted(&first).unwrap().clone();
     let again = store
-        .claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now + 5))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now + 5))
         .await
         .unwrap();
     match &again {
@@ -290,26 +304,29 @@ pub async fn request_id_replay_returns_the_same_grant(store: Arc<dyn Store>) {
         }
         o => panic!("expected a replay, got {o:?}"),
     }
-    let rec = store.get(f.id).await.unwrap().unwrap();
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
     assert_eq!(rec.downloads.len(), 1);
     assert_eq!(rec.tickets.len(), 1);
     // A different request id is a new claim: consumed.
     let other = store
-        .claim(f.id, claim_req(LINK, CLAIM, Some(rand16()), f.now))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rand16()), f.now))
         .await
         .unwrap();
     assert_eq!(other, ClaimOutcome::Gone(GoneReason::Consumed));
     // The same request id with wrong tokens is no replay.
     let wrong = store
-        .claim(f.id, claim_req(LINK, b"wrong", Some(rid), f.now))
+        .claim(f.id.clone(), claim_req(LINK, b"wrong", Some(rid), f.now))
         .await
         .unwrap();
     assert_eq!(wrong, ClaimOutcome::Gone(GoneReason::Consumed));
     // Once the ticket is released (dead), the replay is over.
-    let r = store.release(f.id, g1.ticket_hash, f.now).await.unwrap();
+    let r = store
+        .release(f.id.clone(), g1.ticket_hash, f.now)
+        .await
+        .unwrap();
     assert!(matches!(r, ReleaseOutcome::Released { .. }));
     let late = store
-        .claim(f.id, claim_req(LINK, CLAIM, Some(rid), f.now))
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now))
         .await
         .unwrap();
     assert_eq!(late, ClaimOutcome::Gone(GoneReason::Consumed));
@@ -321,7 +338,7 @@ pub async fn concurrent_claims_succeed_exactly_downloads_times(store: Arc<dyn St
         let mut tasks = Vec::new();
         for _ in 0..60 {
             let s = store.clone();
-            let id = f.id;
+            let id = f.id.clone();
             let now = f.now;
             tasks.push(tokio::spawn(async move {
                 s.claim(id, claim_req(LINK, CLAIM, None, now))
@@ -346,7 +363,7 @@ pub async fn concurrent_wrong_passwords_lock_after_five(store: Arc<dyn Store>) {
     let mut tasks = Vec::new();
     for _ in 0..30 {
         let s = store.clone();
-        let (id, now) = (f.id, f.now);
+        let (id, now) = (f.id.clone(), f.now);
         tasks.push(tokio::spawn(async move {
             s.claim(id, claim_req(LINK, b"bad", None, now))
                 .await
@@ -362,33 +379,44 @@ pub async fn concurrent_wrong_passwords_lock_after_five(store: Arc<dyn Store>) {
         }
     }
     assert_eq!((bad, locked), (4, 26));
-    assert_eq!(store.get(f.id).await.unwrap().unwrap().failed_attempts, 5);
+    assert_eq!(
+        store
+            .get(f.id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_attempts,
+        5
+    );
 }
 
 pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 2).await;
     let g = granted(
         &store
-            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
             .await
             .unwrap(),
     )
     .unwrap()
     .clone();
     assert_eq!(
-        store.open_blob(f.id, [9; 32], f.now, TTL).await.unwrap(),
+        store
+            .open_blob(f.id.clone(), [9; 32], f.now, TTL)
+            .await
+            .unwrap(),
         BlobOutcome::BadTicket
     );
     assert_eq!(
         store
-            .open_blob(rand16(), g.ticket_hash, f.now, TTL)
+            .open_blob(new_id(), g.ticket_hash, f.now, TTL)
             .await
             .unwrap(),
         BlobOutcome::NotFound
     );
     assert_eq!(
         store
-            .open_blob(f.id, g.ticket_hash, f.now + 500, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now + 500, TTL)
             .await
             .unwrap(),
         BlobOutcome::Inline(vec![42; 1024])
@@ -396,14 +424,14 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     // Used at +500, so alive until +1100.
     assert_eq!(
         store
-            .open_blob(f.id, g.ticket_hash, f.now + 1000, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now + 1000, TTL)
             .await
             .unwrap(),
         BlobOutcome::Inline(vec![42; 1024])
     );
     assert_eq!(
         store
-            .open_blob(f.id, g.ticket_hash, f.now + 1600, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now + 1600, TTL)
             .await
             .unwrap(),
         BlobOutcome::BadTicket
@@ -411,12 +439,15 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     // File-backed share.
     let up = make(&*store, 1, None, 5000).await;
     assert_eq!(
-        store.complete(up.id, h(UPLOAD), up.now).await.unwrap(),
+        store
+            .complete(up.id.clone(), h(UPLOAD), up.now)
+            .await
+            .unwrap(),
         CompleteOutcome::Completed
     );
     let g = granted(
         &store
-            .claim(up.id, claim_req(LINK, CLAIM, None, up.now))
+            .claim(up.id.clone(), claim_req(LINK, CLAIM, None, up.now))
             .await
             .unwrap(),
     )
@@ -424,7 +455,7 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     .clone();
     assert_eq!(
         store
-            .open_blob(up.id, g.ticket_hash, up.now, TTL)
+            .open_blob(up.id.clone(), g.ticket_hash, up.now, TTL)
             .await
             .unwrap(),
         BlobOutcome::Files { size: 5000 }
@@ -432,7 +463,7 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     // Past the share's expiry nothing is served.
     assert_eq!(
         store
-            .open_blob(up.id, g.ticket_hash, up.expires_at, TTL)
+            .open_blob(up.id.clone(), g.ticket_hash, up.expires_at, TTL)
             .await
             .unwrap(),
         BlobOutcome::Gone(GoneReason::Expired)
@@ -442,12 +473,15 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
 pub async fn release_frees_consumed_bytes_only_when_no_ticket_lives(store: Arc<dyn Store>) {
     let f = make(&*store, 2, None, 10).await;
     assert_eq!(
-        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        store
+            .complete(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
         CompleteOutcome::Completed
     );
     let a = granted(
         &store
-            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
             .await
             .unwrap(),
     )
@@ -455,54 +489,66 @@ pub async fn release_frees_consumed_bytes_only_when_no_ticket_lives(store: Arc<d
     .clone();
     // Not consumed yet: bytes stay.
     assert_eq!(
-        store.release(f.id, a.ticket_hash, f.now).await.unwrap(),
+        store
+            .release(f.id.clone(), a.ticket_hash, f.now)
+            .await
+            .unwrap(),
         ReleaseOutcome::Released {
             delete_files: false
         }
     );
     assert_eq!(
-        store.release(f.id, a.ticket_hash, f.now).await.unwrap(),
+        store
+            .release(f.id.clone(), a.ticket_hash, f.now)
+            .await
+            .unwrap(),
         ReleaseOutcome::BadTicket
     );
     assert_eq!(
         store
-            .open_blob(f.id, a.ticket_hash, f.now, TTL)
+            .open_blob(f.id.clone(), a.ticket_hash, f.now, TTL)
             .await
             .unwrap(),
         BlobOutcome::BadTicket
     );
     let b = granted(
         &store
-            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
             .await
             .unwrap(),
     )
     .unwrap()
     .clone();
     assert_eq!(
-        store.release(f.id, b.ticket_hash, f.now).await.unwrap(),
+        store
+            .release(f.id.clone(), b.ticket_hash, f.now)
+            .await
+            .unwrap(),
         ReleaseOutcome::Released { delete_files: true }
     );
     // Inline: the payload is dropped by the store itself.
     let i = make_inline(&*store, 1).await;
     let t = granted(
         &store
-            .claim(i.id, claim_req(LINK, CLAIM, None, i.now))
+            .claim(i.id.clone(), claim_req(LINK, CLAIM, None, i.now))
             .await
             .unwrap(),
     )
     .unwrap()
     .clone();
     assert_eq!(
-        store.release(i.id, t.ticket_hash, i.now).await.unwrap(),
+        store
+            .release(i.id.clone(), t.ticket_hash, i.now)
+            .await
+            .unwrap(),
         ReleaseOutcome::Released {
             delete_files: false
         }
     );
-    let rec = store.get(i.id).await.unwrap().unwrap();
+    let rec = store.get(i.id.clone()).await.unwrap().unwrap();
     assert!(!rec.inline_present);
     assert_eq!(
-        store.release(rand16(), t.ticket_hash, i.now).await.unwrap(),
+        store.release(new_id(), t.ticket_hash, i.now).await.unwrap(),
         ReleaseOutcome::NotFound
     );
 }
@@ -510,96 +556,130 @@ pub async fn release_frees_consumed_bytes_only_when_no_ticket_lives(store: Arc<d
 pub async fn revoke_needs_the_manage_token_and_kills_everything(store: Arc<dyn Store>) {
     let f = make(&*store, 3, None, 10).await;
     assert_eq!(
-        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        store
+            .complete(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
         CompleteOutcome::Completed
     );
     let g = granted(
         &store
-            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
             .await
             .unwrap(),
     )
     .unwrap()
     .clone();
     assert_eq!(
-        store.revoke(f.id, h(b"wrong"), f.now).await.unwrap(),
+        store
+            .revoke(f.id.clone(), h(b"wrong"), f.now)
+            .await
+            .unwrap(),
         RevokeOutcome::BadToken
     );
     assert_eq!(
-        store.revoke(rand16(), h(MANAGE), f.now).await.unwrap(),
+        store.revoke(new_id(), h(MANAGE), f.now).await.unwrap(),
         RevokeOutcome::NotFound
     );
     assert_eq!(
-        store.revoke(f.id, h(MANAGE), f.now).await.unwrap(),
+        store.revoke(f.id.clone(), h(MANAGE), f.now).await.unwrap(),
         RevokeOutcome::Revoked { delete_files: true }
     );
     assert_eq!(
         store
-            .claim(f.id, claim_req(LINK, CLAIM, None, f.now))
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
             .await
             .unwrap(),
         ClaimOutcome::Gone(GoneReason::Revoked)
     );
     assert_eq!(
         store
-            .open_blob(f.id, g.ticket_hash, f.now, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now, TTL)
             .await
             .unwrap(),
         BlobOutcome::Gone(GoneReason::Revoked)
     );
     let i = make_inline(&*store, 1).await;
     assert_eq!(
-        store.revoke(i.id, h(MANAGE), i.now).await.unwrap(),
+        store.revoke(i.id.clone(), h(MANAGE), i.now).await.unwrap(),
         RevokeOutcome::Revoked {
             delete_files: false
         }
     );
-    assert!(!store.get(i.id).await.unwrap().unwrap().inline_present);
+    assert!(
+        !store
+            .get(i.id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .inline_present
+    );
 }
 
 pub async fn upload_token_works_until_complete(store: Arc<dyn Store>) {
     let f = make(&*store, 1, None, 10).await;
     assert_eq!(
-        store.check_upload(f.id, h(UPLOAD), f.now).await.unwrap(),
+        store
+            .check_upload(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
         UploadCheck::Allowed { size: 10 }
     );
     assert_eq!(
-        store.check_upload(f.id, h(b"no"), f.now).await.unwrap(),
+        store
+            .check_upload(f.id.clone(), h(b"no"), f.now)
+            .await
+            .unwrap(),
         UploadCheck::BadToken
     );
     assert_eq!(
         store
-            .check_upload(rand16(), h(UPLOAD), f.now)
+            .check_upload(new_id(), h(UPLOAD), f.now)
             .await
             .unwrap(),
         UploadCheck::NotFound
     );
     assert_eq!(
-        store.complete(f.id, h(b"no"), f.now).await.unwrap(),
+        store.complete(f.id.clone(), h(b"no"), f.now).await.unwrap(),
         CompleteOutcome::BadToken
     );
     assert_eq!(
-        store.complete(f.id, h(UPLOAD), f.expires_at).await.unwrap(),
+        store
+            .complete(f.id.clone(), h(UPLOAD), f.expires_at)
+            .await
+            .unwrap(),
         CompleteOutcome::Gone(GoneReason::Expired)
     );
     assert_eq!(
-        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        store
+            .complete(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
         CompleteOutcome::Completed
     );
     assert_eq!(
-        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        store
+            .complete(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
         CompleteOutcome::BadToken
     );
     assert_eq!(
-        store.check_upload(f.id, h(UPLOAD), f.now).await.unwrap(),
+        store
+            .check_upload(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
         UploadCheck::BadToken
     );
-    let rec = store.get(f.id).await.unwrap().unwrap();
-    assert_eq!(rec.state, ShareState::Ready);
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
+    assert_eq!(rec.state, StoredState::Ready);
     assert_eq!(rec.upload_token_hash, None);
     let i = make_inline(&*store, 1).await;
     assert_eq!(
-        store.check_upload(i.id, h(UPLOAD), i.now).await.unwrap(),
+        store
+            .check_upload(i.id.clone(), h(UPLOAD), i.now)
+            .await
+            .unwrap(),
         UploadCheck::BadToken
     );
 }
@@ -608,7 +688,7 @@ pub async fn sweep_frees_bytes_then_forgets(store: Arc<dyn Store>) {
     let files = make(&*store, 1, None, 10).await;
     assert_eq!(
         store
-            .complete(files.id, h(UPLOAD), files.now)
+            .complete(files.id.clone(), h(UPLOAD), files.now)
             .await
             .unwrap(),
         CompleteOutcome::Completed
@@ -621,37 +701,47 @@ pub async fn sweep_frees_bytes_then_forgets(store: Arc<dyn Store>) {
     assert!(due.contains(&uploading.id));
     assert!(!due.contains(&inline.id));
     // The inline payload went with the sweep; the record stays as a tombstone.
-    let rec = store.get(inline.id).await.unwrap().unwrap();
+    let rec = store.get(inline.id.clone()).await.unwrap().unwrap();
     assert!(!rec.inline_present);
     assert_eq!(rec.gone_reason(after), Some(GoneReason::Expired));
     store
-        .files_deleted(vec![files.id, uploading.id])
+        .files_deleted(vec![files.id.clone(), uploading.id.clone()])
         .await
         .unwrap();
     let due = store.sweep(after, 100).await.unwrap();
     assert!(!due.contains(&files.id));
     // An incomplete upload is forgotten at its expiry; others stay until the tombstone time.
-    assert!(store.get(uploading.id).await.unwrap().is_none());
-    assert!(store.get(files.id).await.unwrap().is_some());
+    assert!(store.get(uploading.id.clone()).await.unwrap().is_none());
+    assert!(store.get(files.id.clone()).await.unwrap().is_some());
     store.sweep(files.expires_at + 101, 100).await.unwrap();
-    assert!(store.get(files.id).await.unwrap().is_none());
-    assert!(store.get(inline.id).await.unwrap().is_none());
+    assert!(store.get(files.id.clone()).await.unwrap().is_none());
+    assert!(store.get(inline.id.clone()).await.unwrap().is_none());
     let fresh = make_inline(&*store, 1).await;
     store.sweep(fresh.now, 100).await.unwrap();
-    assert!(store.get(fresh.id).await.unwrap().unwrap().inline_present);
+    assert!(
+        store
+            .get(fresh.id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .inline_present
+    );
 }
 
 pub async fn sweep_frees_consumed_bytes_once_tickets_die(store: Arc<dyn Store>) {
     let f = make(&*store, 1, None, 10).await;
     assert_eq!(
-        store.complete(f.id, h(UPLOAD), f.now).await.unwrap(),
+        store
+            .complete(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap(),
         CompleteOutcome::Completed
     );
     let inline = make_inline(&*store, 1).await;
     for s in [&f, &inline] {
         assert!(granted(
             &store
-                .claim(s.id, claim_req(LINK, CLAIM, None, s.now))
+                .claim(s.id.clone(), claim_req(LINK, CLAIM, None, s.now))
                 .await
                 .unwrap()
         )
@@ -660,14 +750,28 @@ pub async fn sweep_frees_consumed_bytes_once_tickets_die(store: Arc<dyn Store>) 
     // While the ticket lives, a consumed share keeps its bytes.
     let due = store.sweep(f.now + 1, 100).await.unwrap();
     assert!(!due.contains(&f.id));
-    assert!(store.get(inline.id).await.unwrap().unwrap().inline_present);
+    assert!(
+        store
+            .get(inline.id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .inline_present
+    );
     // Once it is dead, they go.
     let later = f.now.max(inline.now) + TTL + 1;
     let due = store.sweep(later, 100).await.unwrap();
     assert!(due.contains(&f.id));
-    assert!(!store.get(inline.id).await.unwrap().unwrap().inline_present);
-    store.files_deleted(vec![f.id]).await.unwrap();
-    let rec = store.get(f.id).await.unwrap().unwrap();
+    assert!(
+        !store
+            .get(inline.id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .inline_present
+    );
+    store.files_deleted(vec![f.id.clone()]).await.unwrap();
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
     assert!(!rec.files_present);
     assert_eq!(rec.gone_reason(later), Some(GoneReason::Consumed));
 }

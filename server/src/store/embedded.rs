@@ -40,7 +40,11 @@ pub(crate) struct Tables<'t> {
 
 impl Tables<'_> {
     fn load(&self, id: &ShareId) -> Result<Option<ShareRecord>, StoreError> {
-        match self.shares.get(id.as_slice()).map_err(StoreError::new)? {
+        match self
+            .shares
+            .get(id.to_bytes().as_slice())
+            .map_err(StoreError::new)?
+        {
             Some(v) => Ok(Some(decode(v.value())?)),
             None => Ok(None),
         }
@@ -49,14 +53,14 @@ impl Tables<'_> {
     fn save(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
         let bytes = postcard::to_stdvec(rec).map_err(StoreError::new)?;
         self.shares
-            .insert(id.as_slice(), bytes.as_slice())
+            .insert(id.to_bytes().as_slice(), bytes.as_slice())
             .map_err(StoreError::new)?;
         Ok(())
     }
 
     fn drop_payload(&mut self, id: &ShareId) -> Result<(), StoreError> {
         self.payloads
-            .remove(id.as_slice())
+            .remove(id.to_bytes().as_slice())
             .map_err(StoreError::new)?;
         Ok(())
     }
@@ -158,7 +162,7 @@ impl EmbeddedStore {
     fn update<T, F>(&self, id: ShareId, missing: T, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError>
+        F: FnOnce(&ShareId, &mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError>
             + Send
             + 'static,
     {
@@ -168,7 +172,7 @@ impl EmbeddedStore {
     fn update_with<T, F>(&self, early: bool, id: ShareId, missing: T, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError>
+        F: FnOnce(&ShareId, &mut ShareRecord, &mut Tables<'_>) -> Result<(T, bool), StoreError>
             + Send
             + 'static,
     {
@@ -177,7 +181,7 @@ impl EmbeddedStore {
                 let Some(mut rec) = tables.load(&id)? else {
                     return Ok(missing);
                 };
-                let (out, changed) = f(&mut rec, tables)?;
+                let (out, changed) = f(&id, &mut rec, tables)?;
                 if changed {
                     tables.save(&id, &rec)?;
                 }
@@ -254,7 +258,7 @@ impl Store for EmbeddedStore {
             if let Some(p) = &share.inline_payload {
                 tables
                     .payloads
-                    .insert(share.id.as_slice(), p.as_slice())
+                    .insert(share.id.to_bytes().as_slice(), p.as_slice())
                     .map_err(StoreError::new)?;
             }
             Ok(true)
@@ -263,7 +267,7 @@ impl Store for EmbeddedStore {
 
     fn get(&self, id: ShareId) -> StoreFuture<'_, Option<ShareRecord>> {
         self.read(
-            move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
+            move |t| match t.get(id.to_bytes().as_slice()).map_err(StoreError::new)? {
                 Some(v) => Ok(Some(decode(v.value())?)),
                 None => Ok(None),
             },
@@ -277,7 +281,7 @@ impl Store for EmbeddedStore {
         now: UnixSecs,
     ) -> StoreFuture<'_, UploadCheck> {
         self.read(
-            move |t| match t.get(id.as_slice()).map_err(StoreError::new)? {
+            move |t| match t.get(id.to_bytes().as_slice()).map_err(StoreError::new)? {
                 Some(v) => Ok(logic::check_upload(&decode(v.value())?, &hash, now)),
                 None => Ok(UploadCheck::NotFound),
             },
@@ -290,13 +294,13 @@ impl Store for EmbeddedStore {
         hash: Digest,
         now: UnixSecs,
     ) -> StoreFuture<'_, CompleteOutcome> {
-        self.update(id, CompleteOutcome::NotFound, move |rec, _| {
+        self.update(id, CompleteOutcome::NotFound, move |_, rec, _| {
             Ok(logic::complete(rec, &hash, now))
         })
     }
 
     fn claim(&self, id: ShareId, claim: ClaimRequest) -> StoreFuture<'_, ClaimOutcome> {
-        self.update(id, ClaimOutcome::NotFound, move |rec, _| {
+        self.update(id, ClaimOutcome::NotFound, move |_, rec, _| {
             Ok(logic::claim(rec, &claim))
         })
     }
@@ -309,12 +313,12 @@ impl Store for EmbeddedStore {
         ttl: i64,
     ) -> StoreFuture<'_, BlobOutcome> {
         // Extending a ticket need not be durable: after a crash it merely dies sooner.
-        self.update_with(true, id, BlobOutcome::NotFound, move |rec, tables| {
+        self.update_with(true, id, BlobOutcome::NotFound, move |id, rec, tables| {
             let (out, changed) = logic::open_blob(rec, &hash, now, ttl);
             if let BlobOutcome::Inline(_) = out {
                 let bytes = tables
                     .payloads
-                    .get(id.as_slice())
+                    .get(id.to_bytes().as_slice())
                     .map_err(StoreError::new)?
                     .map(|v| v.value().to_vec());
                 return match bytes {
@@ -327,22 +331,22 @@ impl Store for EmbeddedStore {
     }
 
     fn release(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, ReleaseOutcome> {
-        self.update(id, ReleaseOutcome::NotFound, move |rec, tables| {
+        self.update(id, ReleaseOutcome::NotFound, move |id, rec, tables| {
             let had_inline = rec.inline_present;
             let (out, changed) = logic::release(rec, &hash, now);
             if had_inline && !rec.inline_present {
-                tables.drop_payload(&id)?;
+                tables.drop_payload(id)?;
             }
             Ok((out, changed))
         })
     }
 
     fn revoke(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, RevokeOutcome> {
-        self.update(id, RevokeOutcome::NotFound, move |rec, tables| {
+        self.update(id, RevokeOutcome::NotFound, move |id, rec, tables| {
             let had_inline = rec.inline_present;
             let (out, changed) = logic::revoke(rec, &hash, now);
             if had_inline && !rec.inline_present {
-                tables.drop_payload(&id)?;
+                tables.drop_payload(id)?;
             }
             Ok((out, changed))
         })
@@ -357,7 +361,8 @@ impl Store for EmbeddedStore {
                     let mut ids = Vec::new();
                     for entry in t.iter().map_err(StoreError::new)? {
                         let (k, v) = entry.map_err(StoreError::new)?;
-                        let Ok(id) = ShareId::try_from(k.value()) else {
+                        let Ok(id) = <[u8; 16]>::try_from(k.value()).map(ShareId::from_bytes)
+                        else {
                             continue;
                         };
                         let rec = decode(v.value())?;
@@ -383,7 +388,7 @@ impl Store for EmbeddedStore {
                     if rec.forgettable(now, tombstone_secs) {
                         tables
                             .shares
-                            .remove(id.as_slice())
+                            .remove(id.to_bytes().as_slice())
                             .map_err(StoreError::new)?;
                         tables.drop_payload(&id)?;
                         continue;

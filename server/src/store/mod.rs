@@ -16,19 +16,16 @@ pub mod contract;
 
 use std::{future::Future, pin::Pin};
 
+pub use ots_proto::ShareId;
+use ots_proto::{GoneReason, KdfParams, ShareState, MAX_FAILED_ATTEMPTS, REQUEST_ID_SIZE};
 use serde::{Deserialize, Serialize};
 
-/// A share id: 16 random bytes made by the server (protocol §1).
-pub type ShareId = [u8; 16];
+pub use crate::clock::UnixSecs;
+
 /// A SHA-256 digest: a verifier or the hash of a server-issued token.
 pub type Digest = [u8; 32];
 /// A `request_id` of a claim (16 bytes).
-pub type RequestId = [u8; 16];
-/// Seconds since the Unix epoch.
-pub type UnixSecs = i64;
-
-/// Failed password attempts after which a share is locked for good (protocol §5, claim step 3).
-pub const MAX_FAILED_ATTEMPTS: u32 = 5;
+pub type RequestId = [u8; REQUEST_ID_SIZE];
 
 /// A boxed future returned by [`Store`] methods, so backends can sit behind `Arc<dyn Store>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -45,10 +42,15 @@ impl StoreError {
     }
 }
 
-/// The state of a share as the API reports it (protocol §5, manage).
+/// The state a record keeps: what happened to the share, not what the clock
+/// says ([`ShareRecord::state_at`] gives the protocol's [`ShareState`]).
+///
+/// **Encoding.** The embedded store writes records with postcard, which
+/// stores a variant by its index: never reorder or remove a variant, add new
+/// ones at the end. The Redis store writes the one-letter codes of
+/// `store::redis`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ShareState {
+pub enum StoredState {
     /// Created, parts not yet complete.
     Uploading,
     /// Claimable.
@@ -59,32 +61,23 @@ pub enum ShareState {
     Locked,
     /// Revoked by its sender.
     Revoked,
-    /// Past its expiry. Never stored: derived from `expires_at` and the clock.
+    /// Never written (expiry comes from `expires_at` and the clock); it keeps
+    /// its index so that the variants after it could never take it.
     Expired,
 }
 
-/// Why a remembered share can no longer be claimed (`410 gone`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GoneReason {
-    /// Every download was claimed.
-    Consumed,
-    /// Past its expiry.
-    Expired,
-    /// Revoked by its sender.
-    Revoked,
-}
-
-/// Argon2id parameters chosen by the sender (protocol §2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Kdf {
-    /// Memory in KiB.
-    pub m_kib: u32,
-    /// Iterations.
-    pub t: u32,
-    /// Lanes.
-    pub p: u32,
+impl StoredState {
+    /// The protocol's name for this state, before the clock is asked.
+    pub fn protocol(self) -> ShareState {
+        match self {
+            StoredState::Uploading => ShareState::Uploading,
+            StoredState::Ready => ShareState::Ready,
+            StoredState::Consumed => ShareState::Consumed,
+            StoredState::Locked => ShareState::Locked,
+            StoredState::Revoked => ShareState::Revoked,
+            StoredState::Expired => ShareState::Expired,
+        }
+    }
 }
 
 /// A ticket issued by a successful claim: only its hash is kept.
@@ -114,8 +107,8 @@ pub struct Replay {
 /// Everything the server remembers about a share.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareRecord {
-    /// Stored state; never [`ShareState::Expired`] (see [`ShareRecord::state_at`]).
-    pub state: ShareState,
+    /// Stored state; never [`StoredState::Expired`] (see [`ShareRecord::state_at`]).
+    pub state: StoredState,
     /// Payload bytes.
     pub size: u64,
     /// Creation instant.
@@ -135,7 +128,7 @@ pub struct ShareRecord {
     /// Sealed meta (opaque).
     pub meta: Vec<u8>,
     /// Argon2id parameters, when the share has a password.
-    pub kdf: Option<Kdf>,
+    pub kdf: Option<KdfParams>,
     /// SHA-256 of the manage token.
     pub manage_token_hash: Digest,
     /// SHA-256 of the upload token while uploading.
@@ -158,20 +151,15 @@ impl ShareRecord {
     /// The state as seen at `now`: revoked and consumed stay so; anything else past expiry is expired.
     pub fn state_at(&self, now: UnixSecs) -> ShareState {
         match self.state {
-            ShareState::Revoked | ShareState::Consumed => self.state,
+            StoredState::Revoked | StoredState::Consumed => self.state.protocol(),
             _ if now >= self.expires_at => ShareState::Expired,
-            s => s,
+            s => s.protocol(),
         }
     }
 
     /// The `410` reason for a share that can no longer be claimed, if any.
     pub fn gone_reason(&self, now: UnixSecs) -> Option<GoneReason> {
-        match self.state_at(now) {
-            ShareState::Consumed => Some(GoneReason::Consumed),
-            ShareState::Revoked => Some(GoneReason::Revoked),
-            ShareState::Expired => Some(GoneReason::Expired),
-            _ => None,
-        }
+        self.state_at(now).gone_reason()
     }
 
     /// Whether `hash` names a ticket alive at `now`.
@@ -201,7 +189,7 @@ impl ShareRecord {
         let bytes_gone = !self.files_present && !self.inline_present;
         let over = match self.state {
             // An incomplete upload dies at its expiry with its parts.
-            ShareState::Uploading => now >= self.expires_at,
+            StoredState::Uploading => now >= self.expires_at,
             _ => now >= self.expires_at.saturating_add(tombstone_secs),
         };
         bytes_gone && over
@@ -228,7 +216,7 @@ pub struct NewShare {
     /// Sealed meta.
     pub meta: Vec<u8>,
     /// Argon2id parameters.
-    pub kdf: Option<Kdf>,
+    pub kdf: Option<KdfParams>,
     /// SHA-256 of the manage token.
     pub manage_token_hash: Digest,
     /// SHA-256 of the upload token; `None` with an inline payload.
@@ -243,9 +231,9 @@ impl NewShare {
         let inline = self.inline_payload.is_some();
         ShareRecord {
             state: if inline {
-                ShareState::Ready
+                StoredState::Ready
             } else {
-                ShareState::Uploading
+                StoredState::Uploading
             },
             size: self.size,
             created_at: self.created_at,
@@ -537,7 +525,7 @@ pub mod logic {
         if let Some(reason) = rec.gone_reason(now) {
             return (ClaimOutcome::Gone(reason), false);
         }
-        if rec.state == ShareState::Uploading {
+        if rec.state == StoredState::Uploading {
             return (ClaimOutcome::NotReady, false);
         }
         // 2.
@@ -545,14 +533,14 @@ pub mod logic {
             return (ClaimOutcome::BadLink, false);
         }
         // 3.
-        if rec.state == ShareState::Locked {
+        if rec.state == StoredState::Locked {
             return (ClaimOutcome::Locked, false);
         }
         // 4.
         if !digest_eq(&rec.claim_verifier, &c.claim_verifier) {
             rec.failed_attempts = rec.failed_attempts.saturating_add(1);
             if rec.failed_attempts >= MAX_FAILED_ATTEMPTS {
-                rec.state = ShareState::Locked;
+                rec.state = StoredState::Locked;
                 return (ClaimOutcome::Locked, true);
             }
             return (
@@ -565,7 +553,7 @@ pub mod logic {
         // 5.
         rec.downloads_left = rec.downloads_left.saturating_sub(1);
         if rec.downloads_left == 0 {
-            rec.state = ShareState::Consumed;
+            rec.state = StoredState::Consumed;
         }
         let ticket_expires_at = now.saturating_add(c.ticket_ttl_secs);
         rec.tickets.push(Ticket {
@@ -602,7 +590,7 @@ pub mod logic {
     /// Why ticket holders can no longer be served: revoked, or past the share's
     /// expiry (even when consumed, protocol §6). A consumed share otherwise serves live tickets.
     fn served_gone(rec: &ShareRecord, now: UnixSecs) -> Option<GoneReason> {
-        if rec.state == ShareState::Revoked {
+        if rec.state == StoredState::Revoked {
             Some(GoneReason::Revoked)
         } else if now >= rec.expires_at {
             Some(GoneReason::Expired)
@@ -617,7 +605,7 @@ pub mod logic {
             return UploadCheck::Gone(reason);
         }
         match (&rec.state, &rec.upload_token_hash) {
-            (ShareState::Uploading, Some(h)) if digest_eq(h, hash) => {
+            (StoredState::Uploading, Some(h)) if digest_eq(h, hash) => {
                 UploadCheck::Allowed { size: rec.size }
             }
             _ => UploadCheck::BadToken,
@@ -635,7 +623,7 @@ pub mod logic {
             UploadCheck::Gone(r) => (CompleteOutcome::Gone(r), false),
             UploadCheck::BadToken => (CompleteOutcome::BadToken, false),
             UploadCheck::Allowed { .. } => {
-                rec.state = ShareState::Ready;
+                rec.state = StoredState::Ready;
                 rec.upload_token_hash = None;
                 (CompleteOutcome::Completed, true)
             }
@@ -691,7 +679,7 @@ pub mod logic {
         if !digest_eq(&rec.manage_token_hash, hash) {
             return (RevokeOutcome::BadToken, false);
         }
-        rec.state = ShareState::Revoked;
+        rec.state = StoredState::Revoked;
         for t in &mut rec.tickets {
             t.released = true;
         }

@@ -54,11 +54,14 @@ use fred::{
 };
 use futures_util::{stream, StreamExt};
 
+use ots_proto::{GoneReason, KdfParams, MAX_FAILED_ATTEMPTS, SHARE_ID_SIZE};
+
 use super::{
-    BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, GoneReason, Grant, Kdf,
-    NewShare, ReleaseOutcome, Replay, RevokeOutcome, ShareId, ShareRecord, ShareState, Store,
-    StoreError, StoreFuture, Ticket, UnixSecs, UploadCheck, MAX_FAILED_ATTEMPTS,
+    BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, Grant, NewShare,
+    ReleaseOutcome, Replay, RevokeOutcome, ShareId, ShareRecord, Store, StoreError, StoreFuture,
+    StoredState, Ticket, UnixSecs, UploadCheck,
 };
+use crate::clock::system_now;
 
 /// Longest wait for one command's answer; then the request fails with `503`.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(750);
@@ -318,7 +321,7 @@ impl RedisStore {
             )
             .await
             .map_err(err)?;
-        let now = now_secs();
+        let now = system_now();
         let last = self.inner.index_ttl_at.load(AtomicOrdering::Relaxed);
         if now.saturating_sub(last) >= INDEX_TTL_REFRESH_SECS
             && self
@@ -339,7 +342,7 @@ impl RedisStore {
         self.eval(
             &self.inner.scripts.index_ttl,
             vec![self.index_key()],
-            vec![now_secs().into(), extra.into()],
+            vec![system_now().into(), extra.into()],
         )
         .await
         .map(drop)
@@ -348,7 +351,7 @@ impl RedisStore {
     /// The instant at which Redis drops the record by itself.
     fn record_expire_at(&self, expires_at: UnixSecs) -> UnixSecs {
         expires_at
-            .max(now_secs())
+            .max(system_now())
             .saturating_add(self.inner.tombstone_secs)
             .saturating_add(KEY_GRACE_SECS)
     }
@@ -793,30 +796,24 @@ impl Store for RedisStore {
     }
 }
 
-fn now_secs() -> UnixSecs {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
+/// The id's 16 bytes in lowercase hex: its part of every key of the share.
 fn hex(id: &ShareId) -> String {
-    let mut s = String::with_capacity(32);
-    for b in id {
+    let mut s = String::with_capacity(2 * SHARE_ID_SIZE);
+    for b in id.to_bytes() {
         let _ = write!(s, "{b:02x}");
     }
     s
 }
 
 fn unhex(s: &str) -> Option<ShareId> {
-    if s.len() != 32 || !s.is_ascii() {
+    if s.len() != 2 * SHARE_ID_SIZE || !s.is_ascii() {
         return None;
     }
-    let mut id = [0u8; 16];
+    let mut id = [0u8; SHARE_ID_SIZE];
     for (i, b) in id.iter_mut().enumerate() {
         *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
-    Some(id)
+    Some(ShareId::from_bytes(id))
 }
 
 fn blob(b: &[u8]) -> Value {
@@ -831,26 +828,27 @@ fn flag(b: bool) -> &'static str {
     }
 }
 
-fn state_code(s: ShareState) -> &'static str {
+/// The `st` field of a record; the Lua scripts match these letters.
+fn state_code(s: StoredState) -> &'static str {
     match s {
-        ShareState::Uploading => "u",
-        ShareState::Ready => "r",
-        ShareState::Consumed => "c",
-        ShareState::Locked => "l",
-        ShareState::Revoked => "v",
+        StoredState::Uploading => "u",
+        StoredState::Ready => "r",
+        StoredState::Consumed => "c",
+        StoredState::Locked => "l",
+        StoredState::Revoked => "v",
         // Never stored (derived from the clock); kept readable if it ever were.
-        ShareState::Expired => "x",
+        StoredState::Expired => "x",
     }
 }
 
-fn state_from(code: &[u8]) -> Option<ShareState> {
+fn state_from(code: &[u8]) -> Option<StoredState> {
     Some(match code {
-        b"u" => ShareState::Uploading,
-        b"r" => ShareState::Ready,
-        b"c" => ShareState::Consumed,
-        b"l" => ShareState::Locked,
-        b"v" => ShareState::Revoked,
-        b"x" => ShareState::Expired,
+        b"u" => StoredState::Uploading,
+        b"r" => StoredState::Ready,
+        b"c" => StoredState::Consumed,
+        b"l" => StoredState::Locked,
+        b"v" => StoredState::Revoked,
+        b"x" => StoredState::Expired,
         _ => return None,
     })
 }
@@ -948,7 +946,7 @@ fn decode_record(pairs: &[Value]) -> Result<ShareRecord, StoreError> {
                 .map(|p| p.parse().map_err(|_| corrupt("kdf")))
                 .collect::<Result<_, _>>()?;
             match parts[..] {
-                [m_kib, t, p] => Some(Kdf { m_kib, t, p }),
+                [m_kib, t, p] => Some(KdfParams { m_kib, t, p }),
                 _ => return Err(corrupt("kdf")),
             }
         }
@@ -1021,9 +1019,10 @@ mod tests {
 
     #[test]
     fn ids_round_trip_through_hex() {
-        let id: ShareId = [
+        let id = ShareId::from_bytes([
             0, 1, 2, 0xfe, 0xff, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 255,
-        ];
+        ]);
+        assert_eq!(hex(&id), "000102feff090a0b0c0d0e0f101112ff");
         assert_eq!(unhex(&hex(&id)), Some(id));
         assert_eq!(unhex("zz"), None);
         assert_eq!(unhex(&"g".repeat(32)), None);

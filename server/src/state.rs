@@ -1,0 +1,47 @@
+//! What every request and the sweeper share: the store, the blobs, the
+//! settings, the clock and the abuse limits.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::{blobs::Blobs, clock::Clock, config::Config, limits::RateLimiter, store::Store};
+
+/// The server's state, cheap to clone (everything inside is shared).
+#[derive(Clone)]
+pub(crate) struct AppState {
+    /// Share records.
+    pub(crate) store: Arc<dyn Store>,
+    /// Payload parts.
+    pub(crate) blobs: Blobs,
+    /// The server's settings.
+    pub(crate) config: Arc<Config>,
+    /// The one source of `now`.
+    pub(crate) clock: Clock,
+    /// Per-address bucket for creates.
+    pub(crate) create_limiter: Arc<RateLimiter>,
+    /// Per-address bucket for claims.
+    pub(crate) claim_limiter: Arc<RateLimiter>,
+    /// Bound on part uploads in flight.
+    pub(crate) uploads: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// State over a store and the blobs, with limits from `config`.
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        config: Arc<Config>,
+        clock: Clock,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            create_limiter: Arc::new(RateLimiter::per_minute(config.rate_create_per_min)),
+            claim_limiter: Arc::new(RateLimiter::per_minute(config.rate_claim_per_min)),
+            uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads.max(1) as usize)),
+            config,
+            clock,
+        }
+    }
+}
