@@ -94,7 +94,7 @@ impl Config {
     }
 
     /// Whether responses carry HSTS.
-    pub fn hsts(&self) -> bool {
+    pub(crate) fn hsts(&self) -> bool {
         self.public_origin
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))

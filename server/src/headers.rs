@@ -11,7 +11,7 @@ use axum::{
 
 /// The nonce of this response's CSP, put in the request's extensions for the renderer.
 #[derive(Clone, Debug)]
-pub struct CspNonce(pub Arc<str>);
+pub(crate) struct CspNonce(pub(crate) Arc<str>);
 
 impl CspNonce {
     /// 16 fresh random bytes.
@@ -24,9 +24,9 @@ impl CspNonce {
 
 /// What the headers middleware needs to know.
 #[derive(Clone, Debug)]
-pub struct SecurityHeaders {
+pub(crate) struct SecurityHeaders {
     /// Send `Strict-Transport-Security` (only behind an https origin).
-    pub hsts: bool,
+    pub(crate) hsts: bool,
 }
 
 const PERMISSIONS_POLICY: &str =
@@ -38,7 +38,7 @@ const API_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The Content-Security-Policy for a nonce: no inline script but the nonced ones, wasm allowed.
-pub fn csp(nonce: &str) -> String {
+pub(crate) fn csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
@@ -47,7 +47,11 @@ pub fn csp(nonce: &str) -> String {
 }
 
 /// Middleware: a nonce for the renderer, then the security headers on the answer.
-pub async fn security_headers(cfg: SecurityHeaders, mut req: Request, next: Next) -> Response {
+pub(crate) async fn security_headers(
+    cfg: SecurityHeaders,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     let is_api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
     // API answers are never documents: they get a fixed policy that allows nothing, and no nonce.

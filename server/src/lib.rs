@@ -3,6 +3,7 @@
 //! Other crates use [`Config`] and [`launch_with_listener`] (to run a server,
 //! e.g. in a test on port 0) and [`store`] (the [`store::Store`] trait, its
 //! backends and their contract suite); everything else is the server's own.
+#![deny(missing_docs)]
 
 mod api;
 mod blobs;

@@ -15,15 +15,15 @@ use crate::limits::ClientAddr;
 
 /// Timeouts of the connection loop.
 #[derive(Clone, Copy, Debug)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     /// Time a client gets to send a request's headers.
-    pub header_timeout: Duration,
+    pub(crate) header_timeout: Duration,
     /// Time in-flight requests get to finish once shutdown starts.
-    pub shutdown_grace: Duration,
+    pub(crate) shutdown_grace: Duration,
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     opts: ServeOptions,

@@ -28,7 +28,7 @@ fn provide_csp_nonce() {
 }
 
 /// The Leptos options for a site root built by cargo-leptos.
-pub fn options(site_root: &Path) -> LeptosOptions {
+pub(crate) fn options(site_root: &Path) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("onetimeshare")
         .site_root(site_root.to_string_lossy().as_ref())
@@ -133,7 +133,7 @@ async fn serve_precompressed(
 /// Routes of every page plus the static files (`/pkg/*`, `public/`), compressed
 /// (brotli or gzip, as the browser accepts) so the wasm bundle loads small.
 /// Every page gets the CSP nonce and the server's limits as context.
-pub fn router(options: LeptosOptions, limits: SiteLimits) -> Router {
+pub(crate) fn router(options: LeptosOptions, limits: SiteLimits) -> Router {
     let pkg = PrecompressedPkg::load(Path::new(options.site_root.as_ref()));
     let routes = generate_route_list(App);
     let context = move || {
