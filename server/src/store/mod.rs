@@ -693,3 +693,72 @@ pub mod logic {
         )
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_states_keep_the_postcard_indexes_records_were_written_with() {
+        let order = [
+            StoredState::Uploading,
+            StoredState::Ready,
+            StoredState::Consumed,
+            StoredState::Locked,
+            StoredState::Revoked,
+            StoredState::Expired,
+        ];
+        for (index, state) in order.iter().enumerate() {
+            assert_eq!(
+                postcard::to_stdvec(state).unwrap(),
+                [index as u8],
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn kdf_params_keep_the_stored_field_order() {
+        let kdf = KdfParams {
+            m_kib: 300,
+            t: 2,
+            p: 1,
+        };
+        // m_kib, t, p as varints: 300 = 0xac 0x02.
+        assert_eq!(postcard::to_stdvec(&kdf).unwrap(), [0xac, 0x02, 2, 1]);
+    }
+
+    #[test]
+    fn the_clock_expires_a_share_but_never_undoes_a_consume_or_revoke() {
+        let share = NewShare {
+            id: ShareId::from_bytes([1; 16]),
+            size: 17,
+            created_at: 1_000,
+            expires_at: 2_000,
+            max_downloads: 1,
+            link_verifier: [0; 32],
+            claim_verifier: [0; 32],
+            meta: vec![0; 17],
+            kdf: None,
+            manage_token_hash: [0; 32],
+            upload_token_hash: None,
+            inline_payload: Some(vec![0; 17]),
+        };
+        let mut rec = share.record();
+        assert_eq!(rec.state_at(1_999), ShareState::Ready);
+        assert_eq!(rec.state_at(2_000), ShareState::Expired);
+        assert_eq!(rec.gone_reason(2_000), Some(GoneReason::Expired));
+        rec.state = StoredState::Locked;
+        assert_eq!(rec.state_at(1_999), ShareState::Locked);
+        assert_eq!(rec.gone_reason(1_999), None);
+        for (stored, state) in [
+            (StoredState::Consumed, ShareState::Consumed),
+            (StoredState::Revoked, ShareState::Revoked),
+        ] {
+            rec.state = stored;
+            assert_eq!(rec.state_at(5_000), state);
+            assert_eq!(rec.gone_reason(5_000), state.gone_reason());
+        }
+    }
+}
