@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
+use ots_proto::{EXPIRES_IN_MAX_SECS, EXPIRES_IN_MIN_SECS, INLINE_MAX_BYTES};
 
 /// The `onetimeshare` server's settings.
 #[derive(Parser, Debug, Clone)]
@@ -37,15 +38,15 @@ pub struct Config {
     pub max_share_bytes: u64,
 
     /// Largest payload accepted inline in the create request (protocol: at most 1 MiB).
-    #[arg(long, env = "OTS_MAX_INLINE_BYTES", default_value_t = 1024 * 1024)]
+    #[arg(long, env = "OTS_MAX_INLINE_BYTES", default_value_t = INLINE_MAX_BYTES)]
     pub max_inline_bytes: u64,
 
     /// Shortest `expires_in` accepted, in seconds (the protocol's 60; lower only for tests).
-    #[arg(long, env = "OTS_MIN_EXPIRY_SECS", default_value_t = 60)]
+    #[arg(long, env = "OTS_MIN_EXPIRY_SECS", default_value_t = EXPIRES_IN_MIN_SECS)]
     pub min_expiry_secs: u32,
 
     /// Longest `expires_in` accepted, in seconds.
-    #[arg(long, env = "OTS_MAX_EXPIRY_SECS", default_value_t = 604_800)]
+    #[arg(long, env = "OTS_MAX_EXPIRY_SECS", default_value_t = EXPIRES_IN_MAX_SECS)]
     pub max_expiry_secs: u32,
 
     /// Creates allowed per client address per minute (token bucket; 0 disables).
