@@ -49,6 +49,10 @@ pub struct Config {
     #[arg(long, env = "OTS_MAX_EXPIRY_SECS", default_value_t = EXPIRES_IN_MAX_SECS)]
     pub max_expiry_secs: u32,
 
+    /// The expiry a client offers first, in seconds (kept within the min and max).
+    #[arg(long, env = "OTS_DEFAULT_EXPIRY_SECS", default_value_t = 86_400)]
+    pub default_expiry_secs: u32,
+
     /// Creates allowed per client address per minute (token bucket; 0 disables).
     #[arg(long, env = "OTS_RATE_CREATE_PER_MIN", default_value_t = 30)]
     pub rate_create_per_min: u32,
@@ -92,6 +96,14 @@ impl Config {
         let mut c = Self::parse_from(["onetimeshare"]);
         c.data_dir = data_dir.into();
         c
+    }
+
+    /// The expiry clients offer first: the configured default within the bounds.
+    pub(crate) fn default_expiry_secs(&self) -> u32 {
+        self.default_expiry_secs.clamp(
+            self.min_expiry_secs,
+            self.max_expiry_secs.max(self.min_expiry_secs),
+        )
     }
 
     /// Whether responses carry HSTS.

@@ -1173,3 +1173,31 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     assert_eq!(r.status(), 204);
     stopper.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_tells_clients_the_limits_this_server_accepts() {
+    let s = TestServer::start_with(|c| {
+        c.max_share_bytes = 5 << 20;
+        c.min_expiry_secs = 300;
+        c.max_expiry_secs = 3_600;
+        c.default_expiry_secs = 86_400;
+    })
+    .await;
+    let r = s.client.get(s.api("/config")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("cache-control").unwrap(), "no-store");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({
+            "v": 1,
+            "max_share_bytes": 5 << 20,
+            "max_inline_bytes": 1 << 20,
+            "part_bytes": 8 << 20,
+            "expires_in": {"min": 300, "max": 3_600, "default": 3_600},
+            "max_downloads": 100,
+            "create_token_required": false,
+        })
+    );
+    s.stop().await;
+}

@@ -2,6 +2,7 @@
 //! typed extractors for what a route needs, one error type.
 
 mod blob;
+mod config;
 mod error;
 mod extract;
 mod manage;
@@ -21,6 +22,7 @@ use crate::state::AppState;
 /// The `/api/v1` routes; any other path under `/api/` is a JSON `404`.
 pub(crate) fn router(state: AppState) -> Router {
     let v1 = Router::new()
+        .route("/config", get(config::config))
         .route("/shares", post(shares::create))
         .route("/shares/{id}", get(shares::info).delete(manage::revoke))
         .route("/shares/{id}/parts/{index}", put(parts::upload))
