@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::ManageInfo;
+use ots_proto::{ManageStatus, ShareState};
+
 use crate::widgets::{local_time, StateCard};
 
 /// What the page shows.
@@ -12,7 +13,7 @@ use crate::widgets::{local_time, StateCard};
 #[derive(Clone, Debug, PartialEq)]
 enum Screen {
     Loading,
-    Ready(ManageInfo),
+    Ready(ManageStatus),
     Failed {
         state: &'static str,
         title: String,
@@ -67,13 +68,16 @@ pub fn ManagePage() -> impl IntoView {
             }
             Screen::Failed { state, title, detail } => view! { <StateCard state title detail/> }.into_any(),
             Screen::Ready(info) => {
-                let revocable = matches!(info.state.as_str(), "ready" | "uploading" | "locked");
+                let revocable = matches!(
+                    info.state,
+                    ShareState::Ready | ShareState::Uploading | ShareState::Locked
+                );
                 view! {
                     <section class="card" id="manage">
                         <h1>"Your share"</h1>
                         <dl class="facts">
                             <dt>"State"</dt>
-                            <dd id="manage-state" data-state=info.state.clone()>{state_label(&info.state)}</dd>
+                            <dd id="manage-state" data-state=info.state.as_str()>{state_label(info.state)}</dd>
                             <dt>"Expires"</dt>
                             <dd id="manage-expires">{local_time(&info.expires_at)}</dd>
                             <dt>"Downloads left"</dt>
@@ -149,15 +153,15 @@ pub fn ManagePage() -> impl IntoView {
     }
 }
 
-fn state_label(state: &str) -> &'static str {
+fn state_label(state: ShareState) -> &'static str {
     match state {
-        "uploading" => "Uploading (not ready yet)",
-        "ready" => "Ready: waiting to be opened",
-        "consumed" => "Opened: all downloads used",
-        "expired" => "Expired",
-        "revoked" => "Revoked",
-        "locked" => "Locked after too many wrong passwords",
-        _ => "Unknown",
+        ShareState::Uploading => "Uploading (not ready yet)",
+        ShareState::Ready => "Ready: waiting to be opened",
+        ShareState::Consumed => "Opened: all downloads used",
+        ShareState::Expired => "Expired",
+        ShareState::Revoked => "Revoked",
+        ShareState::Removed => "Removed by the server's operator",
+        ShareState::Locked => "Locked after too many wrong passwords",
     }
 }
 
@@ -165,7 +169,7 @@ fn state_label(state: &str) -> &'static str {
 fn load(id: String, screen: RwSignal<Screen>) {
     use crate::api::ApiError;
     use crate::browser::{dom, http};
-    let Some(token) = dom::fragment() else {
+    let Some(token) = dom::fragment().and_then(|f| ots_proto::Token::from_b64(&f).ok()) else {
         screen.set(Screen::Failed {
             state: "bad-link",
             title: "Incomplete link".into(),
@@ -175,9 +179,17 @@ fn load(id: String, screen: RwSignal<Screen>) {
         return;
     };
     leptos::task::spawn_local(async move {
-        let path = format!("/shares/{id}/manage");
+        let Ok(share) = ots_proto::ShareId::parse(&id) else {
+            screen.set(Screen::Failed {
+                state: "not-found",
+                title: "Not found".into(),
+                detail: "No share answers to this link.".into(),
+            });
+            return;
+        };
+        let path = ots_proto::paths::manage(&share);
         let result = match http::call("GET", &path, Some(&token), http::Body::Empty, None).await {
-            Ok(response) => http::json::<ManageInfo>(&response).await,
+            Ok(response) => http::json::<ManageStatus>(&response).await,
             Err(e) => Err(e),
         };
         screen.set(match result {
@@ -204,10 +216,13 @@ fn load(id: String, screen: RwSignal<Screen>) {
 #[cfg(feature = "hydrate")]
 async fn revoke(id: &str) -> Result<(), String> {
     use crate::browser::{dom, http};
-    let token = dom::fragment().ok_or("the manage token is missing")?;
+    let token = dom::fragment()
+        .and_then(|f| ots_proto::Token::from_b64(&f).ok())
+        .ok_or("the manage token is missing")?;
+    let id = ots_proto::ShareId::parse(id).map_err(|e| e.to_string())?;
     http::call(
         "DELETE",
-        &format!("/shares/{id}"),
+        &ots_proto::paths::share(&id),
         Some(&token),
         http::Body::Empty,
         None,

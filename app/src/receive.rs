@@ -5,9 +5,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{ApiError, ShareInfo};
-use crate::format::{human_bytes, human_duration, plaintext_size};
-use crate::widgets::{local_time, CopyButton, Progress, ProgressBar, StateCard};
+use ots_proto::{plaintext_size, ErrorCode, GoneReason, ShareInfo};
+
+use crate::api::ApiError;
+use crate::format::{human_bytes, human_duration};
+use crate::widgets::{CopyButton, Progress, ProgressBar, StateCard};
 
 /// What opening a share gave.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -32,13 +34,8 @@ pub enum Opened {
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OpenError {
-    /// 410: consumed, expired or revoked, with the time when the server tells.
-    Gone {
-        /// consumed, expired or revoked.
-        reason: String,
-        /// RFC 3339, when known.
-        at: Option<String>,
-    },
+    /// 410: consumed, expired, revoked or removed.
+    Gone(GoneReason),
     /// 404.
     NotFound,
     /// 423.
@@ -61,13 +58,12 @@ impl From<ApiError> for OpenError {
     fn from(error: ApiError) -> Self {
         match error {
             ApiError::Status(404, _) => OpenError::NotFound,
-            ApiError::Status(410, body) => OpenError::Gone {
-                reason: body.reason.unwrap_or_else(|| "consumed".into()),
-                at: body.at,
-            },
+            ApiError::Status(410, body) => {
+                OpenError::Gone(body.and_then(|b| b.reason).unwrap_or(GoneReason::Consumed))
+            }
             ApiError::Status(423, _) => OpenError::Locked,
             ApiError::Status(403, _) => OpenError::WrongLink,
-            ApiError::Status(401, body) if body.error == "bad_password" => {
+            ApiError::Status(401, Some(body)) if body.error == ErrorCode::BadPassword => {
                 OpenError::BadPassword(body.attempts_left.unwrap_or(0))
             }
             ApiError::Status(409, _) => OpenError::NotReady,
@@ -272,15 +268,13 @@ fn SavedCard(name: String, size: u64, url: String, on_disk: bool) -> impl IntoVi
 
 #[component]
 fn FailedCard(error: OpenError) -> impl IntoView {
-    let (state, title, detail) = match &error {
-        OpenError::Gone { reason, at } => {
-            let when = at.as_deref().map(|t| format!(" ({})", local_time(t))).unwrap_or_default();
-            match reason.as_str() {
-                "expired" => ("expired", "This share has expired".to_string(), format!("Its time ran out{when}; it can no longer be opened.")),
-                "revoked" => ("revoked", "This share was revoked".to_string(), format!("The sender revoked it{when}; it can no longer be opened.")),
-                _ => ("consumed", "Already opened".to_string(), format!("This share was already opened{when} and is gone. If you did not open it, tell the sender.")),
-            }
-        }
+    let (state, title, detail): (&str, String, String) = match &error {
+        OpenError::Gone(reason) => match reason {
+            GoneReason::Expired => ("expired", "This share has expired".into(), "Its time ran out; it can no longer be opened.".into()),
+            GoneReason::Revoked => ("revoked", "This share was revoked".into(), "The sender revoked it; it can no longer be opened.".into()),
+            GoneReason::Removed => ("removed", "This share was removed".into(), "The operator of this server took it down; it can no longer be opened.".into()),
+            GoneReason::Consumed => ("consumed", "Already opened".into(), "This share was already opened and is gone. If you did not open it, tell the sender.".into()),
+        },
         OpenError::NotFound => ("not-found", "Not found".into(), "No share answers to this link: it never existed, or it ended long ago.".into()),
         OpenError::Locked => ("locked", "Locked".into(), "Too many wrong passwords were tried. This share can no longer be opened.".into()),
         OpenError::WrongLink => ("wrong-link", "Wrong link".into(), "The key in this link does not fit the share. Check that the whole link was copied, including the part after #.".into()),
@@ -320,10 +314,10 @@ fn load_info(id: String, screen: RwSignal<Screen>) {
         screen.set(Screen::Failed(OpenError::BadLink));
         return;
     }
-    if ots_crypto::ShareId::parse(&id).is_err() {
+    let Ok(id) = ots_proto::ShareId::parse(&id) else {
         screen.set(Screen::Failed(OpenError::NotFound));
         return;
-    }
+    };
     leptos::task::spawn_local(async move {
         match receive::info(&id).await {
             Ok(info) => screen.set(Screen::Ready(info)),
@@ -347,6 +341,10 @@ fn start_open(
     let Some(secret) = dom::fragment().and_then(|f| ots_crypto::LinkSecret::from_fragment(&f).ok())
     else {
         screen.set(Screen::Failed(OpenError::BadLink));
+        return;
+    };
+    let Ok(id) = ots_proto::ShareId::parse(&id) else {
+        screen.set(Screen::Failed(OpenError::NotFound));
         return;
     };
     let pw = password.get_untracked();

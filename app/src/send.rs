@@ -2,10 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::format::{
-    human_bytes, max_plaintext_for, password_strength, payload_size, DEFAULT_EXPIRY_SECS,
-    EXPIRY_CHOICES, MAX_DOWNLOADS,
-};
+use ots_proto::{max_plaintext_for, payload_size, MAX_DOWNLOADS};
+
+use crate::format::{human_bytes, password_strength, DEFAULT_EXPIRY_SECS, EXPIRY_CHOICES};
 use crate::max_share_bytes;
 use crate::widgets::{local_time, CopyButton, Progress, ProgressBar, QrCode};
 

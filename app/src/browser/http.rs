@@ -5,8 +5,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, Headers, ReferrerPolicy, RequestCache, RequestInit, Response};
 
+use ots_proto::{ErrorBody, Token};
+
 use super::dom::{js_text, sleep, window};
-use crate::api::{ApiError, ErrorBody, API_ROOT};
+use crate::api::ApiError;
 
 /// What a request carries.
 pub enum Body<'a> {
@@ -27,11 +29,12 @@ pub const RETRY_ATTEMPTS: u32 = 40;
 const RETRY_FIRST_MS: i32 = 250;
 const RETRY_MAX_MS: i32 = 8_000;
 
-/// Sends one request to `{API_ROOT}{path}`; `Ok` only for a 2xx answer.
+/// Sends one request to `path` (from `ots_proto::paths`); `Ok` only for a
+/// 2xx answer.
 pub async fn call(
     method: &str,
     path: &str,
-    bearer: Option<&str>,
+    bearer: Option<&Token>,
     body: Body<'_>,
     range_from: Option<u64>,
 ) -> Result<Response, ApiError> {
@@ -42,7 +45,7 @@ pub async fn call(
     let headers = Headers::new().map_err(|e| ApiError::Network(js_text(e)))?;
     if let Some(token) = bearer {
         headers
-            .set("Authorization", &format!("Bearer {token}"))
+            .set("Authorization", &format!("Bearer {}", token.to_b64()))
             .map_err(|e| ApiError::Network(js_text(e)))?;
     }
     if let Some(from) = range_from {
@@ -66,8 +69,7 @@ pub async fn call(
         }
     }
     init.set_headers(&headers);
-    let url = format!("{API_ROOT}{path}");
-    let response: Response = JsFuture::from(window().fetch_with_str_and_init(&url, &init))
+    let response: Response = JsFuture::from(window().fetch_with_str_and_init(path, &init))
         .await
         .map_err(|e| ApiError::Network(js_text(e)))?
         .dyn_into()
@@ -77,7 +79,7 @@ pub async fn call(
     }
     let status = response.status();
     let body = text(&response).await.unwrap_or_default();
-    let error: ErrorBody = serde_json::from_str(&body).unwrap_or_default();
+    let error = serde_json::from_str::<ErrorBody>(&body).ok();
     Err(ApiError::Status(status, error))
 }
 
@@ -87,7 +89,7 @@ pub async fn call(
 pub async fn call_with_retry(
     method: &str,
     path: &str,
-    bearer: Option<&str>,
+    bearer: Option<&Token>,
     body: Body<'_>,
     mut on_retry: impl FnMut(u32, &ApiError),
 ) -> Result<Response, ApiError> {

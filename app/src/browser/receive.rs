@@ -2,9 +2,10 @@
 //! download and decrypt the payload into a text or a saved file.
 
 use js_sys::{Reflect, Uint8Array};
-use ots_crypto::{
-    b64, open_meta, payload_size, ContentKeys, KdfParams, LinkKeys, LinkSecret, MetaKind,
-    StreamDecryptor,
+use ots_crypto::{open_meta, ContentKeys, LinkKeys, LinkSecret, StreamDecryptor};
+use ots_proto::{
+    paths, payload_size, safe_file_name, ClaimRequest, Claimed, Fixed, KdfParams, Meta, MetaKind,
+    ShareId, ShareInfo, Token,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -14,8 +15,7 @@ use super::dom::{js_text, now_ms, random_bytes, sleep, trigger_download};
 use super::http::{call, call_with_retry, json, Body};
 use super::kdf::derive_password_key;
 use super::save::Sink;
-use crate::api::{ApiError, ClaimRequest, Claimed, KdfJson, ShareInfo};
-use crate::format::sanitize_file_name;
+use crate::api::ApiError;
 use crate::receive::{OpenError, Opened};
 
 /// Texts larger than this are saved as a file instead of shown in the page.
@@ -44,27 +44,22 @@ pub enum Stage {
 }
 
 /// `GET /shares/{id}`: public facts, changes nothing.
-pub async fn info(id: &str) -> Result<ShareInfo, OpenError> {
-    let response = call("GET", &format!("/shares/{id}"), None, Body::Empty, None).await?;
+pub async fn info(id: &ShareId) -> Result<ShareInfo, OpenError> {
+    let response = call("GET", &paths::share(id), None, Body::Empty, None).await?;
     Ok(json(&response).await?)
 }
 
 /// Claims the share (one download used), then downloads and decrypts it.
 pub async fn open(
-    id: &str,
+    id: &ShareId,
     secret: &LinkSecret,
     password: &str,
-    kdf: Option<KdfJson>,
+    kdf: Option<KdfParams>,
     on_stage: impl Fn(Stage),
 ) -> Result<Opened, OpenError> {
     let password_key = match kdf {
         None => None,
-        Some(k) => {
-            let params = KdfParams {
-                m_kib: k.m_kib,
-                t: k.t,
-                p: k.p,
-            };
+        Some(params) => {
             // Refuse a cost outside protocol §2 before allocating anything.
             params
                 .validate()
@@ -86,15 +81,15 @@ pub async fn open(
     on_stage(Stage::Claiming);
     let request_id: [u8; 16] = random_bytes().map_err(OpenError::Other)?;
     let claim = ClaimRequest {
-        link_token: link_keys.link_token().to_b64(),
-        claim_token: keys.claim_token().to_b64(),
-        request_id: b64::encode(request_id),
+        link_token: link_keys.link_token().clone(),
+        claim_token: keys.claim_token().clone(),
+        request_id: Some(Fixed(request_id)),
     };
     let body = serde_json::to_string(&claim).map_err(|e| OpenError::Other(e.to_string()))?;
     // Safe to retry: the request id makes a repeated claim answer the same.
     let response = call_with_retry(
         "POST",
-        &format!("/shares/{id}/claim"),
+        &paths::claim(id),
         None,
         Body::Json(&body),
         |_, _| {},
@@ -102,15 +97,14 @@ pub async fn open(
     .await?;
     let claimed: Claimed = json(&response).await?;
 
-    let sealed = b64::decode(&claimed.meta).map_err(|_| OpenError::Damaged)?;
-    let meta = open_meta(keys.meta_key(), &sealed).map_err(|_| OpenError::Damaged)?;
+    let meta = open_meta(keys.meta_key(), &claimed.meta.0).map_err(|_| OpenError::Damaged)?;
     if payload_size(meta.size) != claimed.size {
         return Err(OpenError::Damaged);
     }
     let mut decryptor = StreamDecryptor::with_payload_size(keys.payload_key(), claimed.size)
         .map_err(|_| OpenError::Damaged)?;
 
-    let as_text = meta.kind == MetaKind::Text && meta.size <= TEXT_SHOW_MAX_BYTES;
+    let as_text = shows_as_text(&meta);
     let mut sink = if as_text {
         Sink::memory()
     } else {
@@ -150,11 +144,7 @@ pub async fn open(
     let on_disk = sink.is_on_disk();
     let blob = sink.finish().await.map_err(OpenError::Other)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(|e| OpenError::Other(js_text(e)))?;
-    let name = if meta.kind == MetaKind::Text {
-        "secret.txt".to_string()
-    } else {
-        sanitize_file_name(&meta.name)
-    };
+    let name = saved_name(&meta);
     trigger_download(&url, &name).map_err(OpenError::Other)?;
     Ok(Opened::File {
         name,
@@ -164,16 +154,39 @@ pub async fn open(
     })
 }
 
+/// True for a text small enough to show in the page; anything else is saved.
+fn shows_as_text(meta: &Meta) -> bool {
+    meta.kind == MetaKind::Text && meta.size <= TEXT_SHOW_MAX_BYTES
+}
+
+/// The name a received share is saved under: the sender's name made safe
+/// (it is untrusted), `secret.txt` for a text too large to show. Several
+/// files (protocol 1.1) arrive as their ZIP archive.
+fn saved_name(meta: &Meta) -> String {
+    match meta.kind {
+        MetaKind::Text => "secret.txt".to_string(),
+        MetaKind::File => safe_file_name(&meta.name),
+        MetaKind::Files => {
+            let name = safe_file_name(&meta.name);
+            if name.to_ascii_lowercase().ends_with(".zip") {
+                name
+            } else {
+                format!("{name}.zip")
+            }
+        }
+    }
+}
+
 /// Streams the payload through the decryptor into the sink, resuming a
 /// broken connection with a Range request while the ticket lives.
 async fn download(
-    id: &str,
+    id: &ShareId,
     claimed: &Claimed,
     decryptor: &mut StreamDecryptor,
     on_stage: &impl Fn(Stage),
     out: &mut Output<'_>,
 ) -> Result<(), OpenError> {
-    let path = format!("/shares/{id}/blob");
+    let path = paths::blob(id);
     let total = claimed.size;
     let mut received = 0u64;
     let mut plain = Vec::with_capacity(FLUSH_BYTES + 128 * 1024);
@@ -294,13 +307,6 @@ impl Output<'_> {
 
 /// `DELETE /blob`: the whole plaintext is here, so a consumed share's
 /// ciphertext can go now. Best effort; the ticket's expiry does it anyway.
-async fn release(id: &str, ticket: &str) {
-    let _ = call(
-        "DELETE",
-        &format!("/shares/{id}/blob"),
-        Some(ticket),
-        Body::Empty,
-        None,
-    )
-    .await;
+async fn release(id: &ShareId, ticket: &Token) {
+    let _ = call("DELETE", &paths::blob(id), Some(ticket), Body::Empty, None).await;
 }

@@ -5,8 +5,11 @@ use std::collections::VecDeque;
 
 use js_sys::Uint8Array;
 use ots_crypto::{
-    b64, payload_size, seal_meta, seal_payload, ContentKeys, KdfParams, LinkKeys, LinkSecret, Meta,
-    StreamEncryptor, Verifier,
+    seal_meta, seal_payload, ContentKeys, LinkKeys, LinkSecret, StreamEncryptor, Verifier,
+};
+use ots_proto::{
+    part_count, paths, payload_size, CreateRequest, Created, Fixed, KdfParams, Meta, Opaque,
+    ShareId, Token, INLINE_MAX_BYTES, PART_SIZE,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -16,7 +19,7 @@ use super::dom::{js_text, origin};
 use super::files::Source;
 use super::http::{call, call_with_retry, json, Body};
 use super::kdf::derive_password_key;
-use crate::api::{ApiError, CreateRequest, Created, KdfJson, INLINE_MAX_BYTES, PART_BYTES};
+use crate::api::ApiError;
 use crate::send::SentLinks as Sent;
 
 /// Parts uploading at once: a second request in flight gains about a fifth
@@ -83,21 +86,17 @@ pub async fn send(
         size: total,
         expires_in: options.expires_in,
         max_downloads: options.max_downloads,
-        link_verifier: link_keys.link_token().verifier_b64(),
-        claim_verifier: keys.claim_token().verifier_b64(),
-        meta: b64::encode(&sealed_meta),
-        kdf: kdf.map(|k| KdfJson {
-            m_kib: k.m_kib,
-            t: k.t,
-            p: k.p,
-        }),
+        link_verifier: Fixed(link_keys.link_token().verifier()),
+        claim_verifier: Fixed(keys.claim_token().verifier()),
+        meta: Opaque(sealed_meta),
+        kdf,
         payload: None,
     };
     on_stage(Stage::Uploading { done: 0, total });
 
     if total <= INLINE_MAX_BYTES {
         let plain = source.read(0, plain_len).await?;
-        request.payload = Some(b64::encode(seal_payload(keys.payload_key(), &plain)));
+        request.payload = Some(Opaque(seal_payload(keys.payload_key(), &plain)));
         let created = create(&request).await?;
         on_stage(Stage::Uploading { done: total, total });
         return Ok(links(&secret, &created));
@@ -108,10 +107,10 @@ pub async fn send(
         .upload_token
         .clone()
         .ok_or("the server gave no upload token")?;
-    let parts = total.div_ceil(PART_BYTES);
+    let parts = part_count(total);
     let mut encryptor = Some(StreamEncryptor::new(keys.payload_key()));
     let mut pending: Vec<u8> =
-        Vec::with_capacity((PART_BYTES + READ_BYTES + READ_BYTES / 64) as usize);
+        Vec::with_capacity((PART_SIZE + READ_BYTES + READ_BYTES / 64) as usize);
     let mut next_part = 0u64;
     let mut stored = 0u64;
     // Up to two parts upload while the next is encrypted.
@@ -133,12 +132,12 @@ pub async fn send(
                 enc.finish(&mut pending);
             }
         }
-        while pending.len() as u64 >= PART_BYTES || (done_reading && !pending.is_empty()) {
-            let take = (pending.len() as u64).min(PART_BYTES) as usize;
+        while pending.len() as u64 >= PART_SIZE || (done_reading && !pending.is_empty()) {
+            let take = (pending.len() as u64).min(PART_SIZE) as usize;
             let rest = pending.split_off(take);
             let part = part_blob(&pending[..]).map_err(js_text)?;
             pending = rest;
-            pending.reserve(PART_BYTES as usize);
+            pending.reserve(PART_SIZE as usize);
             if in_flight.len() >= UPLOADS_IN_FLIGHT {
                 if let Some((len, upload)) = in_flight.pop_front() {
                     upload
@@ -198,7 +197,11 @@ fn links(secret: &LinkSecret, created: &Created) -> Sent {
     let origin = origin();
     Sent {
         share_link: format!("{origin}/s/{}#{}", created.id, secret.to_fragment()),
-        manage_link: format!("{origin}/m/{}#{}", created.id, created.manage_token),
+        manage_link: format!(
+            "{origin}/m/{}#{}",
+            created.id,
+            created.manage_token.to_b64()
+        ),
         expires_at: created.expires_at.clone(),
     }
 }
@@ -207,7 +210,7 @@ async fn create(request: &CreateRequest) -> Result<Created, String> {
     let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
     // Not retried: a create that reached the server but lost its answer
     // would leave a second, orphaned share.
-    let response = call("POST", "/shares", None, Body::Json(&body), None)
+    let response = call("POST", &paths::shares(), None, Body::Json(&body), None)
         .await
         .map_err(|e| create_error(&e))?;
     json(&response).await.map_err(|e| e.describe())
@@ -223,14 +226,14 @@ fn create_error(error: &ApiError) -> String {
 /// Starts uploading part `index` at once (a JS promise runs eagerly),
 /// retrying transient failures, so a network drop only pauses the upload.
 fn put_part(
-    id: &str,
-    token: &str,
+    id: &ShareId,
+    token: &Token,
     index: u64,
     bytes: Blob,
     on_stage: std::rc::Rc<impl Fn(Stage) + 'static>,
 ) -> js_sys::Promise {
-    let path = format!("/shares/{id}/parts/{index}");
-    let token = token.to_string();
+    let path = paths::part(id, index);
+    let token = token.clone();
     future_to_promise(async move {
         call_with_retry(
             "PUT",
@@ -245,8 +248,8 @@ fn put_part(
     })
 }
 
-async fn complete(id: &str, token: &str) -> Result<(), String> {
-    let path = format!("/shares/{id}/complete");
+async fn complete(id: &ShareId, token: &Token) -> Result<(), String> {
+    let path = paths::complete(id);
     let mut retried = false;
     loop {
         match call("POST", &path, Some(token), Body::Empty, None).await {
@@ -258,13 +261,13 @@ async fn complete(id: &str, token: &str) -> Result<(), String> {
             // A retried complete whose first try landed finds its token dead:
             // the share being ready says it worked.
             Err(e) if retried => {
-                return match call("GET", &format!("/shares/{id}"), None, Body::Empty, None).await {
+                return match call("GET", &paths::share(id), None, Body::Empty, None).await {
                     Ok(_) => Ok(()),
                     Err(_) => Err(e.describe()),
                 }
             }
             Err(ApiError::Status(409, body)) => {
-                let missing = body.missing.unwrap_or_default();
+                let missing = body.and_then(|b| b.missing).unwrap_or_default();
                 return Err(format!(
                     "the server is missing parts {missing:?} of the upload"
                 ));
