@@ -2,9 +2,6 @@
 //! password strength. No browser APIs, so they test natively. The
 //! protocol's own numbers and names are `ots_proto`'s.
 
-/// Bytes in a mebibyte.
-pub const MIB: u64 = 1024 * 1024;
-
 /// `1.5 MiB`, `980 B`: binary units with one decimal above a kibibyte.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -155,24 +152,12 @@ pub fn password_strength(password: &str) -> Strength {
     }
 }
 
-/// The expiry choices of the send page, in seconds, with their labels.
-pub const EXPIRY_CHOICES: [(u32, &str); 7] = [
-    (300, "5 minutes"),
-    (3_600, "1 hour"),
-    (21_600, "6 hours"),
-    (86_400, "1 day"),
-    (259_200, "3 days"),
-    (432_000, "5 days"),
-    (604_800, "7 days"),
-];
-
-/// The default expiry: one day.
-pub const DEFAULT_EXPIRY_SECS: u32 = 86_400;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ots_proto::{max_plaintext_for, EXPIRES_IN_MAX_SECS, EXPIRES_IN_MIN_SECS};
+    use ots_proto::max_plaintext_for;
+
+    const MIB: u64 = 1024 * 1024;
 
     #[test]
     fn human_bytes_uses_binary_units() {
@@ -214,15 +199,5 @@ mod tests {
             progress_line(MIB, 2 * MIB, 1.0),
             "1 MiB of 2 MiB · 1 MiB/s · 1 second left"
         );
-    }
-
-    #[test]
-    fn expiry_choices_are_within_the_protocol_bounds() {
-        for (secs, _) in EXPIRY_CHOICES {
-            assert!((EXPIRES_IN_MIN_SECS..=EXPIRES_IN_MAX_SECS).contains(&secs));
-        }
-        assert!(EXPIRY_CHOICES
-            .iter()
-            .any(|(secs, _)| *secs == DEFAULT_EXPIRY_SECS));
     }
 }
