@@ -1,17 +1,6 @@
-//! Plain helpers for what the pages show: sizes, durations, rates, file
-//! names and password strength. No browser APIs, so they test natively.
-
-/// Bytes in a mebibyte.
-pub const MIB: u64 = 1024 * 1024;
-
-/// Plaintext bytes per STREAM record (protocol §4).
-pub const CHUNK_BYTES: u64 = 65_536;
-
-/// Tag bytes added to each STREAM record (protocol §4).
-pub const TAG_BYTES: u64 = 16;
-
-/// Longest file name the receive page saves under, in characters.
-pub const MAX_FILE_NAME_CHARS: usize = 120;
+//! Plain helpers for what the pages show: sizes, durations, rates and
+//! password strength. No browser APIs, so they test natively. The
+//! protocol's own numbers and names are `ots_proto`'s.
 
 /// `1.5 MiB`, `980 B`: binary units with one decimal above a kibibyte.
 pub fn human_bytes(bytes: u64) -> String {
@@ -84,59 +73,6 @@ pub fn progress_line(done: u64, total: u64, elapsed_secs: f64) -> String {
         }
     }
     line
-}
-
-/// Payload bytes for `plain` plaintext bytes (protocol §4).
-pub fn payload_size(plain: u64) -> u64 {
-    plain + TAG_BYTES * records(plain)
-}
-
-/// Records for `plain` plaintext bytes: `max(1, ceil(P / C))`.
-pub fn records(plain: u64) -> u64 {
-    plain.div_ceil(CHUNK_BYTES).max(1)
-}
-
-/// Plaintext bytes of a well-formed payload of `payload` bytes, or `None`
-/// when no plaintext length gives that payload size.
-pub fn plaintext_size(payload: u64) -> Option<u64> {
-    let record = CHUNK_BYTES + TAG_BYTES;
-    let n = payload.div_ceil(record).max(1);
-    let plain = payload.checked_sub(TAG_BYTES * n)?;
-    (payload_size(plain) == payload).then_some(plain)
-}
-
-/// The largest plaintext whose payload fits in `max_payload` bytes.
-pub fn max_plaintext_for(max_payload: u64) -> u64 {
-    let record = CHUNK_BYTES + TAG_BYTES;
-    let full = max_payload / record;
-    let rest = max_payload % record;
-    full * CHUNK_BYTES + rest.saturating_sub(TAG_BYTES)
-}
-
-/// A file name that is safe to hand to a download: the sealed name is
-/// untrusted, so path separators, control and reserved characters become
-/// `_`, leading dots go, and the length is bounded. Never empty.
-pub fn sanitize_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            // Bidi overrides can disguise an extension ("exe.txt" drawn as "txt.exe").
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => '_',
-            c => c,
-        })
-        .collect();
-    let trimmed = cleaned
-        .trim()
-        .trim_start_matches('.')
-        .trim_end_matches(['.', ' ']);
-    let bounded: String = trimmed.chars().take(MAX_FILE_NAME_CHARS).collect();
-    if bounded.is_empty() {
-        "download.bin".to_string()
-    } else {
-        bounded
-    }
 }
 
 /// How strong a password looks, for the hint beside the field.
@@ -216,26 +152,12 @@ pub fn password_strength(password: &str) -> Strength {
     }
 }
 
-/// The expiry choices of the send page, in seconds, with their labels.
-pub const EXPIRY_CHOICES: [(u32, &str); 7] = [
-    (300, "5 minutes"),
-    (3_600, "1 hour"),
-    (21_600, "6 hours"),
-    (86_400, "1 day"),
-    (259_200, "3 days"),
-    (432_000, "5 days"),
-    (604_800, "7 days"),
-];
-
-/// The default expiry: one day.
-pub const DEFAULT_EXPIRY_SECS: u32 = 86_400;
-
-/// Downloads a share may allow (protocol §5).
-pub const MAX_DOWNLOADS: u32 = 100;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ots_proto::max_plaintext_for;
+
+    const MIB: u64 = 1024 * 1024;
 
     #[test]
     fn human_bytes_uses_binary_units() {
@@ -256,48 +178,6 @@ mod tests {
         assert_eq!(human_duration(90_061), "1 day 1 hour");
         assert_eq!(human_duration(86_401), "1 day");
         assert_eq!(human_duration(1), "1 second");
-    }
-
-    #[test]
-    fn payload_size_matches_protocol_examples() {
-        assert_eq!(payload_size(0), 16);
-        assert_eq!(payload_size(65_536), 65_552);
-        assert_eq!(payload_size(65_537), 65_537 + 32);
-    }
-
-    #[test]
-    fn plaintext_size_inverts_payload_size() {
-        for plain in [0, 1, 65_535, 65_536, 65_537, 50 * MIB, 1 << 30] {
-            assert_eq!(plaintext_size(payload_size(plain)), Some(plain));
-        }
-        assert_eq!(plaintext_size(15), None);
-        assert_eq!(plaintext_size(65_553), None);
-    }
-
-    #[test]
-    fn max_plaintext_fits_the_limit() {
-        for limit in [16, 17, 65_552, 65_553, 65_570, 1 << 30, 5 << 30] {
-            let plain = max_plaintext_for(limit);
-            assert!(payload_size(plain) <= limit, "{limit}");
-            assert!(payload_size(plain + 1) > limit, "{limit}");
-        }
-    }
-
-    #[test]
-    fn sanitize_file_name_defuses_markup_and_paths() {
-        assert_eq!(
-            sanitize_file_name("<svg onload=alert(1)>.html"),
-            "_svg onload=alert(1)_.html"
-        );
-        assert_eq!(sanitize_file_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(sanitize_file_name("...hidden"), "hidden");
-        assert_eq!(sanitize_file_name(""), "download.bin");
-        assert_eq!(sanitize_file_name("a\u{202E}txt.exe"), "a_txt.exe");
-        assert_eq!(sanitize_file_name("report.pdf"), "report.pdf");
-        assert_eq!(
-            sanitize_file_name(&"x".repeat(500)).chars().count(),
-            MAX_FILE_NAME_CHARS
-        );
     }
 
     #[test]

@@ -5,18 +5,30 @@
 //! of protocol §5 with `fetch` and seal and open with `ots-crypto` compiled
 //! to WebAssembly. Server rendering never touches a share, so a link
 //! preview that fetches `/s/{id}` changes nothing.
+//!
+//! Every page has the same shape: a flow module (`send`, `receive`,
+//! `manage`) owns the flow's stages, outcomes and one typed error and is
+//! the only thing its page (`page.rs`) talks to; the flow's `engine.rs`
+//! runs it in the browser on top of [`browser`]. Modules depend downwards
+//! only: page → flow → engine → browser → `ots-proto` / `ots-crypto`.
+// A server render never starts a flow: what only the browser calls is
+// unused in the `ssr` build, and the `hydrate` build lints it.
+#![cfg_attr(not(feature = "hydrate"), allow(dead_code, unused_variables))]
 
-pub mod api;
-pub mod format;
-pub mod qr;
-
+mod failure;
+mod format;
 mod manage;
+mod qr;
 mod receive;
 mod send;
+mod site;
 mod widgets;
 
 #[cfg(feature = "hydrate")]
 pub mod browser;
+
+pub use site::SiteLimits;
+use site::MAX_SHARE_BYTES_META;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -24,19 +36,6 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-
-/// Limits of this server that the pages show before anything is sent.
-///
-/// The server provides it as context (`leptos_routes_with_context`); the
-/// shell writes it into a `<meta>` tag that the hydrated page reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SiteLimits {
-    /// Largest payload in bytes (`OTS_MAX_SHARE_BYTES`).
-    pub max_share_bytes: u64,
-}
-
-/// Name of the `<meta>` tag that carries [`SiteLimits::max_share_bytes`].
-pub const MAX_SHARE_BYTES_META: &str = "ots-max-share-bytes";
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -74,9 +73,9 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
-                    <Route path=path!("/") view=send::SendPage/>
-                    <Route path=path!("/s/:id") view=receive::ReceivePage/>
-                    <Route path=path!("/m/:id") view=manage::ManagePage/>
+                    <Route path=path!("/") view=send::page::SendPage/>
+                    <Route path=path!("/s/:id") view=receive::page::ReceivePage/>
+                    <Route path=path!("/m/:id") view=manage::page::ManagePage/>
                 </Routes>
             </main>
             <footer class="foot">
@@ -85,26 +84,5 @@ pub fn App() -> impl IntoView {
                 </p>
             </footer>
         </Router>
-    }
-}
-
-/// The server's size limit, when known: from context while rendering on
-/// the server, from the shell's `<meta>` tag in the browser.
-pub(crate) fn max_share_bytes() -> Option<u64> {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<SiteLimits>().map(|l| l.max_share_bytes)
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        let document = browser::dom::window().document()?;
-        let meta = document
-            .query_selector(&format!("meta[name=\"{MAX_SHARE_BYTES_META}\"]"))
-            .ok()??;
-        meta.get_attribute("content")?.parse().ok()
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        None
     }
 }

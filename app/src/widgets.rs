@@ -51,16 +51,15 @@ pub fn CopyButton(
     // None: idle; Some(true): copied; Some(false): the browser refused.
     let (copied, set_copied) = signal(None::<bool>);
     let on_click = move |_| {
-        let _value = text.get_untracked();
+        let value = text.get_untracked();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            let ok = crate::browser::dom::copy_text(&_value).await.is_ok();
+            let ok = crate::browser::dom::copy_text(&value).await.is_ok();
             set_copied.set(Some(ok));
             crate::browser::dom::sleep(if ok { 2_000 } else { 6_000 }).await;
             set_copied.set(None);
         });
     };
-    let _ = set_copied;
     view! {
         <button type="button" class="copy" id=id on:click=on_click>
             {move || match copied.get() {
@@ -121,4 +120,15 @@ pub fn local_time(rfc3339: &str) -> String {
     {
         rfc3339.to_string()
     }
+}
+
+/// "in 23 hours (27 Nov 2026, 23:00)" in the browser; as is on the server.
+pub fn expiry_text(rfc3339: &str) -> String {
+    let when = local_time(rfc3339);
+    #[cfg(feature = "hydrate")]
+    if let Some(secs) = crate::browser::dom::secs_until(rfc3339).filter(|s| *s > 0) {
+        let left = crate::format::human_duration(secs.unsigned_abs());
+        return format!("in {left} ({when})");
+    }
+    when
 }

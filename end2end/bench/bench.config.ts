@@ -1,7 +1,7 @@
 // Browser benchmarks of the web app (BENCHMARKS.md, "## web app"). Not part
 // of the default test run: `npx playwright test -c bench/bench.config.ts`
-// after `cargo leptos build --release` (see bench/README.md). Reports numbers; asserts
-// no timings.
+// after `cargo leptos build --release --lib-features hydrate,bench` (see
+// bench/README.md). Reports numbers; asserts no timings.
 import { defineConfig } from "@playwright/test";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -60,6 +60,9 @@ test("seal throughput inside the page", async ({ page }) => {
   const runs: number[] = await page.evaluate(async () => {
     // @ts-ignore: the page's own module, already initialised by hydration.
     const mod = await import("/pkg/onetimeshare.js");
+    if (typeof mod.seal_benchmark !== "function") {
+      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --lib-features hydrate,bench`");
+    }
     mod.seal_benchmark(64); // warm-up
     const out: number[] = [];
     for (let i = 0; i < 3; i++) out.push(mod.seal_benchmark(512));

@@ -26,12 +26,14 @@ pub fn derive_password_key(
     p: u32,
 ) -> Result<Vec<u8>, JsError> {
     app::browser::kdf::derive_password_key_raw(fragment, password, m_kib, t, p)
-        .map_err(|e| JsError::new(&e))
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Seals `total_mib` MiB in the page and returns MiB/s (the benchmark in
-/// `end2end/bench/` calls it; it sends nothing anywhere).
+/// `end2end/bench/` calls it; it sends nothing anywhere). Only in bundles
+/// built with the `bench` feature.
+#[cfg(feature = "bench")]
 #[wasm_bindgen]
 pub fn seal_benchmark(total_mib: u32) -> Result<f64, JsError> {
-    app::browser::bench::seal_mib_per_s(total_mib).map_err(|e| JsError::new(&e))
+    app::browser::bench::seal_mib_per_s(total_mib).map_err(|e| JsError::new(&e.to_string()))
 }

@@ -1,5 +1,7 @@
-//! A measurement for BENCHMARKS.md: sealing speed inside the page, with
-//! the same code and buffer sizes as a real send (no network).
+//! A measurement for the browser benchmarks (`end2end/bench/`): sealing
+//! speed inside the page, with the same code and buffer sizes as a real
+//! send (no network). Built only with the `bench` feature, so it is never
+//! part of a production bundle.
 
 use ots_crypto::{ContentKeys, LinkSecret, StreamEncryptor};
 
@@ -7,9 +9,9 @@ use super::dom::now_ms;
 
 /// Seals `total_mib` MiB of plaintext in 4 MiB steps, as the send flow
 /// does, and returns MiB per second.
-pub fn seal_mib_per_s(total_mib: u32) -> Result<f64, String> {
+pub fn seal_mib_per_s(total_mib: u32) -> Result<f64, ots_crypto::Error> {
     const STEP: usize = 4 * 1024 * 1024;
-    let secret = LinkSecret::generate().map_err(|e| e.to_string())?;
+    let secret = LinkSecret::generate()?;
     let keys = ContentKeys::derive(&secret, None);
     let plain: Vec<u8> = (0..STEP).map(|i| (i * 31 % 251) as u8).collect();
     let mut out = Vec::with_capacity(STEP + STEP / 64);

@@ -5,6 +5,8 @@ use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::failure::BrowserError;
+
 /// The page's window; every page this app runs in has one.
 pub fn window() -> web_sys::Window {
     web_sys::window().expect("the app runs in a window")
@@ -39,44 +41,48 @@ pub async fn sleep(ms: i32) {
 }
 
 /// Fills `N` bytes from the browser's CSPRNG.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], BrowserError> {
     let mut out = [0u8; N];
     window()
         .crypto()
         .and_then(|c| c.get_random_values_with_u8_array(&mut out))
-        .map_err(|_| "the browser has no random number generator".to_string())?;
+        .map_err(|_| BrowserError::NoRandomness)?;
     Ok(out)
 }
 
 /// Copies `text` to the clipboard. Outside a secure context there is no
 /// `navigator.clipboard`; calling into it would throw, so that is an error.
-pub async fn copy_text(text: &str) -> Result<(), String> {
+pub async fn copy_text(text: &str) -> Result<(), BrowserError> {
     let navigator = window().navigator();
     let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
         .unwrap_or(JsValue::UNDEFINED);
     if clipboard.is_undefined() || clipboard.is_null() {
-        return Err("no clipboard here".into());
+        return Err(BrowserError::NoClipboard);
     }
     let promise = navigator.clipboard().write_text(text);
     JsFuture::from(promise)
         .await
         .map(|_| ())
-        .map_err(|_| "copy failed".to_string())
+        .map_err(|_| BrowserError::NoClipboard)
 }
 
 /// Starts a download of `url` (an object URL) as an attachment named `name`.
-pub fn trigger_download(url: &str, name: &str) -> Result<(), String> {
-    let document = window().document().ok_or("no document")?;
+pub fn trigger_download(url: &str, name: &str) -> Result<(), BrowserError> {
+    let document = window()
+        .document()
+        .ok_or_else(|| BrowserError::Js("no document".into()))?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
-        .map_err(js_text)?
+        .map_err(js_error)?
         .dyn_into()
-        .map_err(|_| "not an anchor".to_string())?;
+        .map_err(|_| BrowserError::Js("not an anchor".into()))?;
     anchor.set_href(url);
     anchor.set_download(name);
     anchor.set_rel("noopener");
-    let body = document.body().ok_or("no body")?;
-    body.append_child(&anchor).map_err(js_text)?;
+    let body = document
+        .body()
+        .ok_or_else(|| BrowserError::Js("no body".into()))?;
+    body.append_child(&anchor).map_err(js_error)?;
     anchor.click();
     anchor.remove();
     Ok(())
@@ -103,4 +109,9 @@ pub fn js_text(value: JsValue) -> String {
         return String::from(err.message());
     }
     value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// A JS exception as a [`BrowserError`].
+pub fn js_error(value: JsValue) -> BrowserError {
+    BrowserError::Js(js_text(value))
 }

@@ -1,26 +1,10 @@
 //! What the sender shares, read in slices: a file is never read whole.
 
-use std::cell::RefCell;
-
 use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
 
 use super::dom::js_text;
-
-thread_local! {
-    /// The file chosen by the picker or dropped on the page.
-    static PICKED: RefCell<Option<web_sys::File>> = const { RefCell::new(None) };
-}
-
-/// Remembers the chosen file (or forgets it).
-pub fn set_picked(file: Option<web_sys::File>) {
-    PICKED.with(|p| *p.borrow_mut() = file);
-}
-
-/// The chosen file, if any.
-pub fn picked() -> Option<web_sys::File> {
-    PICKED.with(|p| p.borrow().clone())
-}
+use crate::failure::BrowserError;
 
 /// The plaintext of a share.
 pub enum Source {
@@ -32,32 +16,27 @@ pub enum Source {
 
 impl Source {
     /// Plaintext bytes.
-    pub fn len(&self) -> u64 {
+    pub fn size(&self) -> u64 {
         match self {
             Source::Text(bytes) => bytes.len() as u64,
             Source::File(file) => file.size() as u64,
         }
     }
 
-    /// True for an empty text or file.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Bytes `[start, end)`, read through a Blob slice for files.
-    pub async fn read(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    pub async fn read(&self, start: u64, end: u64) -> Result<Vec<u8>, BrowserError> {
         match self {
             Source::Text(bytes) => Ok(bytes[start as usize..end as usize].to_vec()),
             Source::File(file) => {
                 let slice = file
                     .slice_with_f64_and_f64(start as f64, end as f64)
-                    .map_err(js_text)?;
+                    .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
                 let buffer = JsFuture::from(slice.array_buffer())
                     .await
-                    .map_err(|e| format!("the file could not be read: {}", js_text(e)))?;
+                    .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
                 let bytes = Uint8Array::new(&buffer);
                 if bytes.length() as u64 != end - start {
-                    return Err("the file changed while it was being read".into());
+                    return Err(BrowserError::FileChanged);
                 }
                 Ok(bytes.to_vec())
             }

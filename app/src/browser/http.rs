@@ -5,14 +5,16 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, Headers, ReferrerPolicy, RequestCache, RequestInit, Response};
 
+use ots_proto::{ErrorBody, Token};
+
 use super::dom::{js_text, sleep, window};
-use crate::api::{ApiError, ErrorBody, API_ROOT};
+use crate::failure::ApiError;
 
 /// What a request carries.
 pub enum Body<'a> {
     /// Nothing.
     Empty,
-    /// A JSON document.
+    /// A JSON document (see [`to_json`]).
     Json(&'a str),
     /// Raw bytes (a payload part), as a Blob: Chromium streams a Blob
     /// body about ten times faster than an ArrayBuffer view of the same size.
@@ -21,17 +23,18 @@ pub enum Body<'a> {
 
 /// Attempts of a retried request before it gives up (with the back-off
 /// below, about five minutes: long enough to ride out a network drop).
-pub const RETRY_ATTEMPTS: u32 = 40;
+const RETRY_ATTEMPTS: u32 = 40;
 
 /// First and largest pause between attempts, in milliseconds.
 const RETRY_FIRST_MS: i32 = 250;
 const RETRY_MAX_MS: i32 = 8_000;
 
-/// Sends one request to `{API_ROOT}{path}`; `Ok` only for a 2xx answer.
+/// Sends one request to `path` (from `ots_proto::paths`); `Ok` only for a
+/// 2xx answer.
 pub async fn call(
     method: &str,
     path: &str,
-    bearer: Option<&str>,
+    bearer: Option<&Token>,
     body: Body<'_>,
     range_from: Option<u64>,
 ) -> Result<Response, ApiError> {
@@ -42,7 +45,7 @@ pub async fn call(
     let headers = Headers::new().map_err(|e| ApiError::Network(js_text(e)))?;
     if let Some(token) = bearer {
         headers
-            .set("Authorization", &format!("Bearer {token}"))
+            .set("Authorization", &format!("Bearer {}", token.to_b64()))
             .map_err(|e| ApiError::Network(js_text(e)))?;
     }
     if let Some(from) = range_from {
@@ -66,8 +69,7 @@ pub async fn call(
         }
     }
     init.set_headers(&headers);
-    let url = format!("{API_ROOT}{path}");
-    let response: Response = JsFuture::from(window().fetch_with_str_and_init(&url, &init))
+    let response: Response = JsFuture::from(window().fetch_with_str_and_init(path, &init))
         .await
         .map_err(|e| ApiError::Network(js_text(e)))?
         .dyn_into()
@@ -77,8 +79,8 @@ pub async fn call(
     }
     let status = response.status();
     let body = text(&response).await.unwrap_or_default();
-    let error: ErrorBody = serde_json::from_str(&body).unwrap_or_default();
-    Err(ApiError::Status(status, error))
+    let body = serde_json::from_str::<ErrorBody>(&body).ok();
+    Err(ApiError::Status { status, body })
 }
 
 /// Like [`call`], but retries transient failures with exponential back-off.
@@ -87,9 +89,9 @@ pub async fn call(
 pub async fn call_with_retry(
     method: &str,
     path: &str,
-    bearer: Option<&str>,
+    bearer: Option<&Token>,
     body: Body<'_>,
-    mut on_retry: impl FnMut(u32, &ApiError),
+    mut on_retry: impl FnMut(u32),
 ) -> Result<Response, ApiError> {
     let mut delay = RETRY_FIRST_MS;
     let mut attempt = 1;
@@ -101,7 +103,7 @@ pub async fn call_with_retry(
         };
         match call(method, path, bearer, body, None).await {
             Err(e) if e.is_transient() && attempt < RETRY_ATTEMPTS => {
-                on_retry(attempt, &e);
+                on_retry(attempt);
                 sleep(delay).await;
                 delay = (delay * 2).min(RETRY_MAX_MS);
                 attempt += 1;
@@ -111,8 +113,13 @@ pub async fn call_with_retry(
     }
 }
 
+/// A request body as JSON.
+pub fn to_json<T: serde::Serialize>(body: &T) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
 /// The body of `response` as text.
-pub async fn text(response: &Response) -> Result<String, ApiError> {
+async fn text(response: &Response) -> Result<String, ApiError> {
     let promise = response.text().map_err(|e| ApiError::Network(js_text(e)))?;
     let value = JsFuture::from(promise)
         .await

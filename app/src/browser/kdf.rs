@@ -9,19 +9,23 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
+use crate::failure::BrowserError;
+
 /// The worker script, served from `public/`.
-pub const WORKER_URL: &str = "/argon2-worker.js";
+const WORKER_URL: &str = "/argon2-worker.js";
 
 /// The derivation itself, shared by the worker export and the fallback on
 /// the main thread. Parameters are checked before anything is allocated.
-pub fn derive_password_key_bytes(
+fn derive_password_key_bytes(
     fragment: &str,
     password: &str,
     kdf: KdfParams,
-) -> Result<Vec<u8>, String> {
-    kdf.validate().map_err(|e| e.to_string())?;
-    let secret = LinkSecret::from_fragment(fragment).map_err(|e| e.to_string())?;
-    let key = PasswordKey::derive(&secret, password, &kdf).map_err(|e| e.to_string())?;
+) -> Result<Vec<u8>, BrowserError> {
+    let failed = |e: ots_crypto::Error| BrowserError::KeyDerivation(e.to_string());
+    kdf.validate()
+        .map_err(|e| BrowserError::KeyDerivation(e.to_string()))?;
+    let secret = LinkSecret::from_fragment(fragment).map_err(failed)?;
+    let key = PasswordKey::derive(&secret, password, &kdf).map_err(failed)?;
     Ok(key.as_bytes().to_vec())
 }
 
@@ -33,7 +37,7 @@ pub fn derive_password_key_raw(
     m_kib: u32,
     t: u32,
     p: u32,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, BrowserError> {
     derive_password_key_bytes(fragment, password, KdfParams { m_kib, t, p })
 }
 
@@ -43,8 +47,9 @@ pub async fn derive_password_key(
     secret: &LinkSecret,
     password: &str,
     kdf: KdfParams,
-) -> Result<PasswordKey, String> {
-    kdf.validate().map_err(|e| e.to_string())?;
+) -> Result<PasswordKey, BrowserError> {
+    kdf.validate()
+        .map_err(|e| BrowserError::KeyDerivation(e.to_string()))?;
     let fragment = secret.to_fragment();
     let bytes = match in_worker(&fragment, password, kdf).await {
         Ok(bytes) => bytes,
@@ -54,11 +59,11 @@ pub async fn derive_password_key(
             );
             derive_password_key_bytes(&fragment, password, kdf)?
         }
-        Err(WorkerError::Failed(msg)) => return Err(msg),
+        Err(WorkerError::Failed(msg)) => return Err(BrowserError::KeyDerivation(msg)),
     };
     let bytes: [u8; KEY_SIZE] = bytes
         .try_into()
-        .map_err(|_| "the key derivation returned a wrong length".to_string())?;
+        .map_err(|_| BrowserError::KeyDerivation("a key of the wrong length".into()))?;
     Ok(PasswordKey::from_bytes(bytes))
 }
 

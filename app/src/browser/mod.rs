@@ -1,11 +1,12 @@
-//! Everything that runs only in the browser: fetch, files, the worker and
-//! the send and receive flows. Compiled with the `hydrate` feature only.
+//! The browser's facilities the flows use: `fetch` against the REST API,
+//! files read in slices, the private file system, the Argon2id worker,
+//! the URL fragment, time and randomness. Compiled with `hydrate` only, and
+//! knows nothing of pages or flows: they call it, never the other way round.
 
+#[cfg(feature = "bench")]
 pub mod bench;
-pub mod dom;
-pub mod files;
-pub mod http;
+pub(crate) mod dom;
+pub(crate) mod files;
+pub(crate) mod http;
 pub mod kdf;
-pub mod receive;
-pub mod save;
-pub mod send;
+pub(crate) mod save;

@@ -12,7 +12,8 @@ use web_sys::{
     FileSystemGetFileOptions,
 };
 
-use super::dom::{js_text, random_bytes, window};
+use super::dom::{js_error, js_text, random_bytes, window};
+use crate::failure::BrowserError;
 
 /// Prefix of this app's files in the origin private file system.
 const ENTRY_PREFIX: &str = "ots-";
@@ -62,7 +63,7 @@ impl Sink {
     }
 
     /// Appends decrypted bytes.
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), BrowserError> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -70,10 +71,12 @@ impl Sink {
         let chunk = Uint8Array::from(bytes);
         match &self.kind {
             SinkKind::Opfs { writable, .. } => {
-                let promise = writable.write_with_js_u8_array(&chunk).map_err(js_text)?;
+                let promise = writable
+                    .write_with_js_u8_array(&chunk)
+                    .map_err(|e| BrowserError::FileUnwritable(js_text(e)))?;
                 JsFuture::from(promise)
                     .await
-                    .map_err(|e| format!("the file could not be written: {}", js_text(e)))?;
+                    .map_err(|e| BrowserError::FileUnwritable(js_text(e)))?;
             }
             SinkKind::Memory { parts } => {
                 parts.push(&chunk);
@@ -84,26 +87,30 @@ impl Sink {
 
     /// Closes the sink and returns its content as a Blob typed
     /// `application/octet-stream`, so that no browser renders it.
-    pub async fn finish(self) -> Result<Blob, String> {
+    pub async fn finish(self) -> Result<Blob, BrowserError> {
         match self.kind {
             SinkKind::Opfs {
                 writable, handle, ..
             } => {
-                JsFuture::from(writable.close()).await.map_err(js_text)?;
-                let file = JsFuture::from(handle.get_file()).await.map_err(js_text)?;
-                let file: Blob = file.dyn_into().map_err(|_| "not a file".to_string())?;
+                JsFuture::from(writable.close())
+                    .await
+                    .map_err(|e| BrowserError::FileUnwritable(js_text(e)))?;
+                let file = JsFuture::from(handle.get_file()).await.map_err(js_error)?;
+                let file: Blob = file
+                    .dyn_into()
+                    .map_err(|_| BrowserError::Js("not a file".into()))?;
                 // Typed explicitly, so that nothing ever renders it.
                 file.slice_with_f64_and_f64_and_content_type(
                     0.0,
                     file.size(),
                     "application/octet-stream",
                 )
-                .map_err(js_text)
+                .map_err(js_error)
             }
             SinkKind::Memory { parts } => {
                 let opts = BlobPropertyBag::new();
                 opts.set_type("application/octet-stream");
-                Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(js_text)
+                Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(js_error)
             }
         }
     }
@@ -121,21 +128,30 @@ impl Sink {
             let _ = JsFuture::from(dir.remove_entry(&entry)).await;
         }
     }
+}
 
-    /// Bytes of the file on disk, for tests and diagnostics.
-    pub fn entry_name(&self) -> Option<&str> {
-        match &self.kind {
-            SinkKind::Opfs { entry, .. } => Some(entry),
-            SinkKind::Memory { .. } => None,
-        }
+/// Why the private file system cannot take this file; the sink then
+/// gathers it in memory.
+enum NoOpfs {
+    /// The browser has no (writable) origin private file system.
+    Missing,
+    /// Not enough quota left for the file.
+    NoRoom,
+    /// A call into it failed.
+    Failed,
+}
+
+impl From<JsValue> for NoOpfs {
+    fn from(_: JsValue) -> Self {
+        NoOpfs::Failed
     }
 }
 
-async fn open_opfs(size: u64) -> Result<SinkKind, String> {
+async fn open_opfs(size: u64) -> Result<SinkKind, NoOpfs> {
     let storage = window().navigator().storage();
     // Older browsers have no getDirectory: calling it throws or is undefined.
     if !Reflect::has(&storage, &JsValue::from_str("getDirectory")).unwrap_or(false) {
-        return Err("no origin private file system".into());
+        return Err(NoOpfs::Missing);
     }
     if let Ok(promise) = storage.estimate() {
         if let Ok(estimate) = JsFuture::from(promise).await {
@@ -148,38 +164,36 @@ async fn open_opfs(size: u64) -> Result<SinkKind, String> {
                 .unwrap_or(0.0);
             if let Some(quota) = quota {
                 if quota - usage < size as f64 {
-                    return Err("not enough room in the private file system".into());
+                    return Err(NoOpfs::NoRoom);
                 }
             }
         }
     }
     let dir: FileSystemDirectoryHandle = JsFuture::from(storage.get_directory())
-        .await
-        .map_err(js_text)?
+        .await?
         .dyn_into()
-        .map_err(|_| "not a directory".to_string())?;
+        .map_err(|_| NoOpfs::Failed)?;
     remove_stale(&dir).await;
-    let tag: [u8; 8] = random_bytes()?;
+    let tag: [u8; 8] = random_bytes().map_err(|_| NoOpfs::Failed)?;
     let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
     let entry = format!("{ENTRY_PREFIX}{}-{hex}", js_sys::Date::now() as u64);
     let opts = FileSystemGetFileOptions::new();
     opts.set_create(true);
     let handle: FileSystemFileHandle =
         JsFuture::from(dir.get_file_handle_with_options(&entry, &opts))
-            .await
-            .map_err(js_text)?
+            .await?
             .dyn_into()
-            .map_err(|_| "not a file handle".to_string())?;
+            .map_err(|_| NoOpfs::Failed)?;
     // Safari before 26 has OPFS but no createWritable on the main thread.
     if !Reflect::has(&handle, &JsValue::from_str("createWritable")).unwrap_or(false) {
         let _ = JsFuture::from(dir.remove_entry(&entry)).await;
-        return Err("no writable streams".into());
+        return Err(NoOpfs::Missing);
     }
     let writable = match JsFuture::from(handle.create_writable()).await {
         Ok(w) => w.unchecked_into::<FileSystemWritableFileStream>(),
-        Err(e) => {
+        Err(_) => {
             let _ = JsFuture::from(dir.remove_entry(&entry)).await;
-            return Err(js_text(e));
+            return Err(NoOpfs::Failed);
         }
     };
     Ok(SinkKind::Opfs {

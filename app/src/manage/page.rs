@@ -4,54 +4,50 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::ManageInfo;
+use super::{can_revoke, ManageError, ManageStatus, ShareState};
 use crate::widgets::{local_time, StateCard};
 
 /// What the page shows.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
 enum Screen {
     Loading,
-    Ready(ManageInfo),
-    Failed {
-        state: &'static str,
-        title: String,
-        detail: String,
-    },
+    Ready(ManageStatus),
+    Failed(ManageError),
 }
 
 /// The manage page (`/m/{id}`).
 #[component]
 pub fn ManagePage() -> impl IntoView {
     let params = use_params_map();
-    // Read by the browser-only flows below.
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     let id = StoredValue::new(params.read_untracked().get("id").unwrap_or_default());
     let screen = RwSignal::new(Screen::Loading);
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ManageError>);
 
+    // Effects run in the browser only, after hydration.
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        load(id.get_value(), screen);
+        super::status(id.get_value(), move |result| {
+            screen.set(match result {
+                Ok(status) => Screen::Ready(status),
+                Err(e) => Screen::Failed(e),
+            })
+        });
     });
 
     let revoke = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let id = id.get_value();
-            busy.set(true);
-            leptos::task::spawn_local(async move {
-                let result = revoke(&id).await;
-                busy.set(false);
-                confirming.set(false);
-                match result {
-                    Ok(()) => load(id, screen),
-                    Err(e) => error.set(Some(e)),
+        busy.set(true);
+        super::revoke(id.get_value(), move |result| {
+            busy.set(false);
+            confirming.set(false);
+            match result {
+                Ok(status) => {
+                    error.set(None);
+                    screen.set(Screen::Ready(status));
                 }
-            });
-        }
+                Err(e) => error.set(Some(e)),
+            }
+        });
     };
 
     view! {
@@ -65,15 +61,18 @@ pub fn ManagePage() -> impl IntoView {
                 }
                     .into_any()
             }
-            Screen::Failed { state, title, detail } => view! { <StateCard state title detail/> }.into_any(),
+            Screen::Failed(error) => {
+                let (state, title, detail) = failure(&error);
+                view! { <StateCard state title detail/> }.into_any()
+            }
             Screen::Ready(info) => {
-                let revocable = matches!(info.state.as_str(), "ready" | "uploading" | "locked");
+                let revocable = can_revoke(info.state);
                 view! {
                     <section class="card" id="manage">
                         <h1>"Your share"</h1>
                         <dl class="facts">
                             <dt>"State"</dt>
-                            <dd id="manage-state" data-state=info.state.clone()>{state_label(&info.state)}</dd>
+                            <dd id="manage-state" data-state=info.state.as_str()>{state_label(info.state)}</dd>
                             <dt>"Expires"</dt>
                             <dd id="manage-expires">{local_time(&info.expires_at)}</dd>
                             <dt>"Downloads left"</dt>
@@ -140,7 +139,7 @@ pub fn ManagePage() -> impl IntoView {
                                     </div>
                                 }
                             })}
-                        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                        {move || error.get().map(|e| view! { <p class="error" role="alert">{failure(&e).2}</p> })}
                     </section>
                 }
                     .into_any()
@@ -149,70 +148,27 @@ pub fn ManagePage() -> impl IntoView {
     }
 }
 
-fn state_label(state: &str) -> &'static str {
+fn state_label(state: ShareState) -> &'static str {
     match state {
-        "uploading" => "Uploading (not ready yet)",
-        "ready" => "Ready: waiting to be opened",
-        "consumed" => "Opened: all downloads used",
-        "expired" => "Expired",
-        "revoked" => "Revoked",
-        "locked" => "Locked after too many wrong passwords",
-        _ => "Unknown",
+        ShareState::Uploading => "Uploading (not ready yet)",
+        ShareState::Ready => "Ready: waiting to be opened",
+        ShareState::Consumed => "Opened: all downloads used",
+        ShareState::Expired => "Expired",
+        ShareState::Revoked => "Revoked",
+        ShareState::Removed => "Removed by the server's operator",
+        ShareState::Locked => "Locked after too many wrong passwords",
     }
 }
 
-#[cfg(feature = "hydrate")]
-fn load(id: String, screen: RwSignal<Screen>) {
-    use crate::api::ApiError;
-    use crate::browser::{dom, http};
-    let Some(token) = dom::fragment() else {
-        screen.set(Screen::Failed {
-            state: "bad-link",
-            title: "Incomplete link".into(),
-            detail: "The manage token after # is missing. Check that the whole link was copied."
-                .into(),
-        });
-        return;
-    };
-    leptos::task::spawn_local(async move {
-        let path = format!("/shares/{id}/manage");
-        let result = match http::call("GET", &path, Some(&token), http::Body::Empty, None).await {
-            Ok(response) => http::json::<ManageInfo>(&response).await,
-            Err(e) => Err(e),
-        };
-        screen.set(match result {
-            Ok(info) => Screen::Ready(info),
-            Err(ApiError::Status(404, _)) => Screen::Failed {
-                state: "not-found",
-                title: "Not found".into(),
-                detail: "The server no longer remembers this share.".into(),
-            },
-            Err(ApiError::Status(401 | 403, _)) => Screen::Failed {
-                state: "wrong-link",
-                title: "Wrong link".into(),
-                detail: "The manage token in this link is not valid for this share.".into(),
-            },
-            Err(e) => Screen::Failed {
-                state: "error",
-                title: "Something went wrong".into(),
-                detail: e.describe(),
-            },
-        });
-    });
-}
-
-#[cfg(feature = "hydrate")]
-async fn revoke(id: &str) -> Result<(), String> {
-    use crate::browser::{dom, http};
-    let token = dom::fragment().ok_or("the manage token is missing")?;
-    http::call(
-        "DELETE",
-        &format!("/shares/{id}"),
-        Some(&token),
-        http::Body::Empty,
-        None,
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| e.describe())
+/// The state, title and sentence for a failure.
+fn failure(error: &ManageError) -> (&'static str, &'static str, String) {
+    match error {
+        ManageError::BadLink => ("bad-link", "Incomplete link", "The manage token after # is missing or malformed. Check that the whole link was copied.".into()),
+        ManageError::NotFound => ("not-found", "Not found", "The server no longer remembers this share.".into()),
+        ManageError::WrongLink => ("wrong-link", "Wrong link", "The manage token in this link is not valid for this share.".into()),
+        ManageError::RateLimited => ("error", "Too many requests", "Too many requests from this address. Wait a minute and try again.".into()),
+        ManageError::Unreachable => ("error", "No connection", "The server could not be reached. Check the connection and try again.".into()),
+        ManageError::Malformed(_) => ("error", "Something went wrong", "The server's answer was not understood.".into()),
+        ManageError::Refused(words) => ("error", "Something went wrong", format!("The server said: {words}.")),
+    }
 }

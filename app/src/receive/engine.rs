@@ -1,25 +1,22 @@
-//! The recipient's side: read the share's public facts, claim it, then
-//! download and decrypt the payload into a text or a saved file.
+//! The receive flow in the browser: read the share's public facts, claim
+//! it, then download and decrypt the payload into a text or a saved file.
 
 use js_sys::{Reflect, Uint8Array};
-use ots_crypto::{
-    b64, open_meta, payload_size, ContentKeys, KdfParams, LinkKeys, LinkSecret, MetaKind,
-    StreamDecryptor,
+use ots_crypto::{open_meta, ContentKeys, LinkKeys, LinkSecret, StreamDecryptor};
+use ots_proto::{
+    paths, payload_size, ClaimRequest, Claimed, ErrorCode, Fixed, KdfParams, ShareId, ShareInfo,
+    Token,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Url};
 
-use super::dom::{js_text, now_ms, random_bytes, sleep, trigger_download};
-use super::http::{call, call_with_retry, json, Body};
-use super::kdf::derive_password_key;
-use super::save::Sink;
-use crate::api::{ApiError, ClaimRequest, Claimed, KdfJson, ShareInfo};
-use crate::format::sanitize_file_name;
-use crate::receive::{OpenError, Opened};
-
-/// Texts larger than this are saved as a file instead of shown in the page.
-pub const TEXT_SHOW_MAX_BYTES: u64 = 4 * 1024 * 1024;
+use super::{saved_name, shows_as_text, Facts, OpenError, Opened, Stage};
+use crate::browser::dom::{fragment, js_error, now_ms, random_bytes, sleep, trigger_download};
+use crate::browser::http::{call, call_with_retry, json, to_json, Body};
+use crate::browser::kdf::derive_password_key;
+use crate::browser::save::Sink;
+use crate::failure::{ApiError, BrowserError};
 
 /// Decrypted bytes gathered before each write to the sink.
 const FLUSH_BYTES: usize = 4 * 1024 * 1024;
@@ -30,87 +27,73 @@ const PROGRESS_EVERY_MS: f64 = 100.0;
 /// Times a broken download is resumed before giving up.
 const RESUME_ATTEMPTS: u32 = 20;
 
-/// Where the recipient is, for the progress bar.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Stage {
-    /// Argon2id in the worker.
-    DerivingKey,
-    /// Asking the server for a ticket.
-    Claiming,
-    /// Downloading and decrypting: payload bytes so far, of the total.
-    Downloading { done: u64, total: u64 },
-    /// The connection broke; resuming.
-    Resuming { attempt: u32 },
+/// The link secret in the URL fragment.
+fn link_secret() -> Result<LinkSecret, OpenError> {
+    fragment()
+        .and_then(|f| LinkSecret::from_fragment(&f).ok())
+        .ok_or(OpenError::BadLink)
 }
 
-/// `GET /shares/{id}`: public facts, changes nothing.
-pub async fn info(id: &str) -> Result<ShareInfo, OpenError> {
-    let response = call("GET", &format!("/shares/{id}"), None, Body::Empty, None).await?;
-    Ok(json(&response).await?)
+/// The share id of the route; a malformed one names no share.
+fn share_id(id: &str) -> Result<ShareId, OpenError> {
+    ShareId::parse(id).map_err(|_| OpenError::NotFound)
+}
+
+/// `GET /shares/{id}`: public facts, changes nothing. A link without its
+/// key is refused before anything is asked.
+pub(super) async fn facts(id: &str) -> Result<Facts, OpenError> {
+    link_secret()?;
+    let id = share_id(id)?;
+    let response = call("GET", &paths::share(&id), None, Body::Empty, None).await?;
+    let info: ShareInfo = json(&response).await?;
+    Ok(Facts::from_info(info))
 }
 
 /// Claims the share (one download used), then downloads and decrypts it.
-pub async fn open(
+pub(super) async fn open(
     id: &str,
-    secret: &LinkSecret,
+    kdf: Option<KdfParams>,
     password: &str,
-    kdf: Option<KdfJson>,
     on_stage: impl Fn(Stage),
 ) -> Result<Opened, OpenError> {
+    let secret = link_secret()?;
+    let id = share_id(id)?;
     let password_key = match kdf {
         None => None,
-        Some(k) => {
-            let params = KdfParams {
-                m_kib: k.m_kib,
-                t: k.t,
-                p: k.p,
-            };
+        Some(params) => {
             // Refuse a cost outside protocol §2 before allocating anything.
-            params
-                .validate()
-                .map_err(|_| OpenError::Other("This share asks for a key derivation cost outside the protocol's bounds; it was not opened.".into()))?;
+            params.validate().map_err(|_| OpenError::KdfOutOfBounds)?;
             if password.is_empty() {
-                return Err(OpenError::Other("Enter the password first.".into()));
+                return Err(OpenError::PasswordMissing);
             }
             on_stage(Stage::DerivingKey);
-            Some(
-                derive_password_key(secret, password, params)
-                    .await
-                    .map_err(OpenError::Other)?,
-            )
+            Some(derive_password_key(&secret, password, params).await?)
         }
     };
-    let keys = ContentKeys::derive(secret, password_key.as_ref());
-    let link_keys = LinkKeys::derive(secret);
+    let keys = ContentKeys::derive(&secret, password_key.as_ref());
+    let link_keys = LinkKeys::derive(&secret);
 
     on_stage(Stage::Claiming);
-    let request_id: [u8; 16] = random_bytes().map_err(OpenError::Other)?;
+    let request_id: [u8; 16] = random_bytes()?;
     let claim = ClaimRequest {
-        link_token: link_keys.link_token().to_b64(),
-        claim_token: keys.claim_token().to_b64(),
-        request_id: b64::encode(request_id),
+        link_token: link_keys.link_token().clone(),
+        claim_token: keys.claim_token().clone(),
+        request_id: Some(Fixed(request_id)),
     };
-    let body = serde_json::to_string(&claim).map_err(|e| OpenError::Other(e.to_string()))?;
+    let body = to_json(&claim)?;
     // Safe to retry: the request id makes a repeated claim answer the same.
-    let response = call_with_retry(
-        "POST",
-        &format!("/shares/{id}/claim"),
-        None,
-        Body::Json(&body),
-        |_, _| {},
-    )
-    .await?;
+    let response =
+        call_with_retry("POST", &paths::claim(&id), None, Body::Json(&body), |_| {}).await?;
     let claimed: Claimed = json(&response).await?;
 
-    let sealed = b64::decode(&claimed.meta).map_err(|_| OpenError::Damaged)?;
-    let meta = open_meta(keys.meta_key(), &sealed).map_err(|_| OpenError::Damaged)?;
+    let meta = open_meta(keys.meta_key(), &claimed.meta.0).map_err(|_| OpenError::Damaged)?;
     if payload_size(meta.size) != claimed.size {
         return Err(OpenError::Damaged);
     }
     let mut decryptor = StreamDecryptor::with_payload_size(keys.payload_key(), claimed.size)
         .map_err(|_| OpenError::Damaged)?;
 
-    let as_text = meta.kind == MetaKind::Text && meta.size <= TEXT_SHOW_MAX_BYTES;
+    let as_text = shows_as_text(&meta);
     let mut sink = if as_text {
         Sink::memory()
     } else {
@@ -123,7 +106,7 @@ pub async fn open(
         } else {
             Output::Sink(&mut sink)
         };
-        download(id, &claimed, &mut decryptor, &on_stage, &mut out).await
+        download(&id, &claimed, &mut decryptor, &on_stage, &mut out).await
     };
     let finished = result.and_then(|()| {
         let mut tail = Vec::new();
@@ -141,21 +124,17 @@ pub async fn open(
             return Err(e);
         }
     };
-    release(id, &claimed.ticket).await;
+    release(&id, &claimed.ticket).await;
     if as_text {
         text.extend_from_slice(&tail);
         return Ok(Opened::Text(String::from_utf8_lossy(&text).into_owned()));
     }
-    sink.write(&tail).await.map_err(OpenError::Other)?;
+    sink.write(&tail).await?;
     let on_disk = sink.is_on_disk();
-    let blob = sink.finish().await.map_err(OpenError::Other)?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|e| OpenError::Other(js_text(e)))?;
-    let name = if meta.kind == MetaKind::Text {
-        "secret.txt".to_string()
-    } else {
-        sanitize_file_name(&meta.name)
-    };
-    trigger_download(&url, &name).map_err(OpenError::Other)?;
+    let blob = sink.finish().await?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    let name = saved_name(&meta);
+    trigger_download(&url, &name)?;
     Ok(Opened::File {
         name,
         size: meta.size,
@@ -167,33 +146,47 @@ pub async fn open(
 /// Streams the payload through the decryptor into the sink, resuming a
 /// broken connection with a Range request while the ticket lives.
 async fn download(
-    id: &str,
+    id: &ShareId,
     claimed: &Claimed,
     decryptor: &mut StreamDecryptor,
     on_stage: &impl Fn(Stage),
     out: &mut Output<'_>,
 ) -> Result<(), OpenError> {
-    let path = format!("/shares/{id}/blob");
+    let path = paths::blob(id);
     let total = claimed.size;
     let mut received = 0u64;
     let mut plain = Vec::with_capacity(FLUSH_BYTES + 128 * 1024);
     let mut attempt = 0u32;
-    let mut last_report = now_ms();
-    on_stage(Stage::Downloading { done: 0, total });
+    let started = now_ms();
+    let mut last_report = started;
+    let resuming = |attempt, done| {
+        on_stage(Stage::Resuming {
+            attempt,
+            done,
+            total,
+            elapsed_ms: now_ms() - started,
+        })
+    };
+    on_stage(Stage::Downloading {
+        done: 0,
+        total,
+        elapsed_ms: 0.0,
+    });
     while received < total {
         let range = (received > 0).then_some(received);
         let response = match call("GET", &path, Some(&claimed.ticket), Body::Empty, range).await {
             Ok(r) => r,
             Err(e) if e.is_transient() && attempt < RESUME_ATTEMPTS => {
                 attempt += 1;
-                on_stage(Stage::Resuming { attempt });
+                resuming(attempt, received);
                 sleep(500 * attempt.min(10) as i32).await;
                 continue;
             }
-            Err(ApiError::Status(401, _)) => {
-                return Err(OpenError::Other(
-                    "The download ticket has expired; the share cannot be downloaded again.".into(),
-                ))
+            // A dead ticket: this claim is over.
+            Err(e @ ApiError::Status { status: 401, .. })
+                if matches!(e.code(), None | Some(ErrorCode::BadToken)) =>
+            {
+                return Err(OpenError::TicketExpired)
             }
             Err(e) => return Err(e.into()),
         };
@@ -204,12 +197,12 @@ async fn download(
             0
         };
         let Some(body) = response.body() else {
-            return Err(OpenError::Other("the download had no body".into()));
+            return Err(BrowserError::Js("the download had no body".into()).into());
         };
         let reader: ReadableStreamDefaultReader = body
             .get_reader()
             .dyn_into()
-            .map_err(|_| OpenError::Other("the download could not be read".into()))?;
+            .map_err(|_| BrowserError::Js("the download could not be read".into()))?;
         loop {
             let step = match JsFuture::from(reader.read()).await {
                 Ok(step) => step,
@@ -255,17 +248,16 @@ async fn download(
                 on_stage(Stage::Downloading {
                     done: received,
                     total,
+                    elapsed_ms: now - started,
                 });
             }
         }
         if received < total {
             if attempt >= RESUME_ATTEMPTS {
-                return Err(OpenError::Other(
-                    "The download kept breaking off; try again later.".into(),
-                ));
+                return Err(OpenError::DownloadBroken);
             }
             attempt += 1;
-            on_stage(Stage::Resuming { attempt });
+            resuming(attempt, received);
             sleep(500 * attempt.min(10) as i32).await;
         }
     }
@@ -287,20 +279,13 @@ impl Output<'_> {
                 text.extend_from_slice(plain);
                 Ok(())
             }
-            Output::Sink(sink) => sink.write(plain).await.map_err(OpenError::Other),
+            Output::Sink(sink) => Ok(sink.write(plain).await?),
         }
     }
 }
 
 /// `DELETE /blob`: the whole plaintext is here, so a consumed share's
 /// ciphertext can go now. Best effort; the ticket's expiry does it anyway.
-async fn release(id: &str, ticket: &str) {
-    let _ = call(
-        "DELETE",
-        &format!("/shares/{id}/blob"),
-        Some(ticket),
-        Body::Empty,
-        None,
-    )
-    .await;
+async fn release(id: &ShareId, ticket: &Token) {
+    let _ = call("DELETE", &paths::blob(id), Some(ticket), Body::Empty, None).await;
 }

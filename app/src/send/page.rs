@@ -2,43 +2,91 @@
 
 use leptos::prelude::*;
 
-use crate::format::{
-    human_bytes, max_plaintext_for, password_strength, payload_size, DEFAULT_EXPIRY_SECS,
-    EXPIRY_CHOICES, MAX_DOWNLOADS,
+use super::{
+    Content, PickedFile, Request, SendError, Sent, Stage, DEFAULT_EXPIRY_SECS, EXPIRY_CHOICES,
+    MAX_DOWNLOADS,
 };
-use crate::max_share_bytes;
+use crate::format::{human_bytes, password_strength};
 use crate::widgets::{local_time, CopyButton, Progress, ProgressBar, QrCode};
 
-/// What the sender shares: a text or a file.
+/// Which tab the sender is on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
     Text,
     File,
 }
 
-/// The links a finished send shows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SentLinks {
-    /// `{origin}/s/{id}#{K}`.
-    pub share_link: String,
-    /// `{origin}/m/{id}#{manage_token}`.
-    pub manage_link: String,
-    /// RFC 3339 expiry.
-    pub expires_at: String,
+/// The progress bar's words and numbers for a stage.
+fn progress(stage: Stage) -> Progress {
+    let (label, done, total, elapsed_ms) = match stage {
+        Stage::DerivingKey => ("Deriving the key from the password…".into(), 0, 0, 0.0),
+        Stage::Uploading {
+            done,
+            total,
+            elapsed_ms,
+        } => ("Encrypting and uploading…".into(), done, total, elapsed_ms),
+        Stage::Retrying {
+            attempt,
+            done,
+            total,
+            elapsed_ms,
+        } => (
+            format!("Connection lost; retrying (attempt {attempt})…"),
+            done,
+            total,
+            elapsed_ms,
+        ),
+        Stage::Completing { total, elapsed_ms } => ("Finishing…".into(), total, total, elapsed_ms),
+    };
+    Progress {
+        label,
+        done,
+        total,
+        elapsed_ms,
+    }
 }
 
-/// Name, size and type of the chosen file (the file itself stays in the
-/// browser module).
-#[derive(Clone, Debug, PartialEq)]
-struct PickedFile {
-    name: String,
-    size: u64,
+/// The sentence under the form for a send that failed.
+fn sentence(error: &SendError) -> String {
+    match error {
+        SendError::EmptyText => "Type or paste the secret first.".into(),
+        SendError::NoFile => "Choose a file first.".into(),
+        SendError::TooLarge { size, max } => format!(
+            "This is {}; the server accepts up to {} per share.",
+            human_bytes(*size),
+            human_bytes(*max)
+        ),
+        SendError::ServerTooLarge => "This is larger than the server accepts.".into(),
+        SendError::NameTooLong => {
+            "The file name is too long; rename the file and try again.".into()
+        }
+        SendError::CreateTokenRequired => {
+            "This server accepts shares only from senders with a create token.".into()
+        }
+        SendError::StorageFull => "The server is out of space. Try again later.".into(),
+        SendError::RateLimited => {
+            "Too many requests from this address. Wait a minute and try again.".into()
+        }
+        SendError::Busy => "The server is busy. Try again in a moment.".into(),
+        SendError::Unreachable => {
+            "The server could not be reached. Check the connection and try again.".into()
+        }
+        SendError::Incomplete { missing } => {
+            format!("The upload is incomplete: the server is missing parts {missing:?}.")
+        }
+        SendError::SizeMismatch => {
+            "The encrypted size did not come out as announced; nothing was shared.".into()
+        }
+        SendError::Malformed(_) => "The server's answer was not understood.".into(),
+        SendError::Refused(words) => format!("The server said: {words}."),
+        SendError::Browser(e) => format!("This browser could not finish: {e}."),
+    }
 }
 
 /// The send page (`/`).
 #[component]
 pub fn SendPage() -> impl IntoView {
-    let sent = RwSignal::new(None::<SentLinks>);
+    let sent = RwSignal::new(None::<Sent>);
     view! {
         {move || match sent.get() {
             None => view! { <SendForm sent/> }.into_any(),
@@ -48,7 +96,7 @@ pub fn SendPage() -> impl IntoView {
 }
 
 #[component]
-fn SendForm(sent: RwSignal<Option<SentLinks>>) -> impl IntoView {
+fn SendForm(sent: RwSignal<Option<Sent>>) -> impl IntoView {
     let mode = RwSignal::new(Mode::Text);
     let text = RwSignal::new(String::new());
     let picked = RwSignal::new(None::<PickedFile>);
@@ -56,85 +104,54 @@ fn SendForm(sent: RwSignal<Option<SentLinks>>) -> impl IntoView {
     let expires = RwSignal::new(DEFAULT_EXPIRY_SECS);
     let downloads = RwSignal::new(1u32);
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let progress = RwSignal::new(None::<Progress>);
+    let error = RwSignal::new(None::<SendError>);
+    let progress_now = RwSignal::new(None::<Progress>);
     let working = RwSignal::new(false);
-    let limit = max_share_bytes();
-    let max_plain = limit.map(max_plaintext_for);
+    let max_plain = super::size_limit();
 
-    let size_now = move || match mode.get() {
-        Mode::Text => text.with(|t| t.len() as u64),
-        Mode::File => picked.with(|p| p.as_ref().map(|f| f.size).unwrap_or(0)),
-    };
-
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-    let on_pick = move |_file: Option<PickedFile>| {
+    let on_file_input = move |ev: leptos::ev::Event| {
         error.set(None);
-        picked.set(_file);
-    };
-
-    let on_file_input = move |_ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let input: Option<web_sys::HtmlInputElement> =
-                _ev.target().and_then(|t| t.dyn_into().ok());
-            let file = input.and_then(|i| i.files()).and_then(|f| f.get(0));
-            on_pick(file.as_ref().map(picked_file));
-            crate::browser::files::set_picked(file);
-        }
+        picked.set(super::pick(&ev));
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        #[cfg(feature = "hydrate")]
-        {
-            let file = ev
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|f| f.get(0));
-            if file.is_some() {
-                on_pick(file.as_ref().map(picked_file));
-                crate::browser::files::set_picked(file);
-            }
+        if let Some(file) = super::pick(&ev) {
+            error.set(None);
+            picked.set(Some(file));
         }
     };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        let len = size_now();
-        if mode.get_untracked() == Mode::Text && len == 0 {
-            error.set(Some("Type or paste the secret first.".into()));
-            return;
-        }
-        if mode.get_untracked() == Mode::File && picked.get_untracked().is_none() {
-            error.set(Some("Choose a file first.".into()));
-            return;
-        }
-        if let Some(max) = limit {
-            if payload_size(len) > max {
-                error.set(Some(format!(
-                    "This is {}; the server accepts up to {} per share.",
-                    human_bytes(len),
-                    human_bytes(max_plaintext_for(max))
-                )));
-                return;
-            }
-        }
-        #[cfg(feature = "hydrate")]
-        start_send(StartSend {
-            mode: mode.get_untracked(),
-            text,
+        let content = match mode.get_untracked() {
+            Mode::Text => Content::Text(text.get_untracked()),
+            Mode::File => Content::File(picked.get_untracked()),
+        };
+        let request = Request {
+            content,
             expires_in: expires.get_untracked(),
             max_downloads: downloads.get_untracked().clamp(1, MAX_DOWNLOADS),
-            password,
-            progress,
-            working,
-            error,
-            sent,
-        });
-        let _ = sent;
+            password: password.get_untracked(),
+        };
+        working.set(true);
+        super::start(
+            request,
+            move |stage| progress_now.set(Some(progress(stage))),
+            move |result| {
+                working.set(false);
+                progress_now.set(None);
+                match result {
+                    Ok(links) => {
+                        password.set(String::new());
+                        text.set(String::new());
+                        sent.set(Some(links));
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            },
+        );
     };
 
     let strength = move || password.with(|p| password_strength(p));
@@ -290,14 +307,14 @@ fn SendForm(sent: RwSignal<Option<SentLinks>>) -> impl IntoView {
                     </button>
                 </fieldset>
             </form>
-            <ProgressBar progress=progress.into()/>
-            {move || error.get().map(|e| view! { <p class="error" id="send-error" role="alert">{e}</p> })}
+            <ProgressBar progress=progress_now.into()/>
+            {move || error.get().map(|e| view! { <p class="error" id="send-error" role="alert">{sentence(&e)}</p> })}
         </section>
     }
 }
 
 #[component]
-fn SentCard(links: SentLinks, sent: RwSignal<Option<SentLinks>>) -> impl IntoView {
+fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
     let expires = local_time(&links.expires_at);
     let share = links.share_link.clone();
     let manage = links.manage_link.clone();
@@ -328,119 +345,4 @@ fn SentCard(links: SentLinks, sent: RwSignal<Option<SentLinks>>) -> impl IntoVie
             </button>
         </section>
     }
-}
-
-#[cfg(feature = "hydrate")]
-fn picked_file(file: &web_sys::File) -> PickedFile {
-    PickedFile {
-        name: file.name(),
-        size: file.size() as u64,
-    }
-}
-
-#[cfg(feature = "hydrate")]
-struct StartSend {
-    mode: Mode,
-    text: RwSignal<String>,
-    expires_in: u32,
-    max_downloads: u32,
-    password: RwSignal<String>,
-    progress: RwSignal<Option<Progress>>,
-    working: RwSignal<bool>,
-    error: RwSignal<Option<String>>,
-    sent: RwSignal<Option<SentLinks>>,
-}
-
-#[cfg(feature = "hydrate")]
-fn start_send(s: StartSend) {
-    use crate::browser::{dom::now_ms, files, send};
-    use std::cell::Cell;
-    use std::rc::Rc;
-
-    let (source, name, mime) = match s.mode {
-        Mode::Text => (
-            files::Source::Text(s.text.get_untracked().into_bytes()),
-            String::new(),
-            String::new(),
-        ),
-        Mode::File => match files::picked() {
-            Some(file) => {
-                let name = file.name();
-                let mime = file.type_();
-                (files::Source::File(file), name, mime)
-            }
-            None => {
-                s.error.set(Some("Choose a file first.".into()));
-                return;
-            }
-        },
-    };
-    let options = send::SendOptions {
-        expires_in: s.expires_in,
-        max_downloads: s.max_downloads,
-        password: s.password.get_untracked(),
-    };
-    s.working.set(true);
-    let progress = s.progress;
-    let started = Rc::new(Cell::new(None::<f64>));
-    let last = Rc::new(Cell::new((0u64, 0u64)));
-    let on_stage = move |stage: send::Stage| {
-        let elapsed = |started: &Cell<Option<f64>>| {
-            let now = now_ms();
-            now - started.get().unwrap_or_else(|| {
-                started.set(Some(now));
-                now
-            })
-        };
-        let p = match stage {
-            send::Stage::DerivingKey => Progress {
-                label: "Deriving the key from the password…".into(),
-                done: 0,
-                total: 0,
-                elapsed_ms: 0.0,
-            },
-            send::Stage::Uploading { done, total } => {
-                last.set((done, total));
-                Progress {
-                    label: "Encrypting and uploading…".into(),
-                    done,
-                    total,
-                    elapsed_ms: elapsed(&started),
-                }
-            }
-            send::Stage::Retrying { attempt } => {
-                let (done, total) = last.get();
-                Progress {
-                    label: format!("Connection lost; retrying (attempt {attempt})…"),
-                    done,
-                    total,
-                    elapsed_ms: elapsed(&started),
-                }
-            }
-            send::Stage::Completing => {
-                let (done, total) = last.get();
-                Progress {
-                    label: "Finishing…".into(),
-                    done,
-                    total,
-                    elapsed_ms: elapsed(&started),
-                }
-            }
-        };
-        progress.set(Some(p));
-    };
-    leptos::task::spawn_local(async move {
-        let result = send::send(source, options, name, mime, on_stage).await;
-        s.working.set(false);
-        s.progress.set(None);
-        match result {
-            Ok(links) => {
-                s.password.set(String::new());
-                s.text.set(String::new());
-                files::set_picked(None);
-                s.sent.set(Some(links));
-            }
-            Err(e) => s.error.set(Some(e)),
-        }
-    });
 }
