@@ -12,9 +12,17 @@ BINARYEN_VERSION="132.0.0"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# The rustup parts the scripts need: rustfmt and clippy (the style checks of
-# `make test`) and the wasm32 target (the browser bundle).
-ensure_rust_parts() {
+# The wasm32 target of the browser bundle.
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# rustfmt and clippy, the style checks of `make test` (a minimal rustup
+# profile has neither).
+ensure_lint_tools() {
   local installed
   installed="$(rustup component list --installed)"
   for component in rustfmt clippy; do
@@ -23,10 +31,6 @@ ensure_rust_parts() {
       rustup component add "$component"
     fi
   done
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    log "rustup target add wasm32-unknown-unknown"
-    rustup target add wasm32-unknown-unknown
-  fi
 }
 
 # Runs apt-get as root, or through sudo when there is one.

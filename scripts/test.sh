@@ -11,7 +11,8 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-ensure_rust_parts
+ensure_lint_tools
+ensure_wasm_target
 
 log "format: cargo fmt --all --check"
 cargo fmt --all --check
