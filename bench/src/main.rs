@@ -298,16 +298,16 @@ struct LifecycleResult {
 
 /// The bodies every lifecycle sends: the same tokens for every share, since
 /// the server only ever compares their hashes.
-struct Tokens {
+struct LifecycleBodies {
     create_body: Bytes,
     claim_body: Bytes,
 }
 
-fn tokens() -> Result<Tokens> {
+fn lifecycle_bodies() -> Result<LifecycleBodies> {
     let (link, claim) = (Token::from_bytes([1; 32]), Token::from_bytes([2; 32]));
     let payload = vec![0x5a; payload_size(LIFECYCLE_PLAINTEXT) as usize];
     let create = create_request(&link, &claim, payload.len() as u64, Some(Opaque(payload)));
-    Ok(Tokens {
+    Ok(LifecycleBodies {
         create_body: Bytes::from(serde_json::to_vec(&create)?),
         claim_body: Bytes::from(serde_json::to_vec(&claim_request(&link, &claim))?),
     })
@@ -342,7 +342,7 @@ fn claim_request(link: &Token, claim: &Token) -> ClaimRequest {
 }
 
 /// One create → claim → download → release; returns per-request latencies.
-async fn one_lifecycle(c: &mut Conn, t: &Tokens, req_us: &mut Vec<u32>) -> Result<()> {
+async fn one_lifecycle(c: &mut Conn, t: &LifecycleBodies, req_us: &mut Vec<u32>) -> Result<()> {
     let mut timed = Instant::now();
     let mut lap = |req_us: &mut Vec<u32>| {
         req_us.push(timed.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
@@ -395,15 +395,15 @@ async fn lifecycle(
     measure: Duration,
 ) -> Result<LifecycleResult> {
     let server_pid = server_pid.to_string();
-    let tokens = Arc::new(tokens()?);
+    let bodies = Arc::new(lifecycle_bodies()?);
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (tokens, measuring, stop, errors, first_error) = (
-            tokens.clone(),
+        let (bodies, measuring, stop, errors, first_error) = (
+            bodies.clone(),
             measuring.clone(),
             stop.clone(),
             errors.clone(),
@@ -428,7 +428,7 @@ async fn lifecycle(
                 let on = measuring.load(Ordering::Relaxed);
                 let started = Instant::now();
                 let mut laps = Vec::with_capacity(4);
-                match one_lifecycle(&mut conn, &tokens, &mut laps).await {
+                match one_lifecycle(&mut conn, &bodies, &mut laps).await {
                     Ok(()) if on && !stop.load(Ordering::Relaxed) => {
                         n += 1;
                         life_us
@@ -608,7 +608,7 @@ mod tests {
 
     #[test]
     fn lifecycle_bodies_are_what_the_protocol_accepts() {
-        let t = tokens().unwrap();
+        let t = lifecycle_bodies().unwrap();
         let create: CreateRequest = serde_json::from_slice(&t.create_body).unwrap();
         assert_eq!(create.check(), Ok(()));
         assert_eq!(
