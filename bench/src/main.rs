@@ -595,7 +595,7 @@ async fn bulk(addr: SocketAddr, size: u64, parallel: usize) -> Result<BulkResult
 fn check_bulk_bytes(size: u64) -> Result<()> {
     if size > 0 && plaintext_size(size).is_none() {
         bail!(
-            "--bulk-bytes {size} is not the size of any payload (protocol §4); {} is",
+            "--bulk-bytes {size} is not the size of any payload (protocol §4); try {}",
             payload_size(size)
         );
     }
