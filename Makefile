@@ -5,7 +5,7 @@
 run:
 	bash scripts/run.sh
 
-## Install what the tests need and run every test (native, wasm32, browser)
+## Check format and lints (clippy -D warnings), then install what the tests need and run every test (native, wasm32, browser)
 test:
 	bash scripts/test.sh
 

@@ -12,6 +12,27 @@ BINARYEN_VERSION="132.0.0"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# The wasm32 target of the browser bundle.
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# rustfmt and clippy, the style checks of `make test` (a minimal rustup
+# profile has neither).
+ensure_lint_tools() {
+  local installed
+  installed="$(rustup component list --installed)"
+  for component in rustfmt clippy; do
+    if ! grep -q "^$component-" <<<"$installed"; then
+      log "rustup component add $component"
+      rustup component add "$component"
+    fi
+  done
+}
+
 # Runs apt-get as root, or through sudo when there is one.
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

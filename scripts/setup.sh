@@ -3,10 +3,7 @@
 # tool is already there at the right version.
 source "$(dirname "$0")/common.sh"
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  log "rustup target add wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
-fi
+ensure_wasm_target
 
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "cargo install cargo-leptos@$CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores)"

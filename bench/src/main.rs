@@ -22,16 +22,24 @@ use std::{
 };
 
 use anyhow::{anyhow, bail, Context, Result};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use bytes::Bytes;
 use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper::{client::conn::http1::SendRequest, header, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::Value;
+use ots_crypto::Verifier;
+use ots_proto::{
+    paths, payload_size, plaintext_size, ClaimRequest, Claimed, CreateRequest, Created, Fixed,
+    Opaque, Token, PART_SIZE,
+};
+use serde::de::DeserializeOwned;
 
-/// Bytes of every upload part (protocol §5).
-const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Plaintext bytes of a lifecycle's share: its payload goes inline.
+const LIFECYCLE_PLAINTEXT: u64 = 1008;
+/// Bytes of the stand-in sealed meta: the server cannot tell it from real.
+const META_BYTES: usize = 100;
+/// Seconds until the bench's shares expire; longer than any run.
+const EXPIRES_IN_SECS: u32 = 3600;
 
 #[derive(Parser, Debug)]
 #[command(name = "ots-bench")]
@@ -50,7 +58,7 @@ struct Args {
     secs: u64,
     /// Bytes of the bulk share (0 skips the bulk run).
     #[arg(long, default_value_t = 1 << 30)]
-    bulk_bytes: usize,
+    bulk_bytes: u64,
     /// Part uploads in flight during the bulk run.
     #[arg(long, default_value_t = 2)]
     bulk_parallel: usize,
@@ -69,6 +77,7 @@ fn main() -> Result<()> {
 }
 
 async fn run(args: Args) -> Result<()> {
+    check_bulk_bytes(args.bulk_bytes)?;
     for &clients in args.clients.iter().filter(|&&c| c > 0) {
         let server = Server::start(&args)?;
         let r = lifecycle(
@@ -261,12 +270,9 @@ impl Conn {
     }
 }
 
-fn b64(b: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(b)
-}
-
-fn field<'a>(v: &'a Value, k: &str) -> Result<&'a str> {
-    v[k].as_str().ok_or_else(|| anyhow!("no {k} in {v}"))
+/// The body of an answer, as the protocol type `T`.
+fn parse<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).with_context(|| format!("{what}: unexpected answer"))
 }
 
 /// User + system CPU seconds of a process (`self` or a pid), from `/proc/PID/stat`.
@@ -290,66 +296,70 @@ struct LifecycleResult {
     request_us: Vec<u32>,
 }
 
-/// Fixed tokens for every share of the run: the server never sees them, only their hashes.
-struct Tokens {
+/// The bodies every lifecycle sends: the same tokens for every share, since
+/// the server only ever compares their hashes.
+struct LifecycleBodies {
     create_body: Bytes,
     claim_body: Bytes,
 }
 
-fn tokens() -> Tokens {
-    use std::fmt::Write as _;
-    // The same tokens for every share: the server only compares their hashes.
-    let link = [1u8; 32];
-    let claim = [2u8; 32];
-    let link_v = sha256_tiny(&link);
-    let claim_v = sha256_tiny(&claim);
-    let payload = vec![0x5au8; 1024];
-    let mut create = String::new();
-    let _ = write!(
-        create,
-        r#"{{"size":1024,"expires_in":3600,"max_downloads":1,"link_verifier":"{}","claim_verifier":"{}","meta":"{}","kdf":null,"payload":"{}"}}"#,
-        b64(&link_v),
-        b64(&claim_v),
-        b64(&[7u8; 100]),
-        b64(&payload)
-    );
-    let claim_body = format!(
-        r#"{{"link_token":"{}","claim_token":"{}"}}"#,
-        b64(&link),
-        b64(&claim)
-    );
-    Tokens {
-        create_body: Bytes::from(create),
-        claim_body: Bytes::from(claim_body),
+fn lifecycle_bodies() -> Result<LifecycleBodies> {
+    let (link, claim) = (Token::from_bytes([1; 32]), Token::from_bytes([2; 32]));
+    let payload = vec![0x5a; payload_size(LIFECYCLE_PLAINTEXT) as usize];
+    let create = create_request(&link, &claim, payload.len() as u64, Some(Opaque(payload)));
+    Ok(LifecycleBodies {
+        create_body: Bytes::from(serde_json::to_vec(&create)?),
+        claim_body: Bytes::from(serde_json::to_vec(&claim_request(&link, &claim))?),
+    })
+}
+
+/// A create of a payload of `size` bytes, no password, one download.
+fn create_request(
+    link: &Token,
+    claim: &Token,
+    size: u64,
+    payload: Option<Opaque>,
+) -> CreateRequest {
+    CreateRequest {
+        size,
+        expires_in: EXPIRES_IN_SECS,
+        max_downloads: 1,
+        link_verifier: Fixed(link.verifier()),
+        claim_verifier: Fixed(claim.verifier()),
+        meta: Opaque(vec![7; META_BYTES]),
+        kdf: None,
+        payload,
     }
 }
 
-/// SHA-256, as protocol §2 makes the verifiers.
-fn sha256_tiny(msg: &[u8]) -> [u8; 32] {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(msg).into()
+/// A claim without `request_id`, as the bench never retries.
+fn claim_request(link: &Token, claim: &Token) -> ClaimRequest {
+    ClaimRequest {
+        link_token: link.clone(),
+        claim_token: claim.clone(),
+        request_id: None,
+    }
 }
 
 /// One create → claim → download → release; returns per-request latencies.
-async fn one_lifecycle(c: &mut Conn, t: &Tokens, req_us: &mut Vec<u32>) -> Result<()> {
+async fn one_lifecycle(c: &mut Conn, t: &LifecycleBodies, req_us: &mut Vec<u32>) -> Result<()> {
     let mut timed = Instant::now();
     let mut lap = |req_us: &mut Vec<u32>| {
         req_us.push(timed.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
         timed = Instant::now();
     };
     let (st, body) = c
-        .call(Method::POST, "/api/v1/shares", None, t.create_body.clone())
+        .call(Method::POST, &paths::shares(), None, t.create_body.clone())
         .await?;
     lap(req_us);
     if st != StatusCode::CREATED {
         bail!("create: {st}");
     }
-    let v: Value = serde_json::from_slice(&body)?;
-    let id = field(&v, "id")?.to_string();
+    let created: Created = parse("create", &body)?;
     let (st, body) = c
         .call(
             Method::POST,
-            &format!("/api/v1/shares/{id}/claim"),
+            &paths::claim(&created.id),
             None,
             t.claim_body.clone(),
         )
@@ -358,14 +368,14 @@ async fn one_lifecycle(c: &mut Conn, t: &Tokens, req_us: &mut Vec<u32>) -> Resul
     if st != StatusCode::OK {
         bail!("claim: {st}");
     }
-    let v: Value = serde_json::from_slice(&body)?;
-    let ticket = field(&v, "ticket")?.to_string();
-    let blob = format!("/api/v1/shares/{id}/blob");
+    let claimed: Claimed = parse("claim", &body)?;
+    let ticket = claimed.ticket.to_b64();
+    let blob = paths::blob(&created.id);
     let (st, body) = c
         .call(Method::GET, &blob, Some(&ticket), Bytes::new())
         .await?;
     lap(req_us);
-    if st != StatusCode::OK || body.len() != 1024 {
+    if st != StatusCode::OK || body.len() as u64 != claimed.size {
         bail!("download: {st} {} bytes", body.len());
     }
     let (st, _) = c
@@ -385,15 +395,15 @@ async fn lifecycle(
     measure: Duration,
 ) -> Result<LifecycleResult> {
     let server_pid = server_pid.to_string();
-    let tokens = Arc::new(tokens());
+    let bodies = Arc::new(lifecycle_bodies()?);
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (tokens, measuring, stop, errors, first_error) = (
-            tokens.clone(),
+        let (bodies, measuring, stop, errors, first_error) = (
+            bodies.clone(),
             measuring.clone(),
             stop.clone(),
             errors.clone(),
@@ -418,7 +428,7 @@ async fn lifecycle(
                 let on = measuring.load(Ordering::Relaxed);
                 let started = Instant::now();
                 let mut laps = Vec::with_capacity(4);
-                match one_lifecycle(&mut conn, &tokens, &mut laps).await {
+                match one_lifecycle(&mut conn, &bodies, &mut laps).await {
                     Ok(()) if on && !stop.load(Ordering::Relaxed) => {
                         n += 1;
                         life_us
@@ -478,28 +488,24 @@ struct BulkResult {
     download: Duration,
 }
 
-async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResult> {
+async fn bulk(addr: SocketAddr, size: u64, parallel: usize) -> Result<BulkResult> {
     let mut c = Conn::open(addr).await?;
-    let link = [3u8; 32];
-    let claim = [4u8; 32];
-    let create = format!(
-        r#"{{"size":{size},"expires_in":3600,"max_downloads":1,"link_verifier":"{}","claim_verifier":"{}","meta":"{}","kdf":null}}"#,
-        b64(&sha256_tiny(&link)),
-        b64(&sha256_tiny(&claim)),
-        b64(&[7u8; 100])
-    );
+    let (link, claim) = (Token::from_bytes([3; 32]), Token::from_bytes([4; 32]));
+    let create = serde_json::to_vec(&create_request(&link, &claim, size, None))?;
     let (st, body) = c
-        .call(Method::POST, "/api/v1/shares", None, Bytes::from(create))
+        .call(Method::POST, &paths::shares(), None, Bytes::from(create))
         .await?;
     if st != StatusCode::CREATED {
         bail!("create: {st} {}", String::from_utf8_lossy(&body));
     }
-    let v: Value = serde_json::from_slice(&body)?;
-    let id = field(&v, "id")?.to_string();
-    let upload_token = field(&v, "upload_token")?.to_string();
+    let created: Created = parse("create", &body)?;
+    let id = created.id;
+    let upload_token = created
+        .upload_token
+        .ok_or_else(|| anyhow!("create: no upload token"))?
+        .to_b64();
     // `parallel` parts in flight, each on its own connection.
-    let part = Bytes::from(vec![0xc3u8; PART_BYTES]);
-    let parts = size.div_ceil(PART_BYTES);
+    let part = Bytes::from(vec![0xc3u8; PART_SIZE as usize]);
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut uploaders = Vec::new();
@@ -509,17 +515,16 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
         uploaders.push(tokio::spawn(async move {
             let mut c = Conn::open(addr).await?;
             loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                if i >= parts {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(len) = ots_proto::part_len(size, i) else {
                     return Ok::<_, anyhow::Error>(());
-                }
-                let len = PART_BYTES.min(size - i * PART_BYTES);
+                };
                 let (st, body) = c
                     .call(
                         Method::PUT,
-                        &format!("/api/v1/shares/{id}/parts/{i}"),
+                        &paths::part(&id, i),
                         Some(&token),
-                        part.slice(..len),
+                        part.slice(..len as usize),
                     )
                     .await?;
                 if st != StatusCode::NO_CONTENT {
@@ -534,7 +539,7 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
     let (st, _) = c
         .call(
             Method::POST,
-            &format!("/api/v1/shares/{id}/complete"),
+            &paths::complete(&id),
             Some(&upload_token),
             Bytes::new(),
         )
@@ -543,15 +548,11 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
         bail!("complete: {st}");
     }
     let upload = started.elapsed();
-    let claim_body = format!(
-        r#"{{"link_token":"{}","claim_token":"{}"}}"#,
-        b64(&link),
-        b64(&claim)
-    );
+    let claim_body = serde_json::to_vec(&claim_request(&link, &claim))?;
     let (st, body) = c
         .call(
             Method::POST,
-            &format!("/api/v1/shares/{id}/claim"),
+            &paths::claim(&id),
             None,
             Bytes::from(claim_body),
         )
@@ -559,15 +560,15 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
     if st != StatusCode::OK {
         bail!("claim: {st}");
     }
-    let v: Value = serde_json::from_slice(&body)?;
-    let ticket = field(&v, "ticket")?.to_string();
+    let claimed: Claimed = parse("claim", &body)?;
+    let ticket = claimed.ticket.to_b64();
     let started = Instant::now();
     c.send.ready().await?;
     let res = c
         .send
         .send_request(Conn::request(
             Method::GET,
-            &format!("/api/v1/shares/{id}/blob"),
+            &paths::blob(&id),
             Some(&ticket),
             Bytes::new(),
         )?)
@@ -576,10 +577,10 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
         bail!("download: {}", res.status());
     }
     let mut body = res.into_body();
-    let mut got = 0usize;
+    let mut got = 0u64;
     while let Some(frame) = body.frame().await {
         if let Ok(data) = frame?.into_data() {
-            got += data.len();
+            got += data.len() as u64;
         }
     }
     let download = started.elapsed();
@@ -589,13 +590,46 @@ async fn bulk(addr: SocketAddr, size: usize, parallel: usize) -> Result<BulkResu
     Ok(BulkResult { upload, download })
 }
 
+/// Checks `--bulk-bytes` before any server starts: the protocol accepts only
+/// sizes some plaintext encrypts to.
+fn check_bulk_bytes(size: u64) -> Result<()> {
+    if size > 0 && plaintext_size(size).is_none() {
+        bail!(
+            "--bulk-bytes {size} is not the size of any payload (protocol §4); try {}",
+            payload_size(size)
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sha256_matches_a_known_digest() {
-        let d = sha256_tiny(b"abc");
-        assert_eq!(b64(&d), "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+    fn lifecycle_bodies_are_what_the_protocol_accepts() {
+        let t = lifecycle_bodies().unwrap();
+        let create: CreateRequest = serde_json::from_slice(&t.create_body).unwrap();
+        assert_eq!(create.check(), Ok(()));
+        assert_eq!(
+            create.payload.map(|p| p.0.len() as u64),
+            Some(payload_size(LIFECYCLE_PLAINTEXT))
+        );
+        let claim: ClaimRequest = serde_json::from_slice(&t.claim_body).unwrap();
+        assert_eq!(
+            create.link_verifier,
+            Fixed(claim.link_token.verifier()),
+            "the claim must prove the link the create announced"
+        );
+        assert_eq!(create.claim_verifier, Fixed(claim.claim_token.verifier()));
+    }
+
+    #[test]
+    fn bulk_create_is_valid_and_odd_sizes_are_refused_up_front() {
+        let (link, claim) = (Token::from_bytes([3; 32]), Token::from_bytes([4; 32]));
+        assert_eq!(create_request(&link, &claim, 1 << 30, None).check(), Ok(()));
+        assert!(check_bulk_bytes(1 << 30).is_ok());
+        assert!(check_bulk_bytes(0).is_ok());
+        assert!(check_bulk_bytes(15).is_err());
     }
 }

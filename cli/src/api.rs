@@ -5,17 +5,15 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use ots_crypto::{b64, KdfParams, ShareId, Token};
+use ots_proto::{
+    paths, ClaimRequest, Claimed, CreateRequest, Created, ErrorBody, ErrorCode, Fixed,
+    ManageStatus, ShareId, ShareInfo, Token, PROTOCOL_VERSION, REQUEST_ID_SIZE,
+};
 use reqwest::{header, RequestBuilder, Response, StatusCode};
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 use crate::error::{Error, Result, Step};
 
-/// Bytes of a part, except the last (protocol §5, "Upload").
-pub const PART_SIZE: u64 = 8 * 1024 * 1024;
-/// The largest payload that may travel inline in the create request.
-pub const INLINE_MAX: u64 = 1024 * 1024;
 /// Tries of one request before a transient failure is reported.
 const MAX_TRIES: u32 = 6;
 /// The first pause between tries; doubled each time.
@@ -36,123 +34,6 @@ enum Retry {
     /// The request must not run twice: retry only when it cannot have reached
     /// the server (connect errors, 429, 503).
     NotSent,
-}
-
-/// The body of `POST /api/v1/shares`.
-#[derive(Serialize)]
-pub struct CreateRequest {
-    /// Payload bytes.
-    pub size: u64,
-    /// Seconds until expiry.
-    pub expires_in: u32,
-    /// Claims allowed.
-    pub max_downloads: u32,
-    /// SHA-256 of the link token.
-    pub link_verifier: String,
-    /// SHA-256 of the claim token.
-    pub claim_verifier: String,
-    /// Sealed meta, base64url.
-    pub meta: String,
-    /// Argon2id parameters when there is a password.
-    pub kdf: Option<KdfParams>,
-    /// The whole payload, base64url, when it is at most [`INLINE_MAX`].
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<String>,
-}
-
-/// The answer to a create.
-#[derive(Debug)]
-pub struct Created {
-    /// The new share's id.
-    pub id: ShareId,
-    /// Proves the right to see the status and revoke.
-    pub manage_token: Token,
-    /// Proves the right to upload parts, unless the payload was inline.
-    pub upload_token: Option<Token>,
-    /// RFC 3339.
-    pub expires_at: String,
-}
-
-#[derive(Deserialize)]
-struct CreatedBody {
-    id: String,
-    manage_token: String,
-    expires_at: String,
-    upload_token: Option<String>,
-}
-
-/// The answer to `GET /api/v1/shares/{id}`.
-#[derive(Debug, Deserialize)]
-pub struct Info {
-    /// Protocol version.
-    pub v: u32,
-    /// Payload bytes.
-    pub size: u64,
-    /// Argon2id parameters when the share has a password (unvalidated).
-    pub kdf: Option<KdfParams>,
-}
-
-#[derive(Serialize)]
-struct ClaimRequest<'a> {
-    link_token: &'a str,
-    claim_token: &'a str,
-    request_id: &'a str,
-}
-
-/// The answer to a successful claim.
-#[derive(Debug)]
-pub struct Claimed {
-    /// Authorizes the download.
-    pub ticket: Token,
-    /// Sealed meta.
-    pub meta: Vec<u8>,
-    /// Payload bytes.
-    pub size: u64,
-    /// Claims left after this one.
-    pub downloads_left: u32,
-}
-
-#[derive(Deserialize)]
-struct ClaimedBody {
-    ticket: String,
-    meta: String,
-    size: u64,
-    downloads_left: u32,
-}
-
-/// The answer to `GET /api/v1/shares/{id}/manage`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Status {
-    /// uploading, ready, consumed, expired, revoked or locked.
-    pub state: String,
-    /// RFC 3339.
-    pub expires_at: String,
-    /// Claims left.
-    pub downloads_left: u32,
-    /// Wrong passwords so far.
-    pub failed_attempts: u32,
-    /// One entry per successful claim.
-    #[serde(default)]
-    pub downloads: Vec<Download>,
-}
-
-/// One successful claim of a share.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Download {
-    /// RFC 3339.
-    pub at: String,
-}
-
-/// The error body of protocol §5.
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    #[serde(default)]
-    error: String,
-    #[serde(default)]
-    message: String,
-    attempts_left: Option<u32>,
-    reason: Option<String>,
-    missing: Option<Vec<u64>>,
 }
 
 /// A client of one server.
@@ -183,26 +64,19 @@ impl Api {
         &self.origin
     }
 
+    /// The URL of an API path (from [`paths`]) on this server.
     fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.origin)
+        format!("{}{path}", self.origin)
     }
 
     /// `POST /shares`.
     pub async fn create(&self, body: &CreateRequest) -> Result<Created> {
         let step = Step::Create;
+        let url = self.url(&paths::shares());
         let resp = self
-            .send(step, Retry::NotSent, || {
-                self.http.post(self.url("/shares")).json(body)
-            })
+            .send(step, Retry::NotSent, || self.http.post(&url).json(body))
             .await?;
-        let body: CreatedBody = json_answer(step, resp, StatusCode::CREATED).await?;
-        let id = ShareId::parse(&body.id).map_err(|_| Error::protocol(step, "malformed id"))?;
-        Ok(Created {
-            id,
-            manage_token: token(step, body.manage_token)?,
-            upload_token: body.upload_token.map(|t| token(step, t)).transpose()?,
-            expires_at: body.expires_at,
-        })
+        json_answer(step, resp, StatusCode::CREATED).await
     }
 
     /// `PUT /shares/{id}/parts/{index}`, retried until stored.
@@ -214,7 +88,7 @@ impl Api {
         part: &Bytes,
     ) -> Result<()> {
         let step = Step::UploadPart(index);
-        let url = self.url(&format!("/shares/{}/parts/{index}", id.as_str()));
+        let url = self.url(&paths::part(id, index));
         let resp = self
             .send(step, Retry::Idempotent, || {
                 bearer(self.http.put(&url), upload)
@@ -228,7 +102,7 @@ impl Api {
     /// `POST /shares/{id}/complete`.
     pub async fn complete(&self, id: &ShareId, upload: &Token) -> Result<()> {
         let step = Step::Complete;
-        let url = self.url(&format!("/shares/{}/complete", id.as_str()));
+        let url = self.url(&paths::complete(id));
         let resp = self
             .send(step, Retry::NotSent, || {
                 bearer(self.http.post(&url), upload)
@@ -238,14 +112,14 @@ impl Api {
     }
 
     /// `GET /shares/{id}`.
-    pub async fn info(&self, id: &ShareId) -> Result<Info> {
+    pub async fn info(&self, id: &ShareId) -> Result<ShareInfo> {
         let step = Step::Info;
-        let url = self.url(&format!("/shares/{}", id.as_str()));
+        let url = self.url(&paths::share(id));
         let resp = self
             .send(step, Retry::Idempotent, || self.http.get(&url))
             .await?;
-        let info: Info = json_answer(step, resp, StatusCode::OK).await?;
-        if info.v != 1 {
+        let info: ShareInfo = json_answer(step, resp, StatusCode::OK).await?;
+        if info.v != PROTOCOL_VERSION {
             return Err(Error::protocol(
                 step,
                 format!("unknown protocol version {}", info.v),
@@ -261,39 +135,27 @@ impl Api {
         id: &ShareId,
         link: &Token,
         claim: &Token,
-        request_id: &[u8; 16],
+        request_id: [u8; REQUEST_ID_SIZE],
     ) -> Result<Claimed> {
         let step = Step::Claim;
-        let url = self.url(&format!("/shares/{}/claim", id.as_str()));
-        let mut link_b64 = link.to_b64();
-        let mut claim_b64 = claim.to_b64();
-        let request_id = b64::encode(request_id);
+        let url = self.url(&paths::claim(id));
+        // Tokens are zeroized on drop, so the body's copies leave nothing behind.
         let body = ClaimRequest {
-            link_token: &link_b64,
-            claim_token: &claim_b64,
-            request_id: &request_id,
+            link_token: link.clone(),
+            claim_token: claim.clone(),
+            request_id: Some(Fixed(request_id)),
         };
-        let sent = self
+        let resp = self
             .send(step, Retry::Idempotent, || self.http.post(&url).json(&body))
-            .await;
-        link_b64.zeroize();
-        claim_b64.zeroize();
-        let body: ClaimedBody = json_answer(step, sent?, StatusCode::OK).await?;
-        let meta =
-            b64::decode(&body.meta).map_err(|_| Error::protocol(step, "meta is not base64url"))?;
-        Ok(Claimed {
-            ticket: token(step, body.ticket)?,
-            meta,
-            size: body.size,
-            downloads_left: body.downloads_left,
-        })
+            .await?;
+        json_answer(step, resp, StatusCode::OK).await
     }
 
     /// `GET /shares/{id}/blob` from byte `from` on. The answer's status is
     /// checked; its body is the caller's to stream.
     pub async fn blob(&self, id: &ShareId, ticket: &Token, from: u64) -> Result<Response> {
         let step = Step::Download;
-        let url = self.url(&format!("/shares/{}/blob", id.as_str()));
+        let url = self.url(&paths::blob(id));
         let resp = self
             .send(step, Retry::Idempotent, || {
                 let req = bearer(self.http.get(&url), ticket);
@@ -313,7 +175,7 @@ impl Api {
     /// `DELETE /shares/{id}/blob`: the whole plaintext is here.
     pub async fn release(&self, id: &ShareId, ticket: &Token) -> Result<()> {
         let step = Step::Release;
-        let url = self.url(&format!("/shares/{}/blob", id.as_str()));
+        let url = self.url(&paths::blob(id));
         let resp = self
             .send(step, Retry::Idempotent, || {
                 bearer(self.http.delete(&url), ticket)
@@ -323,9 +185,9 @@ impl Api {
     }
 
     /// `GET /shares/{id}/manage`.
-    pub async fn status(&self, id: &ShareId, manage: &Token) -> Result<Status> {
+    pub async fn status(&self, id: &ShareId, manage: &Token) -> Result<ManageStatus> {
         let step = Step::Status;
-        let url = self.url(&format!("/shares/{}/manage", id.as_str()));
+        let url = self.url(&paths::manage(id));
         let resp = self
             .send(step, Retry::Idempotent, || {
                 bearer(self.http.get(&url), manage)
@@ -337,7 +199,7 @@ impl Api {
     /// `DELETE /shares/{id}`.
     pub async fn revoke(&self, id: &ShareId, manage: &Token) -> Result<()> {
         let step = Step::Revoke;
-        let url = self.url(&format!("/shares/{}", id.as_str()));
+        let url = self.url(&paths::share(id));
         let resp = self
             .send(step, Retry::Idempotent, || {
                 bearer(self.http.delete(&url), manage)
@@ -392,13 +254,6 @@ fn bearer(req: RequestBuilder, token: &Token) -> RequestBuilder {
     req
 }
 
-/// A server-issued token from its JSON form; the string is wiped.
-fn token(step: Step, mut text: String) -> Result<Token> {
-    let parsed = Token::from_b64(&text).map_err(|_| Error::protocol(step, "malformed token"));
-    text.zeroize();
-    parsed
-}
-
 fn retry_after(resp: &Response) -> Option<Duration> {
     let secs: u64 = resp
         .headers()
@@ -432,45 +287,48 @@ async fn empty_answer(step: Step, resp: Response) -> Result<()> {
     }
 }
 
-/// Maps an error answer of protocol §5 to an [`Error`].
+/// Maps an error answer of protocol §5 to an [`Error`]. A body that is not
+/// the protocol's (a proxy's page, a cut connection) leaves only the status.
 async fn error_answer(step: Step, resp: Response) -> Error {
     let status = resp.status();
-    let body: ErrorBody = match resp.bytes().await {
-        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
-        Err(_) => ErrorBody::default(),
+    let body = match resp.bytes().await {
+        Ok(bytes) => serde_json::from_slice(&bytes).ok(),
+        Err(_) => None,
     };
     classify(step, status, body)
 }
 
-fn classify(step: Step, status: StatusCode, body: ErrorBody) -> Error {
-    match (status.as_u16(), body.error.as_str()) {
+fn classify(step: Step, status: StatusCode, body: Option<ErrorBody>) -> Error {
+    let code = body.as_ref().map_or(ErrorCode::Unknown, |b| b.error);
+    match (status.as_u16(), code) {
         (404, _) => Error::NotFound,
         (410, _) => Error::Gone {
-            reason: body.reason.unwrap_or_else(|| "gone".into()),
+            reason: body.and_then(|b| b.reason),
         },
         (423, _) => Error::Locked,
-        (401, "bad_password") => Error::BadPassword {
-            attempts_left: body.attempts_left.unwrap_or(0),
+        (401, ErrorCode::BadPassword) => Error::BadPassword {
+            attempts_left: body.and_then(|b| b.attempts_left).unwrap_or(0),
         },
-        (403, "bad_link") => Error::WrongLink,
-        (409, "not_ready") => Error::NotReady,
-        (409, "incomplete") => Error::protocol(
+        (403, ErrorCode::BadLink) => Error::WrongLink,
+        (409, ErrorCode::NotReady) => Error::NotReady,
+        (409, ErrorCode::Incomplete) => Error::protocol(
             step,
             format!(
                 "parts missing after upload: {:?}",
-                body.missing.unwrap_or_default()
+                body.and_then(|b| b.missing).unwrap_or_default()
             ),
         ),
-        (code, _) => Error::Server {
+        (status_code, code) => Error::Server {
             step,
-            status: code,
-            code: if body.error.is_empty() {
-                status.canonical_reason().unwrap_or("error").to_lowercase()
-            } else {
-                body.error
+            status: status_code,
+            // A code this client does not know says less than the status.
+            code: match code {
+                ErrorCode::Unknown => status.canonical_reason().unwrap_or("error").to_lowercase(),
+                known => known.as_str().to_owned(),
             },
             message: body
-                .message
+                .map(|b| b.message)
+                .unwrap_or_default()
                 .chars()
                 .filter(|c| !c.is_control())
                 .take(200)
@@ -483,8 +341,8 @@ fn classify(step: Step, status: StatusCode, body: ErrorBody) -> Error {
 mod tests {
     use super::*;
 
-    fn body(json: &str) -> ErrorBody {
-        serde_json::from_str(json).unwrap()
+    fn body(json: &str) -> Option<ErrorBody> {
+        Some(serde_json::from_str(json).unwrap())
     }
 
     #[test]
@@ -523,14 +381,36 @@ mod tests {
 
     #[test]
     fn empty_error_body_still_names_the_status() {
-        let e = classify(
-            Step::Claim,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorBody::default(),
-        );
+        let e = classify(Step::Claim, StatusCode::INTERNAL_SERVER_ERROR, None);
         assert_eq!(
             e.to_string(),
             "claiming the share: the server answered 500 internal server error"
+        );
+    }
+
+    #[test]
+    fn taken_down_share_is_gone_and_a_gone_answer_without_body_too() {
+        let e = classify(
+            Step::Claim,
+            StatusCode::GONE,
+            body(r#"{"error":"gone","message":"","reason":"removed"}"#),
+        );
+        assert_eq!(e.to_string(), "the share is gone (removed)");
+        let e = classify(Step::Claim, StatusCode::GONE, None);
+        assert_eq!(e.to_string(), "the share is gone");
+        assert_eq!(e.exit_code(), 3);
+    }
+
+    #[test]
+    fn error_code_of_a_newer_server_is_reported_by_its_status() {
+        let e = classify(
+            Step::Create,
+            StatusCode::SERVICE_UNAVAILABLE,
+            body(r#"{"error":"maintenance","message":"back soon"}"#),
+        );
+        assert_eq!(
+            e.to_string(),
+            "creating the share: the server answered 503 service unavailable: back soon"
         );
     }
 }

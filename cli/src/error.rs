@@ -2,13 +2,15 @@
 
 use std::{fmt, path::PathBuf};
 
+use ots_proto::GoneReason;
+
 /// Process exit codes (cli/README.md, "Exit codes").
 pub mod exit {
     /// Anything not listed below: network, disk, server errors.
     pub const OTHER: u8 = 1;
     /// Bad flags or a malformed link.
     pub const USAGE: u8 = 2;
-    /// The share is gone (consumed, expired, revoked) or was never there.
+    /// The share is gone (consumed, expired, revoked, removed) or was never there.
     pub const GONE: u8 = 3;
     /// Wrong password, or the share is locked after too many of them.
     pub const PASSWORD: u8 = 4;
@@ -73,11 +75,11 @@ pub enum Error {
         reason: String,
     },
 
-    /// `410 gone`: consumed, expired or revoked.
-    #[error("the share is gone ({reason})")]
+    /// `410 gone`: consumed, expired, revoked or removed.
+    #[error("the share is gone{}", fmt_reason(.reason))]
     Gone {
-        /// The server's `reason`.
-        reason: String,
+        /// The server's `reason`, when it gave one this client knows.
+        reason: Option<GoneReason>,
     },
 
     /// `404 not_found`: the server does not know this share (any more).
@@ -171,6 +173,10 @@ pub enum Error {
     /// A worker thread of `ots` itself died (a bug).
     #[error("internal error: {0}")]
     Internal(&'static str),
+}
+
+fn fmt_reason(reason: &Option<GoneReason>) -> String {
+    reason.map_or_else(String::new, |r| format!(" ({})", r.as_str()))
 }
 
 fn fmt_message(message: &str) -> String {
@@ -270,7 +276,7 @@ mod tests {
         );
         assert_eq!(
             Error::Gone {
-                reason: "consumed".into()
+                reason: Some(GoneReason::Consumed)
             }
             .exit_code(),
             3

@@ -16,14 +16,15 @@ use ots_crypto::{
     open_meta, payload_size, plaintext_size, ContentKeys, LinkKeys, Meta, MetaKind, PasswordKey,
     ShareLink, StreamDecryptor, Token,
 };
+use ots_proto::{safe_file_name, Claimed, REQUEST_ID_SIZE};
 use reqwest::StatusCode;
 use tempfile::NamedTempFile;
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
 
-use crate::api::{Api, Claimed};
+use crate::api::Api;
 use crate::error::{Error, Result, Step};
-use crate::names::{numbered, safe_file_name};
+use crate::names::numbered;
 use crate::password::PasswordSource;
 use crate::progress::Progress;
 
@@ -109,14 +110,14 @@ pub async fn get(api: &Api, request: GetRequest) -> Result<Received> {
                 .map_err(|_| Error::Internal("the key derivation thread stopped"))??
             }
         };
-        let mut request_id = [0u8; 16];
+        let mut request_id = [0u8; REQUEST_ID_SIZE];
         getrandom::fill(&mut request_id).map_err(|_| Error::Crypto(ots_crypto::Error::Random))?;
         match api
             .claim(
                 &link.id,
                 link_keys.link_token(),
                 keys.claim_token(),
-                &request_id,
+                request_id,
             )
             .await
         {
@@ -130,7 +131,7 @@ pub async fn get(api: &Api, request: GetRequest) -> Result<Received> {
         }
     };
 
-    let meta = open_meta(keys.meta_key(), &claimed.meta)?;
+    let meta = open_meta(keys.meta_key(), &claimed.meta.0)?;
     let expected = payload_size(meta.size);
     if claimed.size != expected || info.size != expected {
         return Err(Error::Damaged);

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use ots_proto::{EXPIRES_IN_MAX_SECS, EXPIRES_IN_MIN_SECS, MAX_DOWNLOADS};
 
 use crate::api::Api;
 use crate::error::{error_chain, Error, Result};
@@ -74,7 +75,7 @@ struct SendArgs {
     expires: u32,
     /// How many times the share can be downloaded (1-100).
     #[arg(long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u32).range(1..=100))]
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_DOWNLOADS)))]
     downloads: u32,
     /// Protect with a password: read from --password-file, else OTS_PASSWORD,
     /// else asked twice on the terminal.
@@ -101,7 +102,7 @@ struct GetArgs {
     password_file: Option<PathBuf>,
 }
 
-/// Seconds of `10m`, `1h`, `1d`, `7d`, `90s`, within protocol §5's 60..=604800.
+/// Seconds of `10m`, `1h`, `1d`, `7d`, `90s`, within the expiries protocol §5 allows.
 fn parse_expiry(text: &str) -> std::result::Result<u32, String> {
     let text = text.trim();
     let split = text
@@ -119,10 +120,10 @@ fn parse_expiry(text: &str) -> std::result::Result<u32, String> {
         _ => return Err(format!("expected a unit s, m, h or d; got {text:?}")),
     };
     let secs = number.saturating_mul(unit_secs);
-    if !(60..=604_800).contains(&secs) {
-        return Err(format!("{text} is outside 1m..7d"));
+    match u32::try_from(secs) {
+        Ok(secs) if (EXPIRES_IN_MIN_SECS..=EXPIRES_IN_MAX_SECS).contains(&secs) => Ok(secs),
+        _ => Err(format!("{text} is outside 1m..7d")),
     }
-    Ok(secs as u32)
 }
 
 fn main() -> ExitCode {

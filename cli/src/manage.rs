@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use ots_crypto::ManageLink;
+use ots_proto::ManageStatus;
 
-use crate::api::{Api, Status};
+use crate::api::Api;
 use crate::error::{Error, Result};
 
 /// Prints the share's status on stdout, as lines of `key: value` or as JSON.
@@ -23,10 +24,13 @@ pub async fn status(api: &Api, link: &ManageLink, json: bool) -> Result<()> {
 }
 
 /// `key: value` lines, one per field; one `downloaded:` line per claim.
-fn render(status: &Status) -> String {
+fn render(status: &ManageStatus) -> String {
     let mut text = format!(
         "state: {}\nexpires_at: {}\ndownloads_left: {}\nfailed_attempts: {}\n",
-        status.state, status.expires_at, status.downloads_left, status.failed_attempts
+        status.state.as_str(),
+        status.expires_at,
+        status.downloads_left,
+        status.failed_attempts
     );
     for download in &status.downloads {
         text.push_str(&format!("downloaded: {}\n", download.at));
@@ -42,16 +46,16 @@ pub async fn revoke(api: &Api, link: &ManageLink) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Download;
+    use ots_proto::{DownloadEvent, ShareState};
 
     #[test]
     fn status_lines_are_greppable() {
-        let status = Status {
-            state: "consumed".into(),
+        let status = ManageStatus {
+            state: ShareState::Consumed,
             expires_at: "2026-11-28T00:00:00Z".into(),
             downloads_left: 0,
             failed_attempts: 1,
-            downloads: vec![Download {
+            downloads: vec![DownloadEvent {
                 at: "2026-11-27T23:00:00Z".into(),
             }],
         };

@@ -15,13 +15,14 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 use ots_crypto::{
-    b64, payload_size, seal_meta, ContentKeys, KdfParams, LinkKeys, LinkSecret, ManageLink, Meta,
+    payload_size, seal_meta, ContentKeys, KdfParams, LinkKeys, LinkSecret, ManageLink, Meta,
     PasswordKey, PayloadKey, ShareId, ShareLink, StreamEncryptor, Token, Verifier,
 };
+use ots_proto::{CreateRequest, Fixed, Opaque, INLINE_MAX_BYTES, PART_SIZE};
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
 
-use crate::api::{Api, CreateRequest, INLINE_MAX, PART_SIZE};
+use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::names::mime_for;
 use crate::progress::Progress;
@@ -115,14 +116,14 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
         size: payload_len,
         expires_in: request.expires_in,
         max_downloads: request.max_downloads,
-        link_verifier: link_keys.link_token().verifier_b64(),
-        claim_verifier: content_keys.claim_token().verifier_b64(),
-        meta: b64::encode(&sealed_meta),
+        link_verifier: Fixed(link_keys.link_token().verifier()),
+        claim_verifier: Fixed(content_keys.claim_token().verifier()),
+        meta: Opaque(sealed_meta),
         kdf,
         payload: None,
     };
 
-    let created = if payload_len <= INLINE_MAX {
+    let created = if payload_len <= INLINE_MAX_BYTES {
         let bytes = match payload {
             Payload::Live { file } => {
                 let key = content_keys.payload_key().clone();
@@ -135,7 +136,7 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
                 return Err(Error::Internal("a small payload was spooled to disk"))
             }
         };
-        create.payload = Some(b64::encode(&bytes));
+        create.payload = Some(Opaque(bytes));
         api.create(&create).await?
     } else {
         let created = api.create(&create).await?;
@@ -417,7 +418,7 @@ fn spool_stream(reader: Box<dyn Read + Send>, key: &PayloadKey) -> Result<(u64, 
     let mut file: Option<File> = None;
     let mut spooled = 0u64;
     let mut flush = |out: &mut Vec<u8>, file: &mut Option<File>, force: bool| -> Result<()> {
-        if file.is_none() && (out.len() as u64) <= INLINE_MAX && !force {
+        if file.is_none() && (out.len() as u64) <= INLINE_MAX_BYTES && !force {
             return Ok(());
         }
         if file.is_none() {
@@ -441,7 +442,7 @@ fn spool_stream(reader: Box<dyn Read + Send>, key: &PayloadKey) -> Result<(u64, 
         flush(&mut out, &mut file, true)?;
     }
     match file {
-        None if (out.len() as u64) <= INLINE_MAX => Ok((size, Spool::Memory(out))),
+        None if (out.len() as u64) <= INLINE_MAX_BYTES => Ok((size, Spool::Memory(out))),
         None => {
             // The final record pushed a small stream just over the inline limit.
             let mut f = tempfile::tempfile().map_err(Error::io("creating a temporary file"))?;
@@ -597,12 +598,12 @@ mod tests {
 
     #[test]
     fn stream_just_over_the_inline_limit_spools() {
-        // Payload of exactly INLINE_MAX + 1 bytes after the final record.
-        let records = INLINE_MAX / ots_crypto::RECORD_SIZE as u64;
-        let plain_len = (INLINE_MAX + 1) - (records + 1) * 16;
+        // Payload of exactly INLINE_MAX_BYTES + 1 bytes after the final record.
+        let records = INLINE_MAX_BYTES / ots_crypto::RECORD_SIZE as u64;
+        let plain_len = (INLINE_MAX_BYTES + 1) - (records + 1) * 16;
         let plain = vec![9u8; plain_len as usize];
         let (size, spool) = spool_stream(Box::new(std::io::Cursor::new(plain)), &key()).unwrap();
-        assert_eq!(payload_size(size), INLINE_MAX + 1);
-        assert!(matches!(spool, Spool::File(_, len) if len == INLINE_MAX + 1));
+        assert_eq!(payload_size(size), INLINE_MAX_BYTES + 1);
+        assert!(matches!(spool, Spool::File(_, len) if len == INLINE_MAX_BYTES + 1));
     }
 }
