@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sizes::{META_MAX_SEALED_SIZE, TAG_SIZE};
+
 /// MIME type of a text share (§3).
 pub const TEXT_MIME: &str = "text/plain;charset=utf-8";
 /// MIME type of a share of several files (§3, 1.1).
@@ -83,6 +85,38 @@ impl Meta {
             files,
         }
     }
+
+    /// [`Meta::files`] with as many of `files`, from the first on, as fit in
+    /// sealed meta of at most [`META_MAX_SEALED_SIZE`] bytes: every client
+    /// cuts a long list this way instead of failing, and the archive itself
+    /// still holds every file. Returns the meta and how many entries were
+    /// left out.
+    pub fn files_fitting(
+        name: impl Into<String>,
+        size: u64,
+        files: Vec<FileEntry>,
+    ) -> (Self, usize) {
+        let mut meta = Self::files(name, size, Vec::new());
+        // `,"files":[]` joins the JSON once the list has an entry.
+        let mut len = json_len(&meta) + r#","files":[]"#.len();
+        let budget = META_MAX_SEALED_SIZE - TAG_SIZE;
+        let total = files.len();
+        for (i, entry) in files.into_iter().enumerate() {
+            let add = json_len(&entry) + usize::from(i > 0);
+            if len + add > budget {
+                break;
+            }
+            len += add;
+            meta.files.push(entry);
+        }
+        let left_out = total - meta.files.len();
+        (meta, left_out)
+    }
+}
+
+/// Bytes of `value` as compact JSON (what the meta record seals).
+fn json_len(value: &impl Serialize) -> usize {
+    serde_json::to_vec(value).map_or(usize::MAX / 2, |json| json.len())
 }
 
 #[cfg(test)]
@@ -130,5 +164,50 @@ mod tests {
             serde_json::from_str::<Meta>(json).unwrap(),
             Meta::file("n", "a/b", 3)
         );
+    }
+
+    fn entries(n: usize) -> Vec<FileEntry> {
+        (0..n)
+            .map(|i| FileEntry {
+                name: format!("folder/file número {i}.txt"),
+                size: i as u64 * 1000,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_short_file_list_is_kept_whole() {
+        let (meta, left_out) = Meta::files_fitting("share.zip", 9, entries(3));
+        assert_eq!(left_out, 0);
+        assert_eq!(meta.files, entries(3));
+    }
+
+    #[test]
+    fn a_long_file_list_is_cut_to_fit_the_sealed_meta() {
+        let (meta, left_out) = Meta::files_fitting("share.zip", 9, entries(500));
+        assert!(left_out > 0);
+        assert_eq!(meta.files.len() + left_out, 500);
+        assert_eq!(meta.files[..], entries(500)[..meta.files.len()]);
+        let sealed = serde_json::to_vec(&meta).unwrap().len() + TAG_SIZE;
+        assert!(sealed <= META_MAX_SEALED_SIZE, "{sealed}");
+        // One more entry would not have fitted.
+        let mut more = meta.clone();
+        more.files.push(entries(500)[meta.files.len()].clone());
+        assert!(serde_json::to_vec(&more).unwrap().len() + TAG_SIZE > META_MAX_SEALED_SIZE);
+    }
+
+    #[test]
+    fn an_entry_too_long_for_the_meta_is_left_out_with_all_after_it() {
+        let mut files = entries(2);
+        files.insert(
+            1,
+            FileEntry {
+                name: "x".repeat(5000),
+                size: 1,
+            },
+        );
+        let (meta, left_out) = Meta::files_fitting("share.zip", 9, files);
+        assert_eq!(meta.files, entries(1));
+        assert_eq!(left_out, 2);
     }
 }
