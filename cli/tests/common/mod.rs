@@ -20,10 +20,16 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose settings `configure` changes first.
+    pub async fn start_with(configure: impl FnOnce(&mut onetimeshare::Config)) -> Self {
         let data_dir = tempfile::tempdir().expect("data dir");
         let mut config = onetimeshare::Config::for_data_dir(data_dir.path());
         config.rate_create_per_min = 0;
         config.rate_claim_per_min = 0;
+        configure(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let origin = format!("http://{}", listener.local_addr().expect("local addr"));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -144,6 +150,10 @@ impl Ots {
         cmd.args(&self.args)
             .env_remove("OTS_SERVER")
             .env_remove("OTS_PASSWORD")
+            .env_remove("OTS_LINK")
+            .env_remove("OTS_KEY")
+            .env_remove("OTS_MANAGE_LINK")
+            .env_remove("OTS_CREATE_TOKEN")
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -211,6 +221,8 @@ pub fn dir_names(dir: &Path) -> Vec<String> {
 pub struct CuttingProxy {
     pub origin: String,
     pub cuts: Arc<AtomicU64>,
+    /// For a gated proxy: the cut waits until this is notified.
+    pub gate: Arc<tokio::sync::Notify>,
 }
 
 impl CuttingProxy {
@@ -222,7 +234,19 @@ impl CuttingProxy {
         Self::start_with(upstream, stall_after, true).await
     }
 
+    /// Holds the first download after `after` bytes until `gate` is
+    /// notified, then cuts it (`cuts` counts the hold).
+    pub async fn gated(upstream: &str, after: u64) -> Self {
+        Self::start_with_gate(upstream, after, false, true).await
+    }
+
     async fn start_with(upstream: &str, cut_after: u64, stall: bool) -> Self {
+        Self::start_with_gate(upstream, cut_after, stall, false).await
+    }
+
+    async fn start_with_gate(upstream: &str, cut_after: u64, stall: bool, gated: bool) -> Self {
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let proxy_gate = gated.then(|| gate.clone());
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let origin = format!("http://{}", listener.local_addr().expect("addr"));
@@ -234,14 +258,16 @@ impl CuttingProxy {
                 let upstream = upstream.clone();
                 let already_cut = already_cut.clone();
                 let counter = counter.clone();
+                let gate = proxy_gate.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(&upstream).await {
-                        proxy_one(client, server, cut_after, stall, already_cut, counter).await;
+                        proxy_one(client, server, cut_after, stall, gate, already_cut, counter)
+                            .await;
                     }
                 });
             }
         });
-        Self { origin, cuts }
+        Self { origin, cuts, gate }
     }
 }
 
@@ -250,6 +276,7 @@ async fn proxy_one(
     server: TcpStream,
     cut_after: u64,
     stall: bool,
+    gate: Option<Arc<tokio::sync::Notify>>,
     already_cut: Arc<AtomicBool>,
     cuts: Arc<AtomicU64>,
 ) {
@@ -291,6 +318,9 @@ async fn proxy_one(
                 if stall {
                     tokio::time::sleep(std::time::Duration::from_secs(300)).await;
                 }
+                if let Some(gate) = &gate {
+                    gate.notified().await;
+                }
                 break;
             }
             sent_while_armed += n as u64;
@@ -300,4 +330,134 @@ async fn proxy_one(
         }
     }
     up.abort();
+}
+
+/// A listener that answers every request with a `307` to `target` plus the
+/// request's path: what a hostile or misconfigured server could do.
+pub struct Redirector {
+    pub origin: String,
+}
+
+impl Redirector {
+    pub async fn start(target: &str) -> Self {
+        let target = target.trim_end_matches('/').to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let origin = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    let Ok(n) = conn.read(&mut buf).await else {
+                        return;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..n]);
+                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                    let answer = format!(
+                        "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}{path}\r\n\
+                         Content-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = conn.write_all(answer.as_bytes()).await;
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        Self { origin }
+    }
+}
+
+/// A listener that counts the connections it gets (and answers none).
+pub struct CountingListener {
+    pub origin: String,
+    pub connections: Arc<AtomicU64>,
+}
+
+impl CountingListener {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let origin = format!("http://{}", listener.local_addr().expect("addr"));
+        let connections = Arc::new(AtomicU64::new(0));
+        let counter = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(conn);
+            }
+        });
+        Self {
+            origin,
+            connections,
+        }
+    }
+}
+
+/// Creates a share of `plain` announced by `meta` through the protocol, as
+/// any client could (a hostile sender included), and returns its share and
+/// manage links.
+pub async fn seal_share(origin: &str, meta: &ots_proto::Meta, plain: &[u8]) -> (String, String) {
+    use ots_crypto::{
+        payload_size, seal_meta, seal_payload, ContentKeys, LinkKeys, LinkSecret, ManageLink,
+        ShareLink, Verifier,
+    };
+    use ots_proto::{CreateRequest, Created, Fixed, Opaque};
+    let secret = LinkSecret::generate().expect("random");
+    let link_keys = LinkKeys::derive(&secret);
+    let keys = ContentKeys::derive(&secret, None);
+    let payload = seal_payload(keys.payload_key(), plain);
+    assert_eq!(payload.len() as u64, payload_size(plain.len() as u64));
+    let body = CreateRequest {
+        size: payload.len() as u64,
+        expires_in: 600,
+        max_downloads: 5,
+        link_verifier: Fixed(link_keys.link_token().verifier()),
+        claim_verifier: Fixed(keys.claim_token().verifier()),
+        meta: Opaque(seal_meta(keys.meta_key(), meta).expect("meta fits")),
+        kdf: None,
+        payload: Some(Opaque(payload)),
+    };
+    let resp = reqwest::Client::new()
+        .post(format!("{origin}/api/v1/shares"))
+        .json(&body)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(resp.status(), 201, "create failed");
+    let created: Created = resp.json().await.expect("created body");
+    let share = ShareLink {
+        origin: origin.to_owned(),
+        id: created.id.clone(),
+        secret,
+    };
+    let manage = ManageLink {
+        origin: origin.to_owned(),
+        id: created.id,
+        token: created.manage_token,
+    };
+    (share.to_string(), manage.to_string())
+}
+
+/// Every path under `dir`, relative, with `/`, sorted (folders end with `/`).
+pub fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let rel = path
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            if std::fs::symlink_metadata(&path).expect("meta").is_dir() {
+                out.push(format!("{rel}/"));
+                walk(root, &path, out);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out.sort();
+    out
 }
