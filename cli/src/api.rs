@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ots_proto::{
-    paths, ClaimRequest, Claimed, CreateRequest, Created, ErrorBody, ErrorCode, Fixed,
+    paths, ClaimRequest, Claimed, Config, CreateRequest, Created, ErrorBody, ErrorCode, Fixed,
     ManageStatus, ShareId, ShareInfo, Token, PROTOCOL_VERSION, REQUEST_ID_SIZE,
 };
-use reqwest::{header, RequestBuilder, Response, StatusCode};
-use zeroize::Zeroize;
+use reqwest::{header, redirect, RequestBuilder, Response, StatusCode};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result, Step};
 
@@ -36,6 +36,24 @@ enum Retry {
     NotSent,
 }
 
+/// A create token the operator handed out (protocol 1.1): an opaque string
+/// sent as `Authorization: Bearer` on create only. Wiped on drop, never printed.
+pub struct CreateToken(Zeroizing<String>);
+
+impl CreateToken {
+    /// The token, trimmed; `None` when it is empty.
+    pub fn new(token: &str) -> Option<Self> {
+        let token = token.trim();
+        (!token.is_empty()).then(|| Self(Zeroizing::new(token.to_owned())))
+    }
+}
+
+impl std::fmt::Debug for CreateToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateToken(..)")
+    }
+}
+
 /// A client of one server.
 #[derive(Clone)]
 pub struct Api {
@@ -51,6 +69,9 @@ impl Api {
             .user_agent(concat!("ots/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(READ_TIMEOUT)
+            // A redirect would carry tokens (in headers and bodies) to
+            // wherever it points: every 3xx is an error instead.
+            .redirect(redirect::Policy::none())
             .build()
             .map_err(|_| Error::Internal("cannot set up the HTTP client"))?;
         Ok(Self {
@@ -69,12 +90,44 @@ impl Api {
         format!("{}{path}", self.origin)
     }
 
-    /// `POST /shares`.
-    pub async fn create(&self, body: &CreateRequest) -> Result<Created> {
+    /// `GET /config` (1.1): what the server accepts. `None` from a 1.0
+    /// server, which has no such route (`404`).
+    pub async fn config(&self) -> Result<Option<Config>> {
+        let step = Step::Config;
+        let url = self.url(&paths::config());
+        let resp = self
+            .send(step, Retry::Idempotent, || self.http.get(&url))
+            .await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let config: Config = json_answer(step, resp, StatusCode::OK).await?;
+        if config.v != PROTOCOL_VERSION {
+            return Err(Error::protocol(
+                step,
+                format!("unknown protocol version {}", config.v),
+            ));
+        }
+        Ok(Some(config))
+    }
+
+    /// `POST /shares`, with the create token when there is one.
+    pub async fn create(
+        &self,
+        body: &CreateRequest,
+        token: Option<&CreateToken>,
+    ) -> Result<Created> {
         let step = Step::Create;
         let url = self.url(&paths::shares());
         let resp = self
-            .send(step, Retry::NotSent, || self.http.post(&url).json(body))
+            .send(step, Retry::NotSent, || {
+                let req = self.http.post(&url).json(body);
+                match token {
+                    // bearer_auth marks the header value sensitive.
+                    Some(token) => req.bearer_auth(token.0.as_str()),
+                    None => req,
+                }
+            })
             .await?;
         json_answer(step, resp, StatusCode::CREATED).await
     }
@@ -223,9 +276,15 @@ impl Api {
             match build().send().await {
                 Ok(resp) => {
                     let status = resp.status();
+                    if status.is_redirection() {
+                        return Err(redirect_error(step, &resp));
+                    }
                     let transient = status == StatusCode::TOO_MANY_REQUESTS
                         || status == StatusCode::SERVICE_UNAVAILABLE
-                        || (retry == Retry::Idempotent && status.is_server_error());
+                        || (retry == Retry::Idempotent
+                            && status.is_server_error()
+                            // A full server stays full for longer than a retry waits.
+                            && status != StatusCode::INSUFFICIENT_STORAGE);
                     if !transient || last {
                         return Ok(resp);
                     }
@@ -243,6 +302,29 @@ impl Api {
             pause = (pause * 2).min(MAX_BACKOFF);
             attempt += 1;
         }
+    }
+}
+
+/// The error for a 3xx answer, naming the host its `Location` points at.
+fn redirect_error(step: Step, resp: &Response) -> Error {
+    let target = resp
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| resp.url().join(location).ok())
+        .map(|url| {
+            let host = url.host_str().unwrap_or("?").to_owned();
+            match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            }
+        })
+        .map(|host| host.chars().filter(|c| !c.is_control()).take(200).collect())
+        .unwrap_or_else(|| "an unknown place".to_owned());
+    Error::Redirect {
+        step,
+        status: resp.status().as_u16(),
+        target,
     }
 }
 
@@ -310,6 +392,9 @@ fn classify(step: Step, status: StatusCode, body: Option<ErrorBody>) -> Error {
             attempts_left: body.and_then(|b| b.attempts_left).unwrap_or(0),
         },
         (403, ErrorCode::BadLink) => Error::WrongLink,
+        (401, ErrorCode::TokenRequired) => Error::TokenRequired,
+        (403, ErrorCode::BadToken) if step == Step::Create => Error::TokenRefused,
+        (507, _) => Error::StorageFull { step },
         (409, ErrorCode::NotReady) => Error::NotReady,
         (409, ErrorCode::Incomplete) => Error::protocol(
             step,
@@ -362,7 +447,7 @@ mod tests {
             StatusCode::GONE,
             body(r#"{"error":"gone","message":"","reason":"revoked"}"#),
         );
-        assert_eq!(e.to_string(), "the share is gone (revoked)");
+        assert_eq!(e.to_string(), "the share is gone: its sender revoked it");
         assert_eq!(e.exit_code(), 3);
     }
 
@@ -395,7 +480,10 @@ mod tests {
             StatusCode::GONE,
             body(r#"{"error":"gone","message":"","reason":"removed"}"#),
         );
-        assert_eq!(e.to_string(), "the share is gone (removed)");
+        assert_eq!(
+            e.to_string(),
+            "the share is gone: the server's operator removed it"
+        );
         let e = classify(Step::Claim, StatusCode::GONE, None);
         assert_eq!(e.to_string(), "the share is gone");
         assert_eq!(e.exit_code(), 3);
@@ -412,5 +500,39 @@ mod tests {
             e.to_string(),
             "creating the share: the server answered 503 service unavailable: back soon"
         );
+    }
+
+    #[test]
+    fn create_token_answers_say_what_to_do() {
+        let e = classify(
+            Step::Create,
+            StatusCode::UNAUTHORIZED,
+            body(r#"{"error":"token_required","message":"x"}"#),
+        );
+        assert_eq!(
+            e.to_string(),
+            "this server requires a create token (--token or OTS_CREATE_TOKEN)"
+        );
+        let e = classify(
+            Step::Create,
+            StatusCode::FORBIDDEN,
+            body(r#"{"error":"bad_token","message":"x"}"#),
+        );
+        assert_eq!(e.to_string(), "the create token was refused");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_full_server_says_try_later() {
+        let e = classify(
+            Step::UploadPart(2),
+            StatusCode::INSUFFICIENT_STORAGE,
+            body(r#"{"error":"storage_full","message":"x"}"#),
+        );
+        assert_eq!(
+            e.to_string(),
+            "uploading part 2: the server is full, try again later"
+        );
+        assert_eq!(e.exit_code(), 1);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::{fmt, path::PathBuf};
 
-use ots_proto::GoneReason;
+use ots_proto::{GoneReason, ShareState};
 
 /// Process exit codes (cli/README.md, "Exit codes").
 pub mod exit {
@@ -16,11 +16,18 @@ pub mod exit {
     pub const PASSWORD: u8 = 4;
     /// The ciphertext did not authenticate.
     pub const DAMAGED: u8 = 5;
+    /// `--extract` refused the archive: an entry was unsafe or malformed.
+    pub const UNSAFE_ARCHIVE: u8 = 6;
+    /// `status --wait`: the share expired, was revoked or removed (the same
+    /// number as [`USAGE`], as scripts were promised).
+    pub const ENDED: u8 = 2;
 }
 
 /// The step of a conversation with the server that failed; named in errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// `GET /config`.
+    Config,
     /// `POST /shares`.
     Create,
     /// `PUT /shares/{id}/parts/{index}`.
@@ -44,6 +51,7 @@ pub enum Step {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Step::Config => f.write_str("reading the server's settings"),
             Step::Create => f.write_str("creating the share"),
             Step::UploadPart(i) => write!(f, "uploading part {i}"),
             Step::Complete => f.write_str("completing the upload"),
@@ -116,6 +124,62 @@ pub enum Error {
     #[error("the share is still being uploaded; try again in a moment")]
     NotReady,
 
+    /// `401 token_required` at create, or a server whose settings say so.
+    #[error("this server requires a create token (--token or OTS_CREATE_TOKEN)")]
+    TokenRequired,
+
+    /// `403 bad_token` at create.
+    #[error("the create token was refused")]
+    TokenRefused,
+
+    /// `507 storage_full`: the server's storage quota is reached.
+    #[error("{step}: the server is full, try again later")]
+    StorageFull {
+        /// The step that failed.
+        step: Step,
+    },
+
+    /// The server answered with a redirect; API calls never follow one,
+    /// since it would carry tokens to another place.
+    #[error(
+        "{step}: the server answered {status} redirecting to {target}; ots does not follow redirects (they could carry the share's tokens elsewhere): use that server's address if you trust it"
+    )]
+    Redirect {
+        /// The step that failed.
+        step: Step,
+        /// The HTTP status (3xx).
+        status: u16,
+        /// The host (and port) the redirect points at.
+        target: String,
+    },
+
+    /// `status --wait`: the share ended while waiting (or had already).
+    #[error("the share {}", ended(.0))]
+    Ended(ShareState),
+
+    /// `status --wait`: the server no longer knows the share.
+    #[error("the server no longer knows the share (it expired long ago or was removed)")]
+    Forgotten,
+
+    /// `--extract` refused the archive; nothing was extracted.
+    #[error("refused to extract: {why}; nothing was extracted{}", fmt_kept(.kept))]
+    UnsafeArchive {
+        /// The entry and what is wrong with it.
+        why: String,
+        /// Where the authenticated archive was saved instead, if it was.
+        kept: Option<PathBuf>,
+    },
+
+    /// `--extract` met something in the folder that is in its way (a file
+    /// without `--force`, a link, a folder where a file goes).
+    #[error("{what}; nothing was extracted{}", fmt_kept(.kept))]
+    ExtractConflict {
+        /// What is in the way.
+        what: String,
+        /// Where the authenticated archive was saved instead, if it was.
+        kept: Option<PathBuf>,
+    },
+
     /// The output file exists and `--force` was not given.
     #[error("{} already exists (use --force to overwrite it)", .0.display())]
     Exists(PathBuf),
@@ -176,7 +240,30 @@ pub enum Error {
 }
 
 fn fmt_reason(reason: &Option<GoneReason>) -> String {
-    reason.map_or_else(String::new, |r| format!(" ({})", r.as_str()))
+    match reason {
+        None => String::new(),
+        Some(GoneReason::Consumed) => ": every download was used (consumed)".into(),
+        Some(GoneReason::Expired) => ": it expired".into(),
+        Some(GoneReason::Revoked) => ": its sender revoked it".into(),
+        Some(GoneReason::Removed) => ": the server's operator removed it".into(),
+    }
+}
+
+fn ended(state: &ShareState) -> &'static str {
+    match state {
+        ShareState::Expired => "expired",
+        ShareState::Revoked => "was revoked",
+        ShareState::Removed => "was removed by the server's operator",
+        ShareState::Consumed => "was consumed",
+        ShareState::Locked => "is locked",
+        ShareState::Uploading | ShareState::Ready => "is still there",
+    }
+}
+
+fn fmt_kept(kept: &Option<PathBuf>) -> String {
+    kept.as_ref().map_or_else(String::new, |path| {
+        format!("; the archive is saved as {}", path.display())
+    })
 }
 
 fn fmt_message(message: &str) -> String {
@@ -191,13 +278,22 @@ impl Error {
     /// The exit code of this error (cli/README.md).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::MalformedLink { .. } | Error::PasswordNeeded => exit::USAGE,
+            Error::Usage(_)
+            | Error::MalformedLink { .. }
+            | Error::PasswordNeeded
+            | Error::TokenRequired
+            | Error::TokenRefused => exit::USAGE,
+            Error::Ended(_) | Error::Forgotten => exit::ENDED,
+            Error::UnsafeArchive { .. } => exit::UNSAFE_ARCHIVE,
             Error::Gone { .. } | Error::NotFound | Error::WrongLink => exit::GONE,
             Error::BadPassword { .. } | Error::Locked => exit::PASSWORD,
             Error::Damaged => exit::DAMAGED,
             Error::Crypto(ots_crypto::Error::Decrypt) => exit::DAMAGED,
             Error::NotReady
             | Error::Exists(_)
+            | Error::ExtractConflict { .. }
+            | Error::StorageFull { .. }
+            | Error::Redirect { .. }
             | Error::Network { .. }
             | Error::Server { .. }
             | Error::Protocol { .. }

@@ -1,14 +1,19 @@
 //! `ots get`: info, password, claim, download and decrypt a share as a
 //! stream (protocol §2–5, recipient side).
 //!
-//! A file is written to a temporary file beside its target and renamed into
-//! place only after the final record authenticated; on any failure the
-//! temporary file is removed. Output to stdout is held in memory until it
-//! authenticated when it is at most [`HOLD_MAX`] bytes; a larger one is
-//! streamed, and a failure then exits 5 after part of it was written.
+//! A file is written to a temporary file beside its target, flushed to disk
+//! and renamed into place only after the final record authenticated (then
+//! its folder is synced); on any failure the temporary file is removed. A
+//! share of several files is a ZIP archive: saved as it is, or with
+//! `--extract` unpacked once it authenticated (see `extract`). Output to
+//! stdout is held in memory until it authenticated when it is at most
+//! [`HOLD_MAX`] bytes; a larger one is streamed, and a failure then exits 5
+//! after part of it was written.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,7 +21,7 @@ use ots_crypto::{
     open_meta, payload_size, plaintext_size, ContentKeys, LinkKeys, Meta, MetaKind, PasswordKey,
     ShareLink, StreamDecryptor, Token,
 };
-use ots_proto::{safe_file_name, Claimed, REQUEST_ID_SIZE};
+use ots_proto::{safe_file_name, Claimed, FileEntry, REQUEST_ID_SIZE};
 use reqwest::StatusCode;
 use tempfile::NamedTempFile;
 use tokio::sync::mpsc;
@@ -24,6 +29,7 @@ use zeroize::Zeroizing;
 
 use crate::api::Api;
 use crate::error::{Error, Result, Step};
+use crate::extract::{self, Extracted, Refusal};
 use crate::names::numbered;
 use crate::password::PasswordSource;
 use crate::progress::Progress;
@@ -48,6 +54,9 @@ pub enum Output {
     Stdout,
     /// `-o PATH`: that file, or the sealed name inside that directory.
     Path(PathBuf),
+    /// `--extract DIR`: a share of several files unpacked into DIR (created
+    /// if missing); any other share saved into DIR under its sealed name.
+    Extract(PathBuf),
 }
 
 /// Everything `ots get` needs to know.
@@ -66,6 +75,10 @@ pub struct GetRequest {
 pub struct Received {
     /// `None` for stdout, else the file saved.
     pub saved: Option<PathBuf>,
+    /// With `--extract`: the folder and what went into it.
+    pub extracted: Option<(PathBuf, Extracted)>,
+    /// For a share of several files: the list its sealed meta gives.
+    pub files: Option<Vec<FileEntry>>,
     /// Claims left after this one.
     pub downloads_left: u32,
 }
@@ -80,12 +93,31 @@ enum Target {
     InDir(PathBuf),
     /// Stdout for a text, else the sealed name in the current directory.
     ByKind,
+    /// Unpack into this folder.
+    Extract(PathBuf),
 }
 
 /// Downloads and decrypts the share `request.link` names.
 pub async fn get(api: &Api, request: GetRequest) -> Result<Received> {
-    let link = &request.link;
     let target = resolve_target(&request.output, request.force)?;
+    // A folder made for --extract goes again if nothing could be put in it.
+    let made = match &target {
+        Target::Extract(dir) if !dir.exists() => {
+            std::fs::create_dir_all(dir)
+                .map_err(Error::io(format!("creating {}", dir.display())))?;
+            Some(dir.clone())
+        }
+        _ => None,
+    };
+    let result = receive(api, &request, target).await;
+    if let (Err(_), Some(dir)) = (&result, made) {
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+async fn receive(api: &Api, request: &GetRequest, target: Target) -> Result<Received> {
+    let link = &request.link;
 
     let info = api.info(&link.id).await?;
     if plaintext_size(info.size).is_none() {
@@ -142,27 +174,91 @@ pub async fn get(api: &Api, request: GetRequest) -> Result<Received> {
     let finished = download(api, link, &claimed, &keys, sink, &progress).await?;
     progress.clear();
 
-    let saved = match (finished, destination) {
-        (Sink::Memory(plain), _) => {
-            write_stdout(&plain)?;
-            None
-        }
-        (Sink::Stdout, _) => None,
-        (Sink::File(tmp), Some(path)) => Some(persist(tmp, &path, request.force)?),
-        (Sink::File(_), None) => return Err(Error::Internal("a file without a destination")),
-    };
-    // The whole plaintext is here: let the server drop the ciphertext now.
-    let _ = api.release(&link.id, &claimed.ticket).await;
-    Ok(Received {
-        saved,
+    let mut received = Received {
+        saved: None,
+        extracted: None,
+        files: (meta.kind == MetaKind::Files).then(|| meta.files.clone()),
         downloads_left: claimed.downloads_left,
+    };
+    match (finished, destination) {
+        (Sink::Memory(plain), _) => write_stdout(&plain)?,
+        (Sink::Stdout, _) => {}
+        (Sink::File(tmp), Destination::File(path)) => {
+            received.saved = Some(persist(tmp, &path, request.force)?);
+        }
+        (Sink::File(tmp), Destination::Extract { dir, archive }) => {
+            let done = extract_archive(tmp, &dir, &archive, request.force).await?;
+            received.extracted = Some((dir, done));
+        }
+        (Sink::File(_), Destination::Stdout) => {
+            return Err(Error::Internal("a file without a destination"))
+        }
+    }
+    // The whole plaintext is here: let the server drop the ciphertext now.
+    if let Err(Error::Gone { reason }) = api.release(&link.id, &claimed.ticket).await {
+        // What was saved is complete; the share ended meanwhile.
+        eprintln!(
+            "ots: note: {} (after the download completed)",
+            Error::Gone { reason }
+        );
+    }
+    Ok(received)
+}
+
+/// Unpacks the authenticated archive `tmp` into `dir`. When the archive is
+/// refused, nothing is extracted and the archive itself is kept as
+/// `archive` (numbered if taken): the share is spent, its content is not lost.
+async fn extract_archive(
+    tmp: NamedTempFile,
+    dir: &Path,
+    archive: &Path,
+    force: bool,
+) -> Result<Extracted> {
+    /// Stops the extracting thread when `ots` is interrupted.
+    struct CancelOnDrop(Arc<AtomicBool>);
+    impl Drop for CancelOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let guard = CancelOnDrop(cancel.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let (path, into) = (tmp.path().to_owned(), dir.to_owned());
+    let outcome = tokio::task::spawn_blocking(move || {
+        extract::extract(&path, &into, force, &cancel, &runtime)
     })
+    .await
+    .map_err(|_| Error::Internal("the extracting thread stopped"))?;
+    drop(guard);
+    let keep = |tmp: NamedTempFile| persist(tmp, archive, false).ok();
+    match outcome {
+        Ok(done) => Ok(done),
+        Err(Refusal::Unsafe(why)) => Err(Error::UnsafeArchive {
+            why,
+            kept: keep(tmp),
+        }),
+        Err(Refusal::Conflict(what)) => Err(Error::ExtractConflict {
+            what,
+            kept: keep(tmp),
+        }),
+        Err(Refusal::Failed(err)) => Err(err),
+    }
 }
 
 fn resolve_target(output: &Output, force: bool) -> Result<Target> {
     Ok(match output {
         Output::Default => Target::ByKind,
         Output::Stdout => Target::Stdout,
+        Output::Extract(dir) => {
+            if std::fs::symlink_metadata(dir).is_ok() && !dir.is_dir() {
+                return Err(Error::Usage(format!(
+                    "{} is not a folder to extract into",
+                    dir.display()
+                )));
+            }
+            Target::Extract(dir.clone())
+        }
         Output::Path(path) if path.is_dir() => Target::InDir(path.clone()),
         Output::Path(path) => {
             if !force && std::fs::symlink_metadata(path).is_ok() {
@@ -183,7 +279,17 @@ enum Sink {
     File(NamedTempFile),
 }
 
-fn open_sink(target: Target, meta: &Meta, force: bool) -> Result<(Sink, Option<PathBuf>)> {
+/// Where the authenticated plaintext goes at the end.
+enum Destination {
+    /// Already written (stdout).
+    Stdout,
+    /// Renamed into this path.
+    File(PathBuf),
+    /// Unpacked into `dir`; the archive is kept as `archive` if refused.
+    Extract { dir: PathBuf, archive: PathBuf },
+}
+
+fn open_sink(target: Target, meta: &Meta, force: bool) -> Result<(Sink, Destination)> {
     let to_stdout = || {
         if meta.size <= HOLD_MAX {
             Sink::Memory(Zeroizing::new(Vec::with_capacity(meta.size as usize)))
@@ -191,27 +297,54 @@ fn open_sink(target: Target, meta: &Meta, force: bool) -> Result<(Sink, Option<P
             Sink::Stdout
         }
     };
-    let sealed_name = || match meta.kind {
-        MetaKind::Text => "ots-text.txt".to_owned(),
-        MetaKind::File | MetaKind::Files => safe_file_name(&meta.name),
-    };
+    let sealed_name = || sealed_file_name(meta);
     let path = match target {
-        Target::Stdout => return Ok((to_stdout(), None)),
-        Target::ByKind if meta.kind == MetaKind::Text => return Ok((to_stdout(), None)),
+        Target::Stdout => return Ok((to_stdout(), Destination::Stdout)),
+        Target::ByKind if meta.kind == MetaKind::Text => {
+            return Ok((to_stdout(), Destination::Stdout))
+        }
         Target::ByKind => free_path(PathBuf::from(sealed_name()), force)?,
         Target::InDir(dir) => free_path(dir.join(sealed_name()), force)?,
         Target::Exact(path) => path,
+        Target::Extract(dir) if meta.kind == MetaKind::Files => {
+            let tmp = temp_file_in(&dir)?;
+            let archive = dir.join(sealed_name());
+            return Ok((Sink::File(tmp), Destination::Extract { dir, archive }));
+        }
+        // Not an archive of several files: saved into the folder as it is.
+        Target::Extract(dir) => free_path(dir.join(sealed_name()), force)?,
     };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
-    let tmp = tempfile::Builder::new()
+    Ok((Sink::File(temp_file_in(&dir)?), Destination::File(path)))
+}
+
+/// The sealed name made safe to save under (protocol §3: untrusted); an
+/// archive of several files always ends with `.zip`.
+fn sealed_file_name(meta: &Meta) -> String {
+    match meta.kind {
+        MetaKind::Text => "ots-text.txt".to_owned(),
+        MetaKind::File => safe_file_name(&meta.name),
+        MetaKind::Files => {
+            let name = safe_file_name(&meta.name);
+            if name.to_ascii_lowercase().ends_with(".zip") {
+                name
+            } else {
+                safe_file_name(&format!("{name}.zip"))
+            }
+        }
+    }
+}
+
+/// A private temporary file (`.ots-*.partial`, mode 0600) in `dir`.
+fn temp_file_in(dir: &Path) -> Result<NamedTempFile> {
+    tempfile::Builder::new()
         .prefix(".ots-")
         .suffix(".partial")
-        .tempfile_in(&dir)
-        .map_err(Error::io(format!("creating a file in {}", dir.display())))?;
-    Ok((Sink::File(tmp), Some(path)))
+        .tempfile_in(dir)
+        .map_err(Error::io(format!("creating a file in {}", dir.display())))
 }
 
 /// `path`, or the first free `path (n)` when it is taken and `force` is off.
@@ -228,6 +361,24 @@ fn free_path(path: PathBuf, force: bool) -> Result<PathBuf> {
 /// Renames the authenticated temporary file into place. Without `force` an
 /// existing file is never replaced: a name taken meanwhile gets a number.
 fn persist(tmp: NamedTempFile, path: &Path, force: bool) -> Result<PathBuf> {
+    // On disk before the name points at it: a crash never leaves a saved
+    // name over a file that is not all there.
+    tmp.as_file()
+        .sync_all()
+        .map_err(Error::io(format!("saving {}", path.display())))?;
+    let saved = rename_into_place(tmp, path, force)?;
+    if let Some(dir) = saved.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        extract::sync_dir(dir);
+    }
+    Ok(saved)
+}
+
+fn rename_into_place(tmp: NamedTempFile, path: &Path, force: bool) -> Result<PathBuf> {
     if force {
         tmp.persist(path)
             .map_err(|e| Error::io(format!("saving {}", path.display()))(e.error))?;

@@ -3,8 +3,12 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod archive;
 mod error;
+mod extract;
+mod generate;
 mod get;
+mod limits;
 mod links;
 mod manage;
 mod names;
@@ -18,15 +22,20 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use ots_proto::{EXPIRES_IN_MAX_SECS, EXPIRES_IN_MIN_SECS, MAX_DOWNLOADS};
+use zeroize::Zeroizing;
 
-use crate::api::Api;
+use crate::api::{Api, CreateToken};
 use crate::error::{error_chain, Error, Result};
+use crate::generate::Alphabet;
+use crate::links::{KeyApart, KEY_ENV, LINK_ENV, MANAGE_LINK_ENV};
 use crate::password::PasswordSource;
 
 /// Send and receive end-to-end encrypted one-time shares.
 ///
-/// Exit codes: 0 ok, 2 usage or malformed link, 3 gone or not found,
-/// 4 wrong password or locked, 5 damaged ciphertext, 1 anything else.
+/// Exit codes: 0 ok, 2 usage or malformed link (and, for status --wait, a
+/// share that ended), 3 gone or not found, 4 wrong password or locked,
+/// 5 damaged ciphertext, 6 an archive --extract refused, 1 anything else.
+/// Messages are in English.
 #[derive(Parser)]
 #[command(name = "ots", version)]
 struct Cli {
@@ -40,40 +49,68 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Encrypt a file or standard input and upload it. Prints the share link
-    /// (line 1) and the manage link (line 2) on stdout.
+    /// Encrypt files, folders, standard input or a generated secret and
+    /// upload it. Prints the share link (line 1) and the manage link (line 2)
+    /// on stdout, then the key (with --key-apart) and the secret (with
+    /// --generate), one per line.
     Send(SendArgs),
-    /// Download and decrypt a share: a text to stdout, a file to its name.
+    /// Download and decrypt a share: a text to stdout, a file to its name,
+    /// several files as their .zip (or unpacked with --extract).
+    #[command(
+        after_help = "The link can also come from standard input (`ots get -`, one line) \
+or from OTS_LINK, which keeps it out of `ps` and the shell's history. A link \
+without its key (`.../s/ID`) takes the key from --key, or from OTS_KEY."
+    )]
     Get(GetArgs),
     /// Show a share's state, from its manage link.
+    #[command(
+        after_help = "The manage link can also come from standard input (`-`) or \
+OTS_MANAGE_LINK. With --wait: exit 0 after a change (the new state is printed), \
+2 when the share expired, was revoked or removed."
+    )]
     Status {
-        /// The manage link ({origin}/m/{id}#{token}).
-        link: String,
+        /// The manage link ({origin}/m/{id}#{token}); `-` reads it from
+        /// standard input.
+        #[arg(env = MANAGE_LINK_ENV, hide_env_values = true)]
+        link: Option<String>,
         /// Print one JSON object instead of `key: value` lines.
         #[arg(long)]
         json: bool,
+        /// Block until the share's state changes (polling every 2 s, slowing
+        /// to every 30 s), then print it.
+        #[arg(long)]
+        wait: bool,
     },
     /// Revoke a share now, from its manage link.
+    #[command(
+        after_help = "The manage link can also come from standard input (`-`) or OTS_MANAGE_LINK."
+    )]
     Revoke {
-        /// The manage link ({origin}/m/{id}#{token}).
-        link: String,
+        /// The manage link ({origin}/m/{id}#{token}); `-` reads it from
+        /// standard input.
+        #[arg(env = MANAGE_LINK_ENV, hide_env_values = true)]
+        link: Option<String>,
     },
 }
 
 #[derive(Args)]
 struct SendArgs {
-    /// The file to send; `-` or nothing reads standard input.
-    path: Option<PathBuf>,
+    /// Files or folders to send; several, or a folder, go as one ZIP
+    /// archive. `-` or nothing reads standard input.
+    paths: Vec<PathBuf>,
     /// Send as a text the recipient's page shows (the default for stdin).
     #[arg(long, conflicts_with = "name")]
     text: bool,
-    /// Send as a file with this name (for standard input, or to rename).
+    /// Send as a file with this name (for standard input, or to rename; for
+    /// several files, the archive's name).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
-    /// Lifetime: 10m, 1h, 1d, 7d, or any number with s, m, h or d from 60s to 7d.
-    #[arg(long, value_name = "DURATION", default_value = "1d", value_parser = parse_expiry)]
-    expires: u32,
-    /// How many times the share can be downloaded (1-100).
+    /// Lifetime: 10m, 1h, 1d, 7d, or any number with s, m, h or d; the
+    /// server's default when not given, checked against what it accepts.
+    #[arg(long, value_name = "DURATION", value_parser = parse_expiry)]
+    expires: Option<u32>,
+    /// How many times the share can be downloaded (at most what the server
+    /// allows, 100 at most).
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_DOWNLOADS)))]
     downloads: u32,
@@ -84,15 +121,46 @@ struct SendArgs {
     /// Read the password from the first line of this file (implies --password).
     #[arg(long, value_name = "PATH")]
     password_file: Option<PathBuf>,
+    /// Print the link without its key (line 1), and the key on its own line
+    /// after the manage link, to send over two channels.
+    #[arg(long)]
+    key_apart: bool,
+    /// Share a random secret made here instead of any input: LEN characters
+    /// (default 32) from --alphabet (default alnum: A-Z a-z 0-9, about 190
+    /// bits). It is printed once, as the last line of stdout.
+    #[arg(long, value_name = "LEN", num_args = 0..=1,
+          default_missing_value = "32",
+          value_parser = clap::value_parser!(u64).range(generate::MIN_LEN as u64..=generate::MAX_LEN as u64),
+          conflicts_with_all = ["paths", "text", "name"])]
+    generate: Option<u64>,
+    /// The characters of a --generate secret: alnum (62), ascii (94
+    /// printable, no space), hex (16), digits (10).
+    #[arg(long, value_enum, default_value_t = Alphabet::Alnum, requires = "generate")]
+    alphabet: Alphabet,
+    /// The create token, for a server that requires one (OTS_CREATE_TOKEN
+    /// keeps it out of `ps`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "OTS_CREATE_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
 }
 
 #[derive(Args)]
 struct GetArgs {
-    /// The share link ({origin}/s/{id}#{key}).
-    link: String,
+    /// The share link ({origin}/s/{id}#{key}); `-` reads it from standard
+    /// input.
+    #[arg(env = LINK_ENV, hide_env_values = true)]
+    link: Option<String>,
     /// Write to this file, into this directory, or `-` for stdout.
-    #[arg(short, long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH", conflicts_with = "extract")]
     output: Option<PathBuf>,
+    /// Unpack a share of several files into this folder (made if missing),
+    /// refusing unsafe entries and writing nothing unless all is well.
+    #[arg(long, value_name = "DIR")]
+    extract: Option<PathBuf>,
     /// Overwrite an existing file.
     #[arg(long)]
     force: bool,
@@ -100,6 +168,10 @@ struct GetArgs {
     /// else a prompt on the terminal).
     #[arg(long, value_name = "PATH")]
     password_file: Option<PathBuf>,
+    /// The key of a link given without one: the key, or the whole link;
+    /// `-` reads it from standard input (else OTS_KEY).
+    #[arg(long, value_name = "KEY")]
+    key: Option<String>,
 }
 
 /// Seconds of `10m`, `1h`, `1d`, `7d`, `90s`, within the expiries protocol §5 allows.
@@ -176,38 +248,20 @@ async fn run(cli: Cli) -> Result<()> {
     let server = cli.server.as_deref().filter(|s| !s.trim().is_empty());
     match cli.command {
         Command::Send(args) => send(server, args).await,
-        Command::Get(args) => {
-            let link = links::share_link(&args.link, server)?;
+        Command::Get(args) => get(server, args).await,
+        Command::Status { link, json, wait } => {
+            let text = links::from_arg(link.as_deref(), "manage link", MANAGE_LINK_ENV)?;
+            let link = links::manage_link(&text, server)?;
             let api = Api::new(&link.origin)?;
-            let output = match args.output {
-                None => get::Output::Default,
-                Some(path) if path.as_os_str() == "-" => get::Output::Stdout,
-                Some(path) => get::Output::Path(path),
-            };
-            let request = get::GetRequest {
-                link,
-                output,
-                force: args.force,
-                password: PasswordSource::choose(args.password_file.as_deref()),
-            };
-            let received = get::get(&api, request).await?;
-            if let Some(path) = received.saved {
-                eprintln!("ots: saved {}", path.display());
+            if wait {
+                manage::wait(&api, &link, json).await
+            } else {
+                manage::status(&api, &link, json).await
             }
-            if received.downloads_left > 0 && std::io::stderr().is_terminal() {
-                eprintln!(
-                    "ots: the share can be downloaded {} more time(s)",
-                    received.downloads_left
-                );
-            }
-            Ok(())
-        }
-        Command::Status { link, json } => {
-            let link = links::manage_link(&link, server)?;
-            manage::status(&Api::new(&link.origin)?, &link, json).await
         }
         Command::Revoke { link } => {
-            let link = links::manage_link(&link, server)?;
+            let text = links::from_arg(link.as_deref(), "manage link", MANAGE_LINK_ENV)?;
+            let link = links::manage_link(&text, server)?;
             manage::revoke(&Api::new(&link.origin)?, &link).await?;
             eprintln!("ots: revoked");
             Ok(())
@@ -215,14 +269,84 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+async fn get(server: Option<&str>, args: GetArgs) -> Result<()> {
+    if args.link.as_deref() == Some("-") && args.key.as_deref() == Some("-") {
+        return Err(Error::Usage(
+            "the link and the key cannot both come from standard input".into(),
+        ));
+    }
+    let text = links::from_arg(args.link.as_deref(), "share link", LINK_ENV)?;
+    let explicit = match args.key.as_deref() {
+        Some(key) => Some(KeyApart::new(links::from_arg(Some(key), "key", KEY_ENV)?)),
+        None => None,
+    };
+    let from_env = std::env::var(KEY_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| KeyApart::new(Zeroizing::new(k)));
+    let link = links::share_link_with_key(&text, explicit, from_env, server)?;
+    let api = Api::new(&link.origin)?;
+    let output = match (args.output, args.extract) {
+        (_, Some(dir)) => get::Output::Extract(dir),
+        (None, None) => get::Output::Default,
+        (Some(path), None) if path.as_os_str() == "-" => get::Output::Stdout,
+        (Some(path), None) => get::Output::Path(path),
+    };
+    let request = get::GetRequest {
+        link,
+        output,
+        force: args.force,
+        password: PasswordSource::choose(args.password_file.as_deref()),
+    };
+    let received = get::get(&api, request).await?;
+    if let Some(path) = &received.saved {
+        eprintln!("ots: saved {}", path.display());
+    }
+    if let Some((dir, done)) = &received.extracted {
+        eprintln!(
+            "ots: extracted {} file(s), {}, into {}",
+            done.files,
+            limits::bytes(done.bytes),
+            dir.display()
+        );
+    } else if let Some(files) = &received.files {
+        eprintln!("ots: the archive holds (as its sender listed them):");
+        for file in files {
+            // Names are the sender's words: shown escaped, never as raw text.
+            eprintln!("  {:?} ({})", file.name, limits::bytes(file.size));
+        }
+        eprintln!("ots: unpack it with --extract DIR");
+    }
+    if received.downloads_left > 0 && std::io::stderr().is_terminal() {
+        eprintln!(
+            "ots: the share can be downloaded {} more time(s)",
+            received.downloads_left
+        );
+    }
+    Ok(())
+}
+
 async fn send(server: Option<&str>, args: SendArgs) -> Result<()> {
     let server = server
         .ok_or_else(|| Error::Usage("no server: pass --server URL or set OTS_SERVER".into()))?;
     check_server_url(server)?;
-    let input = match args.path {
-        None => send::Input::Stdin,
-        Some(path) if path.as_os_str() == "-" => send::Input::Stdin,
-        Some(path) => send::Input::Path(path),
+    let generated = match args.generate {
+        Some(len) => Some(generate::secret(len as usize, args.alphabet)?),
+        None => None,
+    };
+    let input = match (&generated, args.paths.as_slice()) {
+        (Some(secret), _) => send::Input::Text(secret.clone()),
+        (None, []) => send::Input::Stdin,
+        (None, [one]) if one.as_os_str() == "-" => send::Input::Stdin,
+        (None, [one]) => send::Input::Path(one.clone()),
+        (None, many) => {
+            if many.iter().any(|p| p.as_os_str() == "-") {
+                return Err(Error::Usage(
+                    "standard input (-) cannot go in an archive with other files".into(),
+                ));
+            }
+            send::Input::Archive(many.to_vec())
+        }
     };
     let kind = match (args.text, args.name) {
         (true, _) => Some(send::Kind::Text),
@@ -235,6 +359,7 @@ async fn send(server: Option<&str>, args: SendArgs) -> Result<()> {
     } else {
         None
     };
+    let token = args.token.as_deref().and_then(CreateToken::new);
     let api = Api::new(server)?;
     let sent = send::send(
         &api,
@@ -244,18 +369,43 @@ async fn send(server: Option<&str>, args: SendArgs) -> Result<()> {
             expires_in: args.expires,
             max_downloads: args.downloads,
             password,
+            token,
         },
     )
     .await?;
+    let mut lines = Zeroizing::new(String::new());
+    if args.key_apart {
+        lines.push_str(&format!(
+            "{}\n{}\n{}\n",
+            sent.share.page_url(),
+            sent.manage,
+            sent.share.secret.to_fragment()
+        ));
+    } else {
+        lines.push_str(&format!("{}\n{}\n", sent.share, sent.manage));
+    }
+    if let Some(secret) = &generated {
+        lines.push_str(secret);
+        lines.push('\n');
+    }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}\n{}", sent.share, sent.manage)
+    out.write_all(lines.as_bytes())
         .and_then(|()| out.flush())
         .map_err(Error::io("writing to stdout"))?;
     if std::io::stderr().is_terminal() {
-        eprintln!(
-            "ots: line 1 is for the recipient, line 2 (manage link) is for you; expires {}",
-            sent.expires_at
-        );
+        let mut what = String::from(if args.key_apart {
+            "line 1 (the link) and line 3 (its key) are for the recipient, over two channels; line 2 (manage link) is for you"
+        } else {
+            "line 1 is for the recipient, line 2 (manage link) is for you"
+        });
+        if let (Some(secret), Some(len)) = (&generated, args.generate) {
+            what.push_str(&format!(
+                "; the last line is the generated secret ({} characters, about {:.0} bits)",
+                secret.len(),
+                args.alphabet.bits(len as usize)
+            ));
+        }
+        eprintln!("ots: {what}; expires {}", sent.expires_at);
     }
     Ok(())
 }

@@ -1,8 +1,31 @@
 //! File names as `ots` chooses them: the numbered alternative to a name
-//! that is taken, and the MIME type a sent file announces. Making a sealed
-//! name safe is the protocol's one sanitiser, `ots_proto::safe_file_name`.
+//! that is taken, the MIME type a sent file announces, and the names of
+//! paths inside an archive. Making a sealed name safe is the protocol's one
+//! sanitiser, `ots_proto::safe_file_name`.
 
 use std::path::{Path, PathBuf};
+
+use ots_proto::safe_file_name;
+
+/// Whether one component of a path inside an archive is a name the
+/// sanitiser leaves as it is, but for one leading dot: hidden files are
+/// ordinary inside a folder (`.gitignore`), `..` is not.
+pub fn is_portable_component(part: &str) -> bool {
+    let rest = part.strip_prefix('.').unwrap_or(part);
+    !rest.is_empty() && !rest.starts_with('.') && safe_file_name(rest) == rest
+}
+
+/// `part` made portable by the sanitiser, keeping one leading dot: what a
+/// sender writes into an archive, so that every extractor (ours refuses
+/// anything else) can create it on any system.
+pub fn portable_component(part: &str) -> String {
+    match part.strip_prefix('.') {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('.') => {
+            format!(".{}", safe_file_name(rest))
+        }
+        _ => safe_file_name(part),
+    }
+}
 
 /// `report (n).pdf` for `report.pdf`: the `n`-th name to try when the first
 /// one is taken.
@@ -64,6 +87,23 @@ mod tests {
             PathBuf::from("/d/report (1).pdf")
         );
         assert_eq!(numbered(Path::new("notes"), 2), PathBuf::from("notes (2)"));
+    }
+
+    #[test]
+    fn portable_components_keep_one_leading_dot() {
+        for (part, portable) in [
+            ("report.pdf", "report.pdf"),
+            (".gitignore", ".gitignore"),
+            ("a:b.txt", "a_b.txt"),
+            ("CON", "_CON"),
+            ("..hidden", "hidden"),
+            ("name. ", "name"),
+            (".", "ots-download"),
+        ] {
+            assert_eq!(portable_component(part), portable, "{part:?}");
+            assert!(is_portable_component(&portable_component(part)), "{part:?}");
+            assert_eq!(is_portable_component(part), part == portable, "{part:?}");
+        }
     }
 
     #[test]

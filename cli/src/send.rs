@@ -1,12 +1,17 @@
-//! `ots send`: encrypt a file or standard input as a stream and upload it
-//! (protocol §2–5, sender side).
+//! `ots send`: encrypt a file, several files, standard input or a generated
+//! secret as a stream and upload it (protocol §2–5, sender side).
+//!
+//! The server's settings are read first (`GET /config`, 1.1), and a share
+//! it would refuse (size, expiry, downloads, a missing create token) is
+//! refused before anything is uploaded.
 //!
 //! The create request needs the payload size up front. A regular file's size
 //! comes from its metadata and the file is encrypted straight into 8 MiB
-//! parts while earlier parts upload. Standard input (and pipes, FIFOs) has no
-//! size: it is encrypted into memory up to 1 MiB of payload and, past that,
-//! into an anonymous temporary file (ciphertext only, unlinked at once), then
-//! uploaded from there. Plaintext never touches the disk.
+//! parts while earlier parts upload. Everything else has no size until it is
+//! read: standard input (and pipes, FIFOs) and the ZIP archive of several
+//! files are encrypted into memory up to 1 MiB of payload and, past that,
+//! into an anonymous temporary file (ciphertext only, unlinked at once),
+//! then uploaded from there. Plaintext never touches the disk.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -22,8 +27,10 @@ use ots_proto::{CreateRequest, Fixed, Opaque, INLINE_MAX_BYTES, PART_SIZE};
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
 
-use crate::api::Api;
+use crate::api::{Api, CreateToken};
+use crate::archive::Plan;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::names::mime_for;
 use crate::progress::Progress;
 
@@ -38,8 +45,12 @@ const UPLOADS_IN_FLIGHT: usize = 2;
 pub enum Input {
     /// A path (a regular file is sized up front; anything else is a stream).
     Path(PathBuf),
+    /// Several files and folders, sent as one ZIP archive.
+    Archive(Vec<PathBuf>),
     /// Standard input.
     Stdin,
+    /// A text already in memory (a generated secret).
+    Text(Zeroizing<String>),
 }
 
 /// What the share is announced as in its sealed meta.
@@ -47,7 +58,7 @@ pub enum Input {
 pub enum Kind {
     /// A text, shown in the recipient's page.
     Text,
-    /// A file with this name, saved by the recipient.
+    /// A file with this name, saved by the recipient (for an archive: its name).
     File(String),
 }
 
@@ -57,12 +68,14 @@ pub struct SendRequest {
     pub input: Input,
     /// Text or file (`None`: a file named after the path, or a text for stdin).
     pub kind: Option<Kind>,
-    /// Seconds until expiry.
-    pub expires_in: u32,
+    /// Seconds until expiry (`None`: the server's default).
+    pub expires_in: Option<u32>,
     /// Claims allowed.
     pub max_downloads: u32,
     /// The password, if the share has one.
     pub password: Option<Zeroizing<String>>,
+    /// The create token, for a server that wants one.
+    pub token: Option<CreateToken>,
 }
 
 /// The links of a share that was sent.
@@ -81,23 +94,62 @@ enum Source {
     Sized { file: File, size: u64 },
     /// Anything read to its end.
     Stream(Box<dyn Read + Send>),
+    /// Files and folders to archive.
+    Archive(Plan),
 }
 
 /// Encrypts and uploads as `request` says, against `api`'s server.
 pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
-    let (source, kind) = open_source(&request.input, request.kind)?;
+    let limits = Limits::fetch(api).await?;
+    if limits.token_required && request.token.is_none() {
+        return Err(Error::TokenRequired);
+    }
+    let expires_in = limits.expiry(request.expires_in)?;
+    let max_downloads = limits.downloads(request.max_downloads)?;
+    let (source, kind) = open_source(request.input, request.kind)?;
+    let what = match &kind {
+        Kind::Text => "the text".to_owned(),
+        Kind::File(name) => name.clone(),
+    };
 
     let secret = LinkSecret::generate()?;
     let link_keys = LinkKeys::derive(&secret);
     let (kdf, content_keys) = derive_content_keys(&secret, request.password).await?;
 
+    let mut files = None;
     let (plain_size, payload) = match source {
-        Source::Sized { file, size } => (size, Payload::Live { file }),
+        Source::Sized { file, size } => {
+            limits.payload(payload_size(size), &what)?;
+            (size, Payload::Live { file })
+        }
         Source::Stream(reader) => {
-            let key = content_keys.payload_key().clone();
-            let (size, spool) = tokio::task::spawn_blocking(move || spool_stream(reader, &key))
+            let spooler = Spooler::new(content_keys.payload_key(), limits.max_payload());
+            let spooled = tokio::task::spawn_blocking(move || spool_stream(reader, spooler))
                 .await
-                .map_err(|_| Error::Internal("the encrypting thread stopped"))??;
+                .map_err(|_| Error::Internal("the encrypting thread stopped"))?;
+            let (size, spool) = over_limit(spooled, &limits, &what)?;
+            (size, Payload::Spooled(spool))
+        }
+        Source::Archive(plan) => {
+            for note in &plan.notes {
+                eprintln!("ots: {note}");
+            }
+            let spooler = Spooler::new(content_keys.payload_key(), limits.max_payload());
+            let progress = Progress::new(plan.total_bytes(), "packing");
+            let runtime = tokio::runtime::Handle::current();
+            let packed = tokio::task::spawn_blocking(move || {
+                let (spooler, listed) = crate::archive::write(&plan, spooler, &runtime, &progress)?;
+                progress.clear();
+                Ok::<_, Error>((spooler.finish()?, listed))
+            })
+            .await
+            .map_err(|_| Error::Internal("the archiving thread stopped"))?;
+            let ((size, spool), listed) = match packed {
+                Ok(packed) => packed,
+                Err(err) if is_over_limit(&err) => return Err(limits.too_large(&what)),
+                Err(err) => return Err(err),
+            };
+            files = Some(listed);
             (size, Payload::Spooled(spool))
         }
     };
@@ -106,22 +158,34 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
     }
     let payload_len = payload_size(plain_size);
 
-    let meta = match &kind {
-        Kind::Text => Meta::text(plain_size),
-        Kind::File(name) => Meta::file(name.clone(), mime_for(name), plain_size),
+    let meta = match (&kind, files) {
+        (Kind::File(name), Some(files)) => {
+            let total = files.len();
+            let (meta, left_out) = Meta::files_fitting(name.clone(), plain_size, files);
+            if left_out > 0 {
+                eprintln!(
+                    "ots: the share's sealed list names the first {} of {total} files (it holds at most 4 KiB); the archive holds them all",
+                    total - left_out
+                );
+            }
+            meta
+        }
+        (Kind::Text, _) => Meta::text(plain_size),
+        (Kind::File(name), None) => Meta::file(name.clone(), mime_for(name), plain_size),
     };
     let sealed_meta = seal_meta(content_keys.meta_key(), &meta)?;
 
     let mut create = CreateRequest {
         size: payload_len,
-        expires_in: request.expires_in,
-        max_downloads: request.max_downloads,
+        expires_in,
+        max_downloads,
         link_verifier: Fixed(link_keys.link_token().verifier()),
         claim_verifier: Fixed(content_keys.claim_token().verifier()),
         meta: Opaque(sealed_meta),
         kdf,
         payload: None,
     };
+    let token = request.token.as_ref();
 
     let created = if payload_len <= INLINE_MAX_BYTES {
         let bytes = match payload {
@@ -137,9 +201,9 @@ pub async fn send(api: &Api, request: SendRequest) -> Result<Sent> {
             }
         };
         create.payload = Some(Opaque(bytes));
-        api.create(&create).await?
+        api.create(&create, token).await?
     } else {
-        let created = api.create(&create).await?;
+        let created = api.create(&create, token).await?;
         let upload = created
             .upload_token
             .as_ref()
@@ -200,7 +264,7 @@ enum Spool {
     File(File, u64),
 }
 
-fn open_source(input: &Input, kind: Option<Kind>) -> Result<(Source, Kind)> {
+fn open_source(input: Input, kind: Option<Kind>) -> Result<(Source, Kind)> {
     match input {
         Input::Stdin => {
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -211,15 +275,26 @@ fn open_source(input: &Input, kind: Option<Kind>) -> Result<(Source, Kind)> {
                 kind.unwrap_or(Kind::Text),
             ))
         }
+        Input::Text(text) => Ok((
+            Source::Stream(Box::new(std::io::Cursor::new(text))),
+            Kind::Text,
+        )),
+        Input::Archive(paths) => {
+            let name = match kind {
+                Some(Kind::File(name)) => Some(name),
+                _ => None,
+            };
+            let plan = Plan::new(&paths, name.as_deref())?;
+            let kind = Kind::File(plan.name.clone());
+            Ok((Source::Archive(plan), kind))
+        }
         Input::Path(path) => {
             let what = || format!("reading {}", path.display());
-            let file = File::open(path).map_err(Error::io(what()))?;
+            let file = File::open(&path).map_err(Error::io(what()))?;
             let metadata = file.metadata().map_err(Error::io(what()))?;
             if metadata.is_dir() {
-                return Err(Error::Usage(format!(
-                    "{} is a directory: send an archive of it (e.g. tar c DIR | ots send --name DIR.tar)",
-                    path.display()
-                )));
+                // A folder alone is sent as an archive of it.
+                return open_source(Input::Archive(vec![path]), kind);
             }
             let kind = kind.unwrap_or_else(|| {
                 let name = path
@@ -410,48 +485,127 @@ impl<'a> PartCutter<'a> {
     }
 }
 
-/// Encrypts a stream of unknown length into a [`Spool`]. Returns the
-/// plaintext size.
-fn spool_stream(reader: Box<dyn Read + Send>, key: &PayloadKey) -> Result<(u64, Spool)> {
-    let mut enc = StreamEncryptor::new(key);
-    let mut out = Vec::with_capacity(READ_SIZE * 2);
-    let mut file: Option<File> = None;
-    let mut spooled = 0u64;
-    let mut flush = |out: &mut Vec<u8>, file: &mut Option<File>, force: bool| -> Result<()> {
-        if file.is_none() && (out.len() as u64) <= INLINE_MAX_BYTES && !force {
+/// Encrypts everything written to it as one STREAM payload and keeps the
+/// ciphertext: in memory while it can still travel inline, else in an
+/// anonymous temporary file. Refuses to grow past the server's limit.
+struct Spooler {
+    enc: StreamEncryptor,
+    out: Vec<u8>,
+    file: Option<File>,
+    spooled: u64,
+    plain: u64,
+    max_payload: u64,
+}
+
+/// The error a [`Spooler`] write fails with past the server's size limit.
+#[derive(Debug)]
+struct OverLimit;
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("over the server's size limit")
+    }
+}
+
+impl std::error::Error for OverLimit {}
+
+/// Whether `err` is a [`Spooler`] refusing to grow past the limit.
+fn is_over_limit(err: &Error) -> bool {
+    matches!(err, Error::Io { source, .. }
+        if source.get_ref().is_some_and(|inner| inner.is::<OverLimit>()))
+}
+
+/// A spooled stream, or the server's "too large" when it passed the limit.
+fn over_limit(spooled: Result<(u64, Spool)>, limits: &Limits, what: &str) -> Result<(u64, Spool)> {
+    match spooled {
+        Err(err) if is_over_limit(&err) => Err(limits.too_large(what)),
+        other => other,
+    }
+}
+
+impl Spooler {
+    fn new(key: &PayloadKey, max_payload: u64) -> Self {
+        Self {
+            enc: StreamEncryptor::new(key),
+            out: Vec::with_capacity(READ_SIZE * 2),
+            file: None,
+            spooled: 0,
+            plain: 0,
+            max_payload,
+        }
+    }
+
+    /// Moves the ciphertext so far to the temporary file once it is too
+    /// large to travel inline (or when `force`).
+    fn flush_out(&mut self, force: bool) -> std::io::Result<()> {
+        if (self.out.len() as u64) <= INLINE_MAX_BYTES && !force {
             return Ok(());
         }
-        if file.is_none() {
-            *file = Some(tempfile::tempfile().map_err(Error::io("creating a temporary file"))?);
-        }
-        if let Some(f) = file.as_mut() {
-            f.write_all(out)
-                .map_err(Error::io("writing a temporary file"))?;
-            spooled += out.len() as u64;
-            out.clear();
-        }
+        let file = match &mut self.file {
+            Some(file) => file,
+            none => none.insert(tempfile::tempfile()?),
+        };
+        file.write_all(&self.out)?;
+        self.spooled += self.out.len() as u64;
+        self.out.clear();
         Ok(())
-    };
-    let size = read_all(reader, "reading standard input", |chunk| {
-        enc.push(chunk, &mut out);
-        flush(&mut out, &mut file, false)
-    })?;
-    enc.finish(&mut out);
-    let spooled_to_disk = file.is_some();
-    if spooled_to_disk {
-        flush(&mut out, &mut file, true)?;
     }
-    match file {
-        None if (out.len() as u64) <= INLINE_MAX_BYTES => Ok((size, Spool::Memory(out))),
-        None => {
-            // The final record pushed a small stream just over the inline limit.
-            let mut f = tempfile::tempfile().map_err(Error::io("creating a temporary file"))?;
-            f.write_all(&out)
-                .map_err(Error::io("writing a temporary file"))?;
-            Ok((size, Spool::File(f, out.len() as u64)))
+
+    /// The plaintext size and the whole ciphertext.
+    fn finish(self) -> Result<(u64, Spool)> {
+        let Self {
+            enc,
+            mut out,
+            file,
+            spooled,
+            plain,
+            ..
+        } = self;
+        enc.finish(&mut out);
+        if file.is_none() && (out.len() as u64) <= INLINE_MAX_BYTES {
+            return Ok((plain, Spool::Memory(out)));
         }
-        Some(f) => Ok((size, Spool::File(f, spooled))),
+        // Also when the final record pushed a small stream just over the
+        // inline limit.
+        let write = |file: Option<File>| -> std::io::Result<File> {
+            let mut file = match file {
+                Some(file) => file,
+                None => tempfile::tempfile()?,
+            };
+            file.write_all(&out)?;
+            Ok(file)
+        };
+        let file = write(file).map_err(Error::io("writing a temporary file"))?;
+        Ok((plain, Spool::File(file, spooled + out.len() as u64)))
     }
+}
+
+impl Write for Spooler {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let plain = self.plain + buf.len() as u64;
+        if payload_size(plain) > self.max_payload {
+            return Err(std::io::Error::other(OverLimit));
+        }
+        self.plain = plain;
+        self.enc.push(buf, &mut self.out);
+        self.flush_out(false)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Encrypts a stream of unknown length into a [`Spool`]. Returns the
+/// plaintext size.
+fn spool_stream(reader: Box<dyn Read + Send>, mut spooler: Spooler) -> Result<(u64, Spool)> {
+    read_all(reader, "reading standard input", |chunk| {
+        spooler
+            .write_all(chunk)
+            .map_err(Error::io("writing a temporary file"))
+    })?;
+    spooler.finish()
 }
 
 /// Reads a spooled payload back as parts.
@@ -568,8 +722,11 @@ mod tests {
     #[test]
     fn small_stream_stays_in_memory_and_large_one_spools() {
         let small = vec![3u8; 1000];
-        let (size, spool) =
-            spool_stream(Box::new(std::io::Cursor::new(small.clone())), &key()).unwrap();
+        let (size, spool) = spool_stream(
+            Box::new(std::io::Cursor::new(small.clone())),
+            Spooler::new(&key(), u64::MAX),
+        )
+        .unwrap();
         assert_eq!(size, 1000);
         match spool {
             Spool::Memory(bytes) => {
@@ -579,16 +736,22 @@ mod tests {
         }
 
         let large: Vec<u8> = (0..3 * 1024 * 1024 + 7).map(|i| (i % 13) as u8).collect();
-        let (size, spool) =
-            spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
+        let (size, spool) = spool_stream(
+            Box::new(std::io::Cursor::new(large.clone())),
+            Spooler::new(&key(), u64::MAX),
+        )
+        .unwrap();
         assert_eq!(size, large.len() as u64);
         let (tx, rx) = mpsc::channel(64);
         match spool {
             Spool::File(_, len) => assert_eq!(len, payload_size(size)),
             Spool::Memory(_) => panic!("a large stream stayed in memory"),
         }
-        let (_, spool) =
-            spool_stream(Box::new(std::io::Cursor::new(large.clone())), &key()).unwrap();
+        let (_, spool) = spool_stream(
+            Box::new(std::io::Cursor::new(large.clone())),
+            Spooler::new(&key(), u64::MAX),
+        )
+        .unwrap();
         let (_recycle, recycled) = std::sync::mpsc::channel();
         spool_into_parts(spool, &tx, &recycled).unwrap();
         drop(tx);
@@ -602,7 +765,11 @@ mod tests {
         let records = INLINE_MAX_BYTES / ots_crypto::RECORD_SIZE as u64;
         let plain_len = (INLINE_MAX_BYTES + 1) - (records + 1) * 16;
         let plain = vec![9u8; plain_len as usize];
-        let (size, spool) = spool_stream(Box::new(std::io::Cursor::new(plain)), &key()).unwrap();
+        let (size, spool) = spool_stream(
+            Box::new(std::io::Cursor::new(plain)),
+            Spooler::new(&key(), u64::MAX),
+        )
+        .unwrap();
         assert_eq!(payload_size(size), INLINE_MAX_BYTES + 1);
         assert!(matches!(spool, Spool::File(_, len) if len == INLINE_MAX_BYTES + 1));
     }
