@@ -64,6 +64,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Decrypted files of tabs now closed go at every page load (browser only).
+    Effect::new(|_| receive::remove_leftovers());
     view! {
         <Stylesheet id="leptos" href="/pkg/onetimeshare.css"/>
         <Title text="OneTimeShare"/>
