@@ -158,7 +158,7 @@ pub(super) async fn send(
         let created = create_share(&create).await?;
         report.stored(total);
         forget_picked();
-        return Ok(links(&secret, &created));
+        return Ok(links(&secret, &created, request.key_apart));
     }
 
     let created = create_share(&create).await?;
@@ -232,7 +232,7 @@ pub(super) async fn send(
     report.completing();
     complete(&created.id, &upload_token).await?;
     forget_picked();
-    Ok(links(&secret, &created))
+    Ok(links(&secret, &created, request.key_apart))
 }
 
 /// Where a part upload leaves the error that ended it.
@@ -260,7 +260,7 @@ fn part_blob(bytes: &[u8]) -> Result<Blob, JsValue> {
     Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
 }
 
-fn links(secret: &LinkSecret, created: &Created) -> Sent {
+fn links(secret: &LinkSecret, created: &Created, key_apart: bool) -> Sent {
     let origin = origin();
     Sent {
         share_link: format!("{origin}/s/{}#{}", created.id, secret.to_fragment()),
@@ -270,6 +270,7 @@ fn links(secret: &LinkSecret, created: &Created) -> Sent {
             created.manage_token.to_b64()
         ),
         expires_at: created.expires_at.clone(),
+        key_apart,
     }
 }
 

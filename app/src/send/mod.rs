@@ -68,6 +68,8 @@ pub struct Request {
     pub max_downloads: u32,
     /// Empty for none.
     pub password: String,
+    /// Show the link and its key as two things, to send over two channels.
+    pub key_apart: bool,
 }
 
 /// Where the sender is, for the progress bar.
@@ -113,6 +115,22 @@ pub struct Sent {
     pub manage_link: String,
     /// RFC 3339 expiry.
     pub expires_at: String,
+    /// The sender asked for the key apart from the link.
+    pub key_apart: bool,
+}
+
+impl Sent {
+    /// The share link without its key: `{origin}/s/{id}`.
+    pub fn link_without_key(&self) -> &str {
+        self.share_link
+            .split_once('#')
+            .map_or(self.share_link.as_str(), |(link, _)| link)
+    }
+
+    /// The key alone: the share link's fragment.
+    pub fn key(&self) -> &str {
+        self.share_link.split_once('#').map_or("", |(_, key)| key)
+    }
 }
 
 /// Why a send did not end with links.
@@ -265,6 +283,7 @@ mod tests {
             expires_in: DEFAULT_EXPIRY_SECS,
             max_downloads: 1,
             password: String::new(),
+            key_apart: false,
         }
     }
 
@@ -347,6 +366,21 @@ mod tests {
             SendError::from(status(400, Some(ErrorCode::Invalid))),
             SendError::Refused("words (400)".into())
         );
+    }
+
+    #[test]
+    fn a_share_link_splits_into_the_link_and_its_key() {
+        let sent = Sent {
+            share_link: "https://ots.example/s/AAAAAAAAAAAAAAAAAAAAAA#a-key_1".into(),
+            manage_link: String::new(),
+            expires_at: String::new(),
+            key_apart: true,
+        };
+        assert_eq!(
+            sent.link_without_key(),
+            "https://ots.example/s/AAAAAAAAAAAAAAAAAAAAAA"
+        );
+        assert_eq!(sent.key(), "a-key_1");
     }
 
     #[test]

@@ -134,6 +134,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>) -> impl IntoView {
             expires_in: expires.get_untracked(),
             max_downloads: downloads.get_untracked().clamp(1, MAX_DOWNLOADS),
             password: password.get_untracked(),
+            key_apart: false,
         };
         working.set(true);
         super::start(
@@ -316,11 +317,39 @@ fn SendForm(sent: RwSignal<Option<Sent>>) -> impl IntoView {
 #[component]
 fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
     let expires = local_time(&links.expires_at);
-    let share = links.share_link.clone();
     let manage = links.manage_link.clone();
-    view! {
-        <section class="card" id="sent">
-            <h1>"Your link is ready"</h1>
+    let share = if links.key_apart {
+        let link = links.link_without_key().to_string();
+        let key = links.key().to_string();
+        view! {
+            <p class="lead">
+                "Send the link and the key over two different channels, for example the link by email and the key by chat. The recipient opens the link and pastes the key; whoever sees only one of them cannot open the share. It opens once (or as many times as you allowed), then it is gone."
+            </p>
+            <label for="share-link">"Link (without the key)"</label>
+            <div class="link-row">
+                <input id="share-link" type="text" readonly prop:value=link.clone()/>
+                <CopyButton text=link.clone() id="copy-share" label="Copy"/>
+            </div>
+            <label for="share-key">"Key"</label>
+            <div class="link-row">
+                <input id="share-key" type="text" readonly prop:value=key.clone()/>
+                <CopyButton text=key.clone() id="copy-key" label="Copy"/>
+            </div>
+            <div class="qr-pair">
+                <figure>
+                    <QrCode text=link id="qr" label="QR code of the link without the key"/>
+                    <figcaption>"Link"</figcaption>
+                </figure>
+                <figure>
+                    <QrCode text=key id="qr-key" label="QR code of the key"/>
+                    <figcaption>"Key"</figcaption>
+                </figure>
+            </div>
+        }
+            .into_any()
+    } else {
+        let share = links.share_link.clone();
+        view! {
             <p class="lead">
                 "Send this link to the recipient. It opens once (or as many times as you allowed), then it is gone."
             </p>
@@ -330,6 +359,13 @@ fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
                 <CopyButton text=share.clone() id="copy-share" label="Copy"/>
             </div>
             <QrCode text=share/>
+        }
+            .into_any()
+    };
+    view! {
+        <section class="card" id="sent">
+            <h1>"Your link is ready"</h1>
+            {share}
             <p>"Expires " <time id="expires-at" datetime=links.expires_at.clone()>{expires}</time> "."</p>
             <section class="manage" aria-labelledby="manage-title">
                 <h2 id="manage-title">"Manage link: keep it for yourself"</h2>
