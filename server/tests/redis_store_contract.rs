@@ -8,7 +8,7 @@ mod redis_server;
 use std::{sync::Arc, time::Duration};
 
 use onetimeshare::store::{
-    contract,
+    contract, operator_contract,
     redis::{RedisOptions, RedisStore},
     Store,
 };
@@ -27,6 +27,13 @@ async fn redis_store_passes_the_contract() {
     let redis = RedisServer::start();
     let store: Arc<dyn Store> = Arc::new(store(&redis, "contract:").await);
     contract::run_all(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_passes_the_operator_contract() {
+    let redis = RedisServer::start();
+    let store: Arc<dyn Store> = Arc::new(store(&redis, "operator:").await);
+    operator_contract::run_all(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

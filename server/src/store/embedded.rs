@@ -9,6 +9,8 @@
 //! serialised (atomic with respect to each other) and each answer is durable,
 //! while the cost of an fsync is shared by every request that waited for it.
 
+mod operator;
+
 use std::{path::Path, sync::Arc, thread};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition};

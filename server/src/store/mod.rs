@@ -8,11 +8,14 @@
 //! guarantees.
 
 pub mod embedded;
+pub mod operator;
 #[cfg(feature = "redis")]
 pub mod redis;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod contract;
+#[cfg(any(test, feature = "test-support"))]
+pub mod operator_contract;
 
 use std::{future::Future, pin::Pin};
 
@@ -20,6 +23,7 @@ pub use ots_proto::ShareId;
 use ots_proto::{GoneReason, KdfParams, ShareState, MAX_FAILED_ATTEMPTS, REQUEST_ID_SIZE};
 use serde::{Deserialize, Serialize};
 
+pub use self::operator::OperatorStore;
 pub use crate::clock::UnixSecs;
 
 /// A SHA-256 digest: a verifier or the hash of a server-issued token.
@@ -64,6 +68,8 @@ pub enum StoredState {
     /// Never written (expiry comes from `expires_at` and the clock); it keeps
     /// its index so that the variants after it could never take it.
     Expired,
+    /// Taken down by the operator (protocol 1.1: `410 removed`).
+    Removed,
 }
 
 impl StoredState {
@@ -76,6 +82,7 @@ impl StoredState {
             StoredState::Locked => ShareState::Locked,
             StoredState::Revoked => ShareState::Revoked,
             StoredState::Expired => ShareState::Expired,
+            StoredState::Removed => ShareState::Removed,
         }
     }
 }
@@ -148,10 +155,12 @@ pub struct ShareRecord {
 }
 
 impl ShareRecord {
-    /// The state as seen at `now`: revoked and consumed stay so; anything else past expiry is expired.
+    /// The state as seen at `now`: revoked, removed and consumed stay so; anything else past expiry is expired.
     pub fn state_at(&self, now: UnixSecs) -> ShareState {
         match self.state {
-            StoredState::Revoked | StoredState::Consumed => self.state.protocol(),
+            StoredState::Revoked | StoredState::Removed | StoredState::Consumed => {
+                self.state.protocol()
+            }
             _ if now >= self.expires_at => ShareState::Expired,
             s => s.protocol(),
         }
@@ -175,7 +184,7 @@ impl ShareRecord {
             return true;
         }
         match self.state_at(now) {
-            ShareState::Revoked | ShareState::Expired => true,
+            ShareState::Revoked | ShareState::Removed | ShareState::Expired => true,
             ShareState::Consumed => !self
                 .tickets
                 .iter()
@@ -306,6 +315,8 @@ pub enum ClaimOutcome {
     BadLink,
     /// Locked: `423`.
     Locked,
+    /// Wrong `claim_token`, the last one allowed: the share is locked from now on (`423`).
+    LockedNow,
     /// Wrong `claim_token`; the counter went up by one: `401`.
     BadPassword {
         /// Wrong passwords still allowed before the lock.
@@ -397,7 +408,8 @@ pub enum RevokeOutcome {
     },
 }
 
-/// Storage of share records.
+/// Storage of share records (and, through [`OperatorStore`], what the
+/// operator's console and metrics read).
 ///
 /// **Atomicity.** Every method is one atomic step with respect to every other
 /// call on the same share, from any number of server instances: a backend
@@ -415,7 +427,7 @@ pub enum RevokeOutcome {
 /// Verifiers and token hashes are compared by the store; it never sees tokens.
 ///
 /// Every backend must pass [`contract::run_all`] (feature `test-support`).
-pub trait Store: Send + Sync + 'static {
+pub trait Store: OperatorStore + Send + Sync + 'static {
     /// Answers when the store is usable (`/readyz`).
     fn ping(&self) -> StoreFuture<'_, ()>;
 
@@ -541,7 +553,7 @@ pub mod logic {
             rec.failed_attempts = rec.failed_attempts.saturating_add(1);
             if rec.failed_attempts >= MAX_FAILED_ATTEMPTS {
                 rec.state = StoredState::Locked;
-                return (ClaimOutcome::Locked, true);
+                return (ClaimOutcome::LockedNow, true);
             }
             return (
                 ClaimOutcome::BadPassword {
@@ -592,6 +604,8 @@ pub mod logic {
     fn served_gone(rec: &ShareRecord, now: UnixSecs) -> Option<GoneReason> {
         if rec.state == StoredState::Revoked {
             Some(GoneReason::Revoked)
+        } else if rec.state == StoredState::Removed {
+            Some(GoneReason::Removed)
         } else if now >= rec.expires_at {
             Some(GoneReason::Expired)
         } else {
@@ -673,11 +687,20 @@ pub mod logic {
         (ReleaseOutcome::Released { delete_files }, true)
     }
 
-    /// Revokes in place.
+    /// Revokes in place. A share the operator took down stays removed: its
+    /// sender's revoke has nothing left to do.
     pub fn revoke(rec: &mut ShareRecord, hash: &Digest, now: UnixSecs) -> (RevokeOutcome, bool) {
         let _ = now;
         if !digest_eq(&rec.manage_token_hash, hash) {
             return (RevokeOutcome::BadToken, false);
+        }
+        if rec.state == StoredState::Removed {
+            return (
+                RevokeOutcome::Revoked {
+                    delete_files: rec.files_present,
+                },
+                false,
+            );
         }
         rec.state = StoredState::Revoked;
         for t in &mut rec.tickets {
@@ -708,6 +731,7 @@ mod tests {
             StoredState::Locked,
             StoredState::Revoked,
             StoredState::Expired,
+            StoredState::Removed,
         ];
         for (index, state) in order.iter().enumerate() {
             assert_eq!(

@@ -63,6 +63,8 @@ use super::{
 };
 use crate::clock::system_now;
 
+mod operator;
+
 /// Longest wait for one command's answer; then the request fails with `503`.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(750);
 /// Longest wait for a TCP (and TLS) connection to Redis.
@@ -449,6 +451,7 @@ impl RedisStore {
             Some("notready") => ClaimOutcome::NotReady,
             Some("badlink") => ClaimOutcome::BadLink,
             Some("locked") => ClaimOutcome::Locked,
+            Some("lockednow") => ClaimOutcome::LockedNow,
             Some("badpw") => ClaimOutcome::BadPassword {
                 attempts_left: u32_at(v, 1, "claim")?,
             },
@@ -836,6 +839,7 @@ fn state_code(s: StoredState) -> &'static str {
         StoredState::Consumed => "c",
         StoredState::Locked => "l",
         StoredState::Revoked => "v",
+        StoredState::Removed => "d",
         // Never stored (derived from the clock); kept readable if it ever were.
         StoredState::Expired => "x",
     }
@@ -849,6 +853,7 @@ fn state_from(code: &[u8]) -> Option<StoredState> {
         b"l" => StoredState::Locked,
         b"v" => StoredState::Revoked,
         b"x" => StoredState::Expired,
+        b"d" => StoredState::Removed,
         _ => return None,
     })
 }
@@ -907,6 +912,7 @@ fn gone(v: Option<&Value>) -> Result<GoneReason, StoreError> {
         Some(b"consumed") => Ok(GoneReason::Consumed),
         Some(b"expired") => Ok(GoneReason::Expired),
         Some(b"revoked") => Ok(GoneReason::Revoked),
+        Some(b"removed") => Ok(GoneReason::Removed),
         _ => Err(bad_reply("gone reason")),
     }
 }

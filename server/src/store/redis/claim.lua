@@ -34,7 +34,7 @@ if cv ~= cv_in then
   fail = fail + 1
   if fail >= max_fail then
     redis.call('HSET', KEYS[1], 'fail', fail, 'st', 'l')
-    return {'locked'}
+    return {'lockednow'}
   end
   redis.call('HSET', KEYS[1], 'fail', fail)
   return {'badpw', max_fail - fail}

@@ -2,7 +2,7 @@
 --
 -- A share is one hash (KEYS[1]); its inline payload is a string (KEYS[2]).
 -- Both carry the hash tag of the share id, so every script touches one slot.
--- Fields: st (u uploading, r ready, c consumed, l locked, v revoked), size,
+-- Fields: st (u uploading, r ready, c consumed, l locked, v revoked, d removed), size,
 -- cat, exp, max, left, fail (decimal), lv, cv, mh, uh (32 raw bytes), meta,
 -- kdf ("m,t,p"), inl, fp, ip ("1"/"0"), and three packed lists:
 --   tk  tickets, 53 bytes each: hash(32) released("0"/"1") expires_at(%020d)
@@ -40,6 +40,7 @@ end
 local function gone_reason(st, exp, now)
   if st == 'c' then return 'consumed' end
   if st == 'v' then return 'revoked' end
+  if st == 'd' then return 'removed' end
   if now >= exp then return 'expired' end
   return nil
 end
@@ -47,13 +48,14 @@ end
 -- Why ticket holders can no longer be served (`logic::served_gone`).
 local function served_gone(st, exp, now)
   if st == 'v' then return 'revoked' end
+  if st == 'd' then return 'removed' end
   if now >= exp then return 'expired' end
   return nil
 end
 
 -- `ShareRecord::bytes_due_for_deletion`.
 local function bytes_due(st, exp, tk, now)
-  if now >= exp or st == 'v' then return true end
+  if now >= exp or st == 'v' or st == 'd' then return true end
   if st == 'c' then return latest_live(tk, now) == nil end
   return false
 end
