@@ -180,6 +180,60 @@ impl Blobs {
     }
 }
 
+/// How the ciphertext storage is doing, for the operator's console.
+#[derive(Clone, Debug)]
+pub(crate) struct BlobHealth {
+    /// What it is.
+    pub(crate) label: String,
+    /// Whether a file can be written there now.
+    pub(crate) ok: bool,
+    /// How it answered.
+    pub(crate) detail: String,
+    /// Free bytes for unprivileged writers on its filesystem.
+    pub(crate) free_bytes: Option<u64>,
+}
+
+impl Blobs {
+    /// Writes and removes a probe file, and reads the filesystem's free space.
+    pub(crate) async fn health(&self) -> BlobHealth {
+        let root = self.root.clone();
+        let label = format!("files in {}", root.display());
+        let checked = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let probe = root.join(".health-probe");
+            let written = std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
+            let free = rustix::fs::statvfs(&root)
+                .ok()
+                .map(|s| s.f_bavail.saturating_mul(s.f_frsize));
+            (written, started.elapsed(), free)
+        })
+        .await;
+        match checked {
+            Ok((Ok(()), took, free_bytes)) => BlobHealth {
+                label,
+                ok: true,
+                detail: format!("writable ({} ms)", took.as_millis()),
+                free_bytes,
+            },
+            Ok((Err(e), _, free_bytes)) => {
+                tracing::warn!(error = %e, "ciphertext directory is not writable");
+                BlobHealth {
+                    label,
+                    ok: false,
+                    detail: "not writable (see the server log)".into(),
+                    free_bytes,
+                }
+            }
+            Err(_) => BlobHealth {
+                label,
+                ok: false,
+                detail: "the check did not finish".into(),
+                free_bytes: None,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

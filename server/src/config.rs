@@ -2,8 +2,9 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
 use ots_proto::{EXPIRES_IN_MAX_SECS, EXPIRES_IN_MIN_SECS, INLINE_MAX_BYTES};
+use zeroize::Zeroizing;
 
 /// The `onetimeshare` server's settings.
 #[derive(Parser, Debug, Clone)]
@@ -88,6 +89,89 @@ pub struct Config {
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "OTS_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
+
+    /// Argon2id PHC string of the operator console's password (`onetimeshare
+    /// hash-password` makes one); unset, there is no console and /admin is 404.
+    #[arg(long, env = "OTS_ADMIN_PASSWORD_HASH", hide_env_values = true)]
+    pub admin_password_hash: Option<Secret>,
+
+    /// File of create tokens, one `name:token` a line, re-read on SIGHUP; set, creating a share needs a token.
+    #[arg(long, env = "OTS_CREATE_TOKENS_FILE", conflicts_with = "create_tokens")]
+    pub create_tokens_file: Option<PathBuf>,
+
+    /// Create tokens as `name:token` entries separated by commas or newlines
+    /// (better in the environment than on the command line, which `ps` shows).
+    #[arg(long, env = "OTS_CREATE_TOKENS", hide_env_values = true)]
+    pub create_tokens: Option<Secret>,
+
+    /// Largest payload of a share created without a create token; with create
+    /// tokens configured, setting it lets anyone create up to this size.
+    #[arg(long, env = "OTS_MAX_SHARE_BYTES_ANONYMOUS")]
+    pub max_share_bytes_anonymous: Option<u64>,
+
+    /// Link to the operator's imprint (legal notice), in every page's footer.
+    #[arg(long, env = "OTS_IMPRINT_URL")]
+    pub imprint_url: Option<String>,
+
+    /// Link to the privacy policy, in every page's footer.
+    #[arg(long, env = "OTS_PRIVACY_URL")]
+    pub privacy_url: Option<String>,
+
+    /// Where to report abuse (an e-mail address, mailto: or https: URL), in every page's footer.
+    #[arg(long, env = "OTS_ABUSE_CONTACT")]
+    pub abuse_contact: Option<String>,
+
+    /// Address of a separate listener for Prometheus (`GET /metrics`); off when unset.
+    #[arg(long, env = "OTS_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Log lines as text or as JSON objects (one a line).
+    #[arg(long, env = "OTS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// A task other than serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Tasks of the `onetimeshare` binary besides serving.
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Reads a password (from the terminal without echo, or from stdin) and
+    /// prints its Argon2id PHC string for --admin-password-hash.
+    HashPassword,
+}
+
+/// How log lines are written.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+/// A setting that must never be printed (a password hash, tokens); wiped on drop.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// The value, for the one place that parses it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(Zeroizing::new(s))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl Config {
@@ -104,6 +188,12 @@ impl Config {
             self.min_expiry_secs,
             self.max_expiry_secs.max(self.min_expiry_secs),
         )
+    }
+
+    /// The largest share a create without a create token may make.
+    pub(crate) fn max_share_bytes_anonymous(&self) -> u64 {
+        self.max_share_bytes_anonymous
+            .map_or(self.max_share_bytes, |a| a.min(self.max_share_bytes))
     }
 
     /// Whether responses carry HSTS.

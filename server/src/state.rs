@@ -1,11 +1,20 @@
 //! What every request and the sweeper share: the store, the blobs, the
 //! settings, the clock and the abuse limits.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
+use app::SiteLinks;
 use tokio::sync::Semaphore;
 
-use crate::{blobs::Blobs, clock::Clock, config::Config, limits::RateLimiter, store::Store};
+use crate::{
+    admin::{create_tokens::CreateTokens, Console, Operator},
+    blobs::Blobs,
+    clock::Clock,
+    config::Config,
+    limits::RateLimiter,
+    metrics::Metrics,
+    store::Store,
+};
 
 /// The server's state, cheap to clone (everything inside is shared).
 #[derive(Clone)]
@@ -24,6 +33,16 @@ pub(crate) struct AppState {
     pub(crate) claim_limiter: Arc<RateLimiter>,
     /// Bound on part uploads in flight.
     pub(crate) uploads: Arc<Semaphore>,
+    /// This server's metrics.
+    pub(crate) metrics: Arc<Metrics>,
+    /// Who may create shares (none configured: anyone).
+    pub(crate) create_tokens: Arc<CreateTokens>,
+    /// The operator's console, when a password hash is set.
+    pub(crate) console: Option<Arc<Console>>,
+    /// The operator's footer links.
+    pub(crate) links: SiteLinks,
+    /// When this instance started.
+    pub(crate) started: Instant,
 }
 
 impl AppState {
@@ -40,8 +59,21 @@ impl AppState {
             create_limiter: Arc::new(RateLimiter::per_minute(config.rate_create_per_min)),
             claim_limiter: Arc::new(RateLimiter::per_minute(config.rate_claim_per_min)),
             uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads.max(1) as usize)),
+            metrics: Arc::new(Metrics::new(clock.clone())),
+            create_tokens: Arc::default(),
+            console: None,
+            links: SiteLinks::default(),
+            started: Instant::now(),
             config,
             clock,
         }
+    }
+
+    /// With the console, create tokens and links the operator's settings switch on.
+    pub(crate) fn with_operator(mut self, operator: Operator) -> Self {
+        self.console = operator.console;
+        self.create_tokens = operator.create_tokens;
+        self.links = operator.links;
+        self
     }
 }

@@ -4,7 +4,26 @@ use std::time::Duration;
 
 use tracing::instrument;
 
-use crate::{state::AppState, store::StoreError};
+use ots_proto::ShareState;
+
+use crate::{
+    clock::UnixSecs,
+    state::AppState,
+    store::{ShareId, StoreError},
+};
+
+/// Why a share's ciphertext was due, for `ots_sweeper_deleted_total{reason}`.
+async fn reason(state: &AppState, id: &ShareId, now: UnixSecs) -> &'static str {
+    match state.store.get(id.clone()).await {
+        Ok(Some(rec)) => match rec.state_at(now) {
+            ShareState::Consumed => "consumed",
+            ShareState::Revoked => "revoked",
+            ShareState::Removed => "removed",
+            _ => "expired",
+        },
+        _ => "orphan",
+    }
+}
 
 /// One sweep: bytes due for deletion, records past their tombstone time, orphaned part directories.
 #[instrument(skip_all)]
@@ -14,8 +33,12 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
     let due = state.store.sweep(now, tombstone).await?;
     let mut deleted = Vec::with_capacity(due.len());
     for id in due {
+        let why = reason(state, &id, now).await;
         match state.blobs.delete_share(&id).await {
-            Ok(()) => deleted.push(id),
+            Ok(()) => {
+                state.metrics.swept(why);
+                deleted.push(id)
+            }
             Err(e) => {
                 tracing::warn!(share = %id.short(), error = %e, "could not delete part files")
             }
@@ -30,8 +53,8 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
     if let Ok(ids) = state.blobs.share_ids().await {
         for id in ids {
             let keep = matches!(state.store.get(id.clone()).await?, Some(rec) if rec.files_present);
-            if !keep {
-                let _ = state.blobs.delete_share(&id).await;
+            if !keep && state.blobs.delete_share(&id).await.is_ok() {
+                state.metrics.swept("orphan");
             }
         }
     }
@@ -48,6 +71,7 @@ pub(crate) async fn run(state: AppState, period: Duration) {
     loop {
         tick.tick().await;
         if let Err(e) = sweep_once(&state).await {
+            state.metrics.store_error();
             tracing::error!(error = %e, "sweep failed");
         }
     }

@@ -13,6 +13,7 @@ use ots_proto::{ErrorBody, ErrorCode, GoneReason};
 
 use crate::{
     limits::Limited,
+    metrics::in_request,
     store::{
         BlobOutcome, ClaimOutcome, CompleteOutcome, Grant, ReleaseOutcome, RevokeOutcome,
         StoreError, UploadCheck,
@@ -58,6 +59,14 @@ pub(crate) enum ApiError {
     /// `401 bad_token`: a missing, wrong or dead bearer token (upload, manage, ticket).
     #[error("missing, wrong or expired token")]
     BadToken,
+    /// `401 token_required`: this server creates shares only for create token holders.
+    #[error(
+        "this server requires a create token (Authorization: Bearer <token>) to create a share"
+    )]
+    TokenRequired,
+    /// `403 bad_token`: a create token the server does not know.
+    #[error("the create token is not known to this server")]
+    BadCreateToken,
     /// `416 bad_range`.
     #[error("the range is not satisfiable")]
     BadRange {
@@ -83,6 +92,7 @@ pub(crate) enum ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        in_request(|m, _| m.store_error());
         Self::Unavailable(e.to_string())
     }
 }
@@ -95,6 +105,7 @@ impl From<std::io::Error> for ApiError {
 
 impl From<Limited> for ApiError {
     fn from(l: Limited) -> Self {
+        in_request(|m, action| m.rate_limited(action.unwrap_or("other")));
         Self::RateLimited {
             retry_after: l.retry_after,
         }
@@ -122,6 +133,8 @@ impl ApiError {
             Self::BadPassword { .. } => (StatusCode::UNAUTHORIZED, ErrorCode::BadPassword),
             Self::Locked => (StatusCode::LOCKED, ErrorCode::Locked),
             Self::BadToken => (StatusCode::UNAUTHORIZED, ErrorCode::BadToken),
+            Self::TokenRequired => (StatusCode::UNAUTHORIZED, ErrorCode::TokenRequired),
+            Self::BadCreateToken => (StatusCode::FORBIDDEN, ErrorCode::BadToken),
             Self::BadRange { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, ErrorCode::BadRange),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
@@ -202,12 +215,13 @@ impl From<CompleteOutcome> for Result<(), ApiError> {
 /// A claim granted (or, `true`, an earlier grant given again).
 impl From<ClaimOutcome> for Result<(Grant, bool), ApiError> {
     fn from(o: ClaimOutcome) -> Self {
+        in_request(|m, _| m.claim(&o));
         match o {
             ClaimOutcome::NotFound => Err(ApiError::NotFound),
             ClaimOutcome::Gone(r) => Err(r.into()),
             ClaimOutcome::NotReady => Err(ApiError::NotReady),
             ClaimOutcome::BadLink => Err(ApiError::BadLink),
-            ClaimOutcome::Locked => Err(ApiError::Locked),
+            ClaimOutcome::Locked | ClaimOutcome::LockedNow => Err(ApiError::Locked),
             ClaimOutcome::BadPassword { attempts_left } => {
                 Err(ApiError::BadPassword { attempts_left })
             }
@@ -247,7 +261,10 @@ impl From<RevokeOutcome> for Result<bool, ApiError> {
         match o {
             RevokeOutcome::NotFound => Err(ApiError::NotFound),
             RevokeOutcome::BadToken => Err(ApiError::BadToken),
-            RevokeOutcome::Revoked { delete_files } => Ok(delete_files),
+            RevokeOutcome::Revoked { delete_files } => {
+                in_request(|m, _| m.revoked());
+                Ok(delete_files)
+            }
         }
     }
 }

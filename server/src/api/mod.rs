@@ -16,7 +16,7 @@ use axum::{
 };
 use ots_proto::API_PREFIX;
 
-use self::error::ApiError;
+pub(crate) use self::error::ApiError;
 use crate::state::AppState;
 
 /// The `/api/v1` routes; any other path under `/api/` is a JSON `404`.

@@ -13,6 +13,7 @@ use super::{
     tokens::{fresh_id, fresh_token, sha256, token_hash},
 };
 use crate::{
+    admin::{create_tokens::Creator, note_create},
     clock::rfc3339,
     state::AppState,
     store::{self, Digest, NewShare},
@@ -44,15 +45,16 @@ impl JsonRequest for ClaimRequest {
 pub(super) async fn create(
     State(state): State<AppState>,
     _: Throttle<Creates>,
+    creator: Creator,
     JsonBody(req): JsonBody<CreateRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let cfg = &state.config;
     req.check_with_expiry(cfg.min_expiry_secs..=cfg.max_expiry_secs)
         .map_err(ApiError::Invalid)?;
-    if req.size > cfg.max_share_bytes {
+    let max_share_bytes = creator.max_share_bytes(cfg);
+    if req.size > max_share_bytes {
         return Err(ApiError::TooLarge(format!(
-            "size is over {} bytes",
-            cfg.max_share_bytes
+            "size is over {max_share_bytes} bytes"
         )));
     }
     if req.payload.is_some() && req.size > cfg.max_inline_bytes {
@@ -86,6 +88,12 @@ pub(super) async fn create(
     for _ in 0..4 {
         if state.store.create(share.clone()).await? {
             tracing::info!(share = %share.id.short(), inline = share.inline_payload.is_some(), "created");
+            note_create(
+                &state,
+                &creator,
+                share.inline_payload.is_some(),
+                share.id.short(),
+            );
             let created = Created {
                 id: share.id,
                 manage_token,
