@@ -55,14 +55,12 @@ use crate::{
 const DURATION_BUCKETS: [f64; 13] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
-/// The store gauges are read at most this often, however often Prometheus scrapes.
-const GAUGE_REFRESH: Duration = Duration::from_secs(5);
 /// How often histograms are drained and console counts go to the store.
 pub(crate) const UPKEEP_PERIOD: Duration = Duration::from_secs(5);
 /// The route label of a request no route matched (static files, unknown paths).
 const UNMATCHED_ROUTE: &str = "unmatched";
 /// The route of downloads, whose bytes are counted.
-const BLOB_ROUTE: &str = "/api/v1/shares/{id}/blob";
+const BLOB_ROUTE: &str = "/api/v1/shares/:id/blob";
 
 /// Every claim outcome label, so each series exists from the start.
 const CLAIM_OUTCOMES: [&str; 8] = [
@@ -94,8 +92,9 @@ pub(crate) struct Metrics {
     download_bytes: Counter,
     /// Console counts not yet added to the store, by (minute, kind).
     pending: Mutex<BTreeMap<(i64, EventKind), u64>>,
-    /// When the store gauges were last read.
-    gauges_read: tokio::sync::Mutex<Option<Instant>>,
+    /// Held while the store gauges are read: scrapes at once wait for each other
+    /// instead of reading the whole store side by side.
+    gauges_read: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -145,7 +144,7 @@ impl Metrics {
             clock,
             download_bytes,
             pending: Mutex::new(BTreeMap::new()),
-            gauges_read: tokio::sync::Mutex::new(None),
+            gauges_read: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -314,12 +313,9 @@ impl Metrics {
         Ok(())
     }
 
-    /// Reads the store gauges unless they were read in the last [`GAUGE_REFRESH`].
+    /// Reads the store gauges (one pass over the store's records).
     async fn refresh_gauges(&self, store: &dyn Store) {
-        let mut last = self.gauges_read.lock().await;
-        if last.is_some_and(|t| t.elapsed() < GAUGE_REFRESH) {
-            return;
-        }
+        let _one_at_a_time = self.gauges_read.lock().await;
         let now = self.clock.now();
         match store.overview(now, 0, now).await {
             Ok(o) => {
@@ -336,7 +332,6 @@ impl Metrics {
                     );
                 }
                 self.gauge("ots_stored_bytes", Vec::new(), o.held_bytes as f64);
-                *last = Some(Instant::now());
             }
             Err(e) => {
                 // The gauges keep their last values; the error is counted and logged.
@@ -428,6 +423,16 @@ pub(crate) fn in_request(f: impl FnOnce(&Metrics, Option<&'static str>)) {
     let _ = SCOPE.try_with(|s| f(&s.metrics, s.action));
 }
 
+/// A route template as a label: `/s/{id}` becomes `/s/:id` (braces in label
+/// values trip up some Prometheus text parsers).
+fn route_label(template: &str) -> String {
+    template
+        .chars()
+        .filter(|&c| c != '}')
+        .map(|c| if c == '{' { ':' } else { c })
+        .collect()
+}
+
 /// The rate-limited action a route counts as.
 fn action_of(route: &str, method: &Method) -> Option<&'static str> {
     if route.ends_with("/shares") && method == Method::POST {
@@ -449,7 +454,7 @@ pub(crate) async fn track(
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED_ROUTE.to_owned(), |p| p.as_str().to_owned());
+        .map_or_else(|| UNMATCHED_ROUTE.to_owned(), |p| route_label(p.as_str()));
     let method = req.method().clone();
     let started = Instant::now();
     let scope = RequestScope {
@@ -577,6 +582,15 @@ mod tests {
         assert!(m
             .render()
             .contains("ots_claims_total{outcome=\"rate_limited\"} 1"));
+    }
+
+    #[test]
+    fn route_labels_are_templates_without_braces() {
+        assert_eq!(
+            route_label("/api/v1/shares/{id}/parts/{index}"),
+            "/api/v1/shares/:id/parts/:index"
+        );
+        assert_eq!(route_label("/api/{*rest}"), "/api/:*rest");
     }
 
     #[test]
