@@ -155,7 +155,7 @@ pub struct DashboardView {
 /// the page while hydrating. `None` when the console is off (the page is then
 /// the site's "not found", answered with 404).
 pub fn current() -> Option<AdminView> {
-    let view = SharedValue::new(|| use_context::<AdminView>()).into_inner();
+    let view = SharedValue::new(use_context::<AdminView>).into_inner();
     #[cfg(feature = "ssr")]
     if view.is_none() {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {

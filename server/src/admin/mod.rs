@@ -156,14 +156,6 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The console of a state whose router was mounted: it is there.
-fn console(state: &AppState) -> Result<&Arc<Console>, Response> {
-    state
-        .console
-        .as_ref()
-        .ok_or_else(|| StatusCode::NOT_FOUND.into_response())
-}
-
 /// The client address of a request (the peer, or the trusted proxy's word).
 fn client_ip(state: &AppState, parts: &Parts) -> IpAddr {
     parts
@@ -305,9 +297,9 @@ fn locked_out_text(retry_after: u64) -> String {
 /// `GET /admin`: the dashboard when signed in, the sign-in form otherwise.
 async fn page(State(state): State<AppState>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let console = match console(&state) {
-        Ok(c) => c.clone(),
-        Err(res) => return res,
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
     };
     let now = state.clock.now();
     match session::current(&*state.store, console.cookies, &parts.headers, now).await {
@@ -392,9 +384,9 @@ async fn read_form<T: serde::de::DeserializeOwned + Default>(
 async fn login(State(state): State<AppState>, req: Request) -> Response {
     let (parts, form) = read_form::<LoginForm>(&state, req).await;
     let password = Zeroizing::new(form.password);
-    let console = match console(&state) {
-        Ok(c) => c.clone(),
-        Err(res) => return res,
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
     };
     let now = state.clock.now();
     let ip = client_ip(&state, &parts);
@@ -507,10 +499,10 @@ async fn checked_post(
     console: &Console,
     parts: &Parts,
     csrf: &str,
-) -> Result<Signed, Response> {
+) -> Result<Signed, Box<Response>> {
     let now = state.clock.now();
     let signed = match session::current(&*state.store, console.cookies, &parts.headers, now).await {
-        Err(e) => return Err(unavailable(state, parts, e).await),
+        Err(e) => return Err(Box::new(unavailable(state, parts, e).await)),
         Ok(None) => {
             let view = AdminView::Refused(RefusedView {
                 title: "Not signed in".into(),
@@ -522,14 +514,16 @@ async fn checked_post(
                 } else {
                     vec![console.cookies.clear_session()]
                 };
-            return Err(render(state, parts, view, StatusCode::FORBIDDEN, cookies).await);
+            return Err(Box::new(
+                render(state, parts, view, StatusCode::FORBIDDEN, cookies).await,
+            ));
         }
         Ok(Some(s)) => s,
     };
     if !session::same_origin(&parts.headers, state.config.public_origin.as_deref())
         || !session::session_token_ok(&signed.session, csrf)
     {
-        return Err(refused(state, parts, "console form").await);
+        return Err(Box::new(refused(state, parts, "console form").await));
     }
     Ok(signed)
 }
@@ -537,13 +531,13 @@ async fn checked_post(
 /// `POST /admin/logout`: the session ends.
 async fn logout(State(state): State<AppState>, req: Request) -> Response {
     let (parts, form) = read_form::<ActionForm>(&state, req).await;
-    let console = match console(&state) {
-        Ok(c) => c.clone(),
-        Err(res) => return res,
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
     };
     let signed = match checked_post(&state, &console, &parts, &form.csrf).await {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     if let Err(e) = state.store.drop_session(signed.key).await {
         return unavailable(&state, &parts, e).await;
@@ -565,13 +559,13 @@ async fn logout(State(state): State<AppState>, req: Request) -> Response {
 async fn takedown(State(state): State<AppState>, req: Request) -> Response {
     let (parts, form) = read_form::<ActionForm>(&state, req).await;
     let share = takedown::share_of(form.share);
-    let console = match console(&state) {
-        Ok(c) => c.clone(),
-        Err(res) => return res,
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
     };
     let mut signed = match checked_post(&state, &console, &parts, &form.csrf).await {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let now = state.clock.now();
     let done = match takedown::take_down(&state, share, now).await {

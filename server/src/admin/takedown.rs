@@ -116,7 +116,7 @@ mod tests {
             format!("https://share.example/m/{ID}#manage-token"),
             format!("https://share.example/s/{ID}?x=1#k"),
             format!("/api/v1/shares/{ID}"),
-            format!("{ID}"),
+            ID.to_owned(),
             format!(" {ID}#key"),
         ] {
             assert_eq!(share_of(pasted.clone()), id, "{pasted}");

@@ -20,6 +20,8 @@ use crate::{
 };
 
 const START: i64 = 1_800_000_000;
+/// A form field or a header.
+type Field<'a> = (&'a str, &'a str);
 const PASSWORD: &str = "correct horse battery";
 const HOST: &str = "127.0.0.1:3000";
 
@@ -260,7 +262,7 @@ async fn sign_in_needs_the_form_token_and_the_console_origin() {
     // no token, another site's origin, a cross-site fetch.
     let mut stranger = Browser::new([192, 0, 2, 1]);
     let other_csrf = stranger.get(&c, "/admin").await.csrf();
-    let tries: [(&[(&str, &str)], &[(&str, &str)]); 4] = [
+    let tries: [(&[Field], &[Field]); 4] = [
         (&[("password", PASSWORD), ("csrf", &other_csrf)], &[]),
         (&[("password", PASSWORD)], &[]),
         (
