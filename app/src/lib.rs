@@ -103,6 +103,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/s/:id") view=receive::page::ReceivePage/>
                     <Route path=path!("/m/:id") view=manage::page::ManagePage/>
                     <Route path=path!("/admin") view=admin::page::AdminPage/>
+                    // The answers to the console's form posts are pages at their own paths.
+                    <Route path=path!("/admin/*rest") view=admin::page::AdminPage/>
                 </Routes>
             </main>
             <footer class="foot">

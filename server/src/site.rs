@@ -162,13 +162,14 @@ async fn serve_precompressed(
 
 /// Routes of every page plus the static files (`/pkg/*`, `public/`), compressed
 /// (brotli or gzip, as the browser accepts) so the wasm bundle loads small.
-/// Every page gets the [`PageContext`]. `/admin` is the console's own route
-/// (`crate::admin`); without the console it is answered as any unknown page.
+/// Every page gets the [`PageContext`]. `/admin` and below are the console's
+/// own routes (`crate::admin`); without the console they are answered as any
+/// unknown page.
 pub(crate) fn router(options: LeptosOptions, page: PageContext) -> Router {
     let pkg = PrecompressedPkg::load(Path::new(options.site_root.as_ref()));
     let routes = generate_route_list(App)
         .into_iter()
-        .filter(|r| r.path() != "/admin")
+        .filter(|r| !r.path().starts_with("/admin"))
         .collect();
     let context = move || provide_page_context(&page);
     Router::new()

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use super::{
     bars, current, uptime_text, without_fragment, ActionRow, AdminView, DashboardView, Health,
-    LoginView, RefusedView, Series, ShareRow, CHART_SIZE,
+    LiveShares, LoginView, RefusedView, Series, ShareRow, CHART_SIZE,
 };
 use crate::format::human_bytes;
 
@@ -62,6 +62,8 @@ fn Refused(refused: RefusedView) -> impl IntoView {
     }
 }
 
+// Each part of the dashboard is its own type-erased view: the whole page as
+// one view type is too deep for the compiler.
 #[component]
 fn Dashboard(dash: DashboardView) -> impl IntoView {
     let DashboardView {
@@ -79,6 +81,99 @@ fn Dashboard(dash: DashboardView) -> impl IntoView {
         shares,
         actions,
     } = dash;
+    view! {
+        <Title text="Console · OneTimeShare"/>
+        <section class="card admin" id="admin-dashboard">
+            <DashboardHead csrf=csrf.clone() version uptime_secs as_of notice/>
+            <h2>"Health"</h2>
+            <dl class="facts">
+                <HealthRow id="health-store" title="Records" health=store/>
+                <HealthRow id="health-blobs" title="Ciphertext" health=blobs/>
+            </dl>
+            <h2>"Live shares"</h2>
+            <LiveFacts live stored_bytes free_bytes/>
+            <h2>"Activity"</h2>
+            <Activity activity/>
+            <h2>"Take down a share"</h2>
+            <TakedownForm csrf/>
+            <h2>"Newest shares"</h2>
+            <ShareTable shares/>
+            <h2>"Recent actions"</h2>
+            <ActionList actions/>
+        </section>
+    }
+}
+
+#[component]
+fn DashboardHead(
+    csrf: String,
+    version: String,
+    uptime_secs: u64,
+    as_of: String,
+    notice: Option<String>,
+) -> impl IntoView {
+    view! {
+        <div class="admin-head">
+            <h1>"Operator console"</h1>
+            <form method="post" action="/admin/logout">
+                <input type="hidden" name="csrf" value=csrf/>
+                <button type="submit" id="admin-sign-out">"Sign out"</button>
+            </form>
+        </div>
+        <p class="lead">
+            "Version " {version} " · up " {uptime_text(uptime_secs)} " · numbers as of " {as_of}
+        </p>
+        {notice.map(|n| view! { <p class="notice admin-notice" id="admin-notice" role="status">{n}</p> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn LiveFacts(live: LiveShares, stored_bytes: u64, free_bytes: Option<u64>) -> impl IntoView {
+    view! {
+        <dl class="facts admin-live">
+            <dt>"Uploading"</dt>
+            <dd id="live-uploading">{live.uploading.to_string()}</dd>
+            <dt>"Ready"</dt>
+            <dd id="live-ready">{live.ready.to_string()}</dd>
+            <dt>"Being downloaded"</dt>
+            <dd id="live-downloading">{live.downloading.to_string()}</dd>
+            <dt>"Locked"</dt>
+            <dd id="live-locked">{live.locked.to_string()}</dd>
+            <dt>"Ciphertext stored"</dt>
+            <dd id="stored-bytes" data-bytes=stored_bytes.to_string()>{human_bytes(stored_bytes)}</dd>
+            <dt>"Free space"</dt>
+            <dd id="free-bytes">{free_bytes.map_or_else(|| "unknown".to_string(), human_bytes)}</dd>
+        </dl>
+    }
+    .into_any()
+}
+
+#[component]
+fn Activity(activity: Vec<Series>) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table class="admin-table admin-activity" id="activity">
+                <thead>
+                    <tr>
+                        <th scope="col">"Event"</th>
+                        <th scope="col">"Last hour"</th>
+                        <th scope="col">"5-minute steps"</th>
+                        <th scope="col">"Last 24 hours"</th>
+                        <th scope="col">"Hourly"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {activity.into_iter().map(|s| view! { <ActivityRow series=s/> }.into_any()).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TakedownForm(csrf: String) -> impl IntoView {
     // A key pasted with a link is gone from the field as soon as it arrives.
     let field = NodeRef::<leptos::html::Input>::new();
     let drop_key = move |_| {
@@ -91,77 +186,26 @@ fn Dashboard(dash: DashboardView) -> impl IntoView {
         }
     };
     view! {
-        <Title text="Console · OneTimeShare"/>
-        <section class="card admin" id="admin-dashboard">
-            <div class="admin-head">
-                <h1>"Operator console"</h1>
-                <form method="post" action="/admin/logout">
-                    <input type="hidden" name="csrf" value=csrf.clone()/>
-                    <button type="submit" id="admin-sign-out">"Sign out"</button>
-                </form>
-            </div>
-            <p class="lead">
-                "Version " {version} " · up " {uptime_text(uptime_secs)} " · numbers as of " {as_of}
+        <form method="post" action="/admin/takedown" class="admin-form" id="takedown">
+            <input type="hidden" name="csrf" value=csrf/>
+            <label for="takedown-share">"Share link or id"</label>
+            <input
+                id="takedown-share"
+                name="share"
+                type="text"
+                autocomplete="off"
+                spellcheck="false"
+                required
+                node_ref=field
+                on:input=drop_key
+            />
+            <p class="limit">
+                "The part of a link after # (the key) is never sent: the server could not read the share anyway."
             </p>
-            {notice.map(|n| view! { <p class="notice admin-notice" id="admin-notice" role="status">{n}</p> })}
-            <h2>"Health"</h2>
-            <dl class="facts">
-                <HealthRow id="health-store" title="Records" health=store/>
-                <HealthRow id="health-blobs" title="Ciphertext" health=blobs/>
-            </dl>
-            <h2>"Live shares"</h2>
-            <dl class="facts admin-live">
-                <dt>"Uploading"</dt>
-                <dd id="live-uploading">{live.uploading.to_string()}</dd>
-                <dt>"Ready"</dt>
-                <dd id="live-ready">{live.ready.to_string()}</dd>
-                <dt>"Being downloaded"</dt>
-                <dd id="live-downloading">{live.downloading.to_string()}</dd>
-                <dt>"Locked"</dt>
-                <dd id="live-locked">{live.locked.to_string()}</dd>
-                <dt>"Ciphertext stored"</dt>
-                <dd id="stored-bytes" data-bytes=stored_bytes.to_string()>{human_bytes(stored_bytes)}</dd>
-                <dt>"Free space"</dt>
-                <dd id="free-bytes">{free_bytes.map_or_else(|| "unknown".to_string(), human_bytes)}</dd>
-            </dl>
-            <h2>"Activity"</h2>
-            <table class="admin-table admin-activity" id="activity">
-                <thead>
-                    <tr>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"Last hour"</th>
-                        <th scope="col">"5-minute steps"</th>
-                        <th scope="col">"Last 24 hours"</th>
-                        <th scope="col">"Hourly"</th>
-                    </tr>
-                </thead>
-                <tbody>{activity.into_iter().map(|s| view! { <ActivityRow series=s/> }).collect_view()}</tbody>
-            </table>
-            <h2>"Take down a share"</h2>
-            <form method="post" action="/admin/takedown" class="admin-form" id="takedown">
-                <input type="hidden" name="csrf" value=csrf/>
-                <label for="takedown-share">"Share link or id"</label>
-                <input
-                    id="takedown-share"
-                    name="share"
-                    type="text"
-                    autocomplete="off"
-                    spellcheck="false"
-                    required
-                    node_ref=field
-                    on:input=drop_key
-                />
-                <p class="limit">
-                    "The part of a link after # (the key) is never sent: the server could not read the share anyway."
-                </p>
-                <button type="submit" class="danger" id="takedown-submit">"Take down"</button>
-            </form>
-            <h2>"Newest shares"</h2>
-            <ShareTable shares/>
-            <h2>"Recent actions"</h2>
-            <ActionList actions/>
-        </section>
+            <button type="submit" class="danger" id="takedown-submit">"Take down"</button>
+        </form>
     }
+    .into_any()
 }
 
 #[component]
@@ -174,6 +218,7 @@ fn HealthRow(id: &'static str, title: &'static str, health: Health) -> impl Into
             " · " {health.label} " · " {health.detail}
         </dd>
     }
+    .into_any()
 }
 
 #[component]
@@ -195,6 +240,7 @@ fn ActivityRow(series: Series) -> impl IntoView {
             <td><Chart values=day_bars what=format!("{label}, last 24 hours by hour")/></td>
         </tr>
     }
+    .into_any()
 }
 
 /// A small bar chart, drawn as SVG on the server; the numbers are in its label.
@@ -232,6 +278,7 @@ fn Chart(values: Vec<u64>, what: String) -> impl IntoView {
                 .collect_view()}
         </svg>
     }
+    .into_any()
 }
 
 #[component]

@@ -149,9 +149,10 @@ fn link(value: Option<&str>, flag: &str, email: bool) -> Result<Option<String>, 
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/admin", get(page))
-        .route("/admin/login", post(login))
-        .route("/admin/logout", post(logout))
-        .route("/admin/takedown", post(takedown))
+        // A reload of a form's answer asks for its path: the console is at /admin.
+        .route("/admin/login", post(login).get(to_console))
+        .route("/admin/logout", post(logout).get(to_console))
+        .route("/admin/takedown", post(takedown).get(to_console))
         .layer(DefaultBodyLimit::max(FORM_BODY_BYTES))
         .with_state(state)
 }
@@ -174,8 +175,9 @@ async fn render(
     status: StatusCode,
     cookies: Vec<HeaderValue>,
 ) -> Response {
+    // The page is rendered for the path the browser shows, so that it hydrates the same route.
     let mut req = Request::builder()
-        .uri("/admin")
+        .uri(parts.uri.path())
         .body(Body::empty())
         .unwrap_or_default();
     // The nonce of this response's CSP, for the page's scripts.
@@ -204,6 +206,11 @@ fn finish(res: &mut Response, cookies: Vec<HeaderValue>) {
     for c in cookies {
         h.append(header::SET_COOKIE, c);
     }
+}
+
+/// `GET` of a form's path: the console.
+async fn to_console() -> Response {
+    back_to_console(Vec::new())
 }
 
 /// `303 See Other` to the dashboard.
