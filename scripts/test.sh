@@ -23,7 +23,7 @@ log "lints: every native crate (app with ssr), all targets"
 cargo clippy --locked --workspace --exclude frontend --all-targets -- -D warnings
 
 log "lints: the server without the redis feature"
-cargo clippy --locked -p onetimeshare --no-default-features --features ssr -- -D warnings
+cargo clippy --locked -p onetimeshare --no-default-features -- -D warnings
 
 log "lints: the browser bundle on wasm32 (frontend, app with hydrate, crypto, proto)"
 cargo clippy --locked --target wasm32-unknown-unknown \

@@ -61,7 +61,7 @@ test("seal throughput inside the page", async ({ page }) => {
     // @ts-ignore: the page's own module, already initialised by hydration.
     const mod = await import("/pkg/onetimeshare.js");
     if (typeof mod.seal_benchmark !== "function") {
-      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --lib-features hydrate,bench`");
+      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --lib-features bench`");
     }
     mod.seal_benchmark(64); // warm-up
     const out: number[] = [];
