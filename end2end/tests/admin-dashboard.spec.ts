@@ -16,6 +16,12 @@ test("creating and claiming a share moves the dashboard's numbers", async ({ bro
   const sender = await browser.newContext({ baseURL: server.base });
   try {
     const console = new ConsolePage(await operator.newPage(), server.base);
+    // The page hydrates to what the server rendered: no error in the browser's console.
+    const errors: string[] = [];
+    console.page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    console.page.on("pageerror", (e) => errors.push(String(e)));
     await console.signInAsOperator();
     const ready = await console.number("live-ready");
     const created = await console.number("count-created-hour");
@@ -38,6 +44,7 @@ test("creating and claiming a share moves the dashboard's numbers", async ({ bro
     await expect(row.locator("td").nth(5)).toHaveText("1");
     // Short ids only: the page never holds a full id.
     expect(await console.page.content()).not.toContain(links.id);
+    expect(errors).toEqual([]);
   } finally {
     await Promise.all([operator.close(), sender.close()]);
   }
