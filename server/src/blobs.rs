@@ -94,15 +94,13 @@ impl Blobs {
             for i in 0..part_count(size) {
                 std::fs::File::open(this.part_path(&id, i))?.sync_data()?;
             }
-            std::fs::File::open(this.dir(&id))
-                .and_then(|d| d.sync_all())
-                .or_else(|e| {
-                    if e.kind() == io::ErrorKind::NotFound {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })?;
+            sync_dir(&this.dir(&id)).or_else(|e| {
+                if e.kind() == io::ErrorKind::NotFound {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
             Ok(missing)
         })
         .await
@@ -180,10 +178,63 @@ impl Blobs {
     }
 }
 
+/// Makes a directory's entries durable (a created or renamed file in it).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(test)]
+    synced::record(dir);
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// The directories fsynced so far (tests look for theirs).
+#[cfg(test)]
+mod synced {
+    use std::{
+        path::{Path, PathBuf},
+        sync::Mutex,
+    };
+
+    static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    pub(super) fn record(dir: &Path) {
+        DIRS.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(dir.to_path_buf());
+    }
+
+    pub(super) fn count(dir: &Path) -> usize {
+        DIRS.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|d| d.as_path() == dir)
+            .count()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_new_part_directory_and_every_part_rename_are_made_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path()).unwrap();
+        let id = ShareId::from_bytes([5; 16]);
+        let root = dir.path().join("parts");
+        let share_dir = root.join(id.as_str());
+        blobs.put_part(&id, 0, vec![1; 10].into()).await.unwrap();
+        assert!(
+            synced::count(&root) >= 1,
+            "parts/ holds the new directory's entry"
+        );
+        assert!(synced::count(&share_dir) >= 1, "the rename is durable");
+        let before = synced::count(&share_dir);
+        blobs.put_part(&id, 0, vec![2; 10].into()).await.unwrap();
+        assert!(
+            synced::count(&share_dir) > before,
+            "a replacing rename is durable too"
+        );
+    }
 
     async fn read_all(blobs: &Blobs, id: &ShareId, start: u64, end: u64) -> Vec<u8> {
         let chunks: Vec<Bytes> = blobs

@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode, Json};
 use ots_proto::{
     ClaimRequest, Claimed, CreateRequest, Created, Opaque, ShareInfo, ShareState, Token,
-    PROTOCOL_VERSION, TICKET_TTL_SECS,
+    PROTOCOL_VERSION,
 };
 use tracing::instrument;
 
@@ -158,7 +158,7 @@ pub(super) async fn claim(
         request_id: req.request_id.map(|r| r.0),
         ticket_hash: token_hash(&ticket),
         ticket_sealed: xor32(ticket.as_bytes(), &mask),
-        ticket_ttl_secs: i64::from(TICKET_TTL_SECS),
+        ticket_ttl_secs: i64::from(state.config.ticket_ttl_secs),
         now: state.clock.now(),
     };
     let outcome = state.store.claim(id.clone(), claim).await?;

@@ -332,6 +332,56 @@ pub async fn request_id_replay_returns_the_same_grant(store: Arc<dyn Store>) {
     assert_eq!(late, ClaimOutcome::Gone(GoneReason::Consumed));
 }
 
+pub async fn request_id_replays_the_latest_claim_after_release_and_reclaim(store: Arc<dyn Store>) {
+    let f = make_inline(&*store, 3).await;
+    let rid = rand16();
+    let first = store
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now))
+        .await
+        .unwrap();
+    let g1 = granted(&first).unwrap().clone();
+    assert_eq!(g1.downloads_left, 2);
+    // Released: that ticket is dead, so the same request id is a new claim.
+    let r = store
+        .release(f.id.clone(), g1.ticket_hash, f.now)
+        .await
+        .unwrap();
+    assert!(matches!(r, ReleaseOutcome::Released { .. }));
+    let second = store
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now + 1))
+        .await
+        .unwrap();
+    let g2 = match &second {
+        ClaimOutcome::Granted { grant, replayed } => {
+            assert!(!*replayed, "a dead ticket is not replayed");
+            grant.clone()
+        }
+        o => panic!("expected a new claim, got {o:?}"),
+    };
+    assert_ne!(g2.ticket_hash, g1.ticket_hash);
+    assert_eq!(g2.downloads_left, 1);
+    // Retried while the second ticket lives: the second answer again, nothing changes.
+    for _ in 0..2 {
+        let again = store
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now + 2))
+            .await
+            .unwrap();
+        match &again {
+            ClaimOutcome::Granted { grant, replayed } => {
+                assert!(*replayed, "{again:?}");
+                assert_eq!(grant.ticket_hash, g2.ticket_hash);
+                assert_eq!(grant.ticket_sealed, g2.ticket_sealed);
+                assert_eq!(grant.downloads_left, 1);
+            }
+            o => panic!("expected a replay of the second claim, got {o:?}"),
+        }
+    }
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
+    assert_eq!(rec.downloads_left, 1);
+    assert_eq!(rec.downloads.len(), 2);
+    assert_eq!(rec.tickets.len(), 2);
+}
+
 pub async fn concurrent_claims_succeed_exactly_downloads_times(store: Arc<dyn Store>) {
     for d in [1u32, 7] {
         let f = make_inline(&*store, d).await;
@@ -788,6 +838,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     claims_count_down_to_consumed(store.clone()).await;
     expired_share_is_gone(store.clone()).await;
     request_id_replay_returns_the_same_grant(store.clone()).await;
+    request_id_replays_the_latest_claim_after_release_and_reclaim(store.clone()).await;
     concurrent_claims_succeed_exactly_downloads_times(store.clone()).await;
     concurrent_wrong_passwords_lock_after_five(store.clone()).await;
     tickets_open_extend_and_die(store.clone()).await;

@@ -424,3 +424,24 @@ impl Store for EmbeddedStore {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ping_fails_once_the_writer_thread_is_dead() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        store.ping().await.unwrap();
+        let died: Result<(), StoreError> = store
+            .write(|_| -> Result<(), StoreError> { panic!("the writer thread dies") })
+            .await;
+        assert!(died.is_err());
+        assert!(
+            store.ping().await.is_err(),
+            "not ready: no write can commit any more"
+        );
+    }
+}
