@@ -14,48 +14,51 @@ use super::{
 };
 use crate::state::AppState;
 
-/// Parses a single `bytes=` range against `size`: `Ok(None)` without a usable header,
-/// `Err` when it cannot be satisfied. Returns `[start, end)`.
+/// Parses a single `bytes=` range against `size` (RFC 9110 §14): `Ok(None)`
+/// when there is none or it is malformed (the whole body is the answer),
+/// `Err` when it is well formed but cannot be satisfied. Returns `[start, end)`.
 fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
-    let Some(v) = headers.get(header::RANGE) else {
-        return Ok(None);
-    };
-    let Some(spec) = v
-        .to_str()
-        .ok()
+    let Some(spec) = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
         .and_then(|s| s.trim().strip_prefix("bytes="))
     else {
         return Ok(None);
     };
-    if spec.contains(',') {
-        // Multiple ranges are not served; the whole body is a valid answer.
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    let unsatisfiable = ApiError::BadRange { size };
+    if a.is_empty() {
+        // A suffix: the last `n` bytes.
+        if !digits(b) {
+            return Ok(None);
+        }
+        let n: u64 = b.parse().unwrap_or(u64::MAX);
+        if n == 0 || size == 0 {
+            return Err(unsatisfiable);
+        }
+        return Ok(Some((size.saturating_sub(n), size)));
+    }
+    if !digits(a) || !(b.is_empty() || digits(b)) {
         return Ok(None);
     }
-    let (a, b) = spec.split_once('-').ok_or(ApiError::BadRange { size })?;
-    let (a, b) = (a.trim(), b.trim());
-    let range = if a.is_empty() {
-        let n: u64 = b.parse().map_err(|_| ApiError::BadRange { size })?;
-        if n == 0 {
-            return Err(ApiError::BadRange { size });
-        }
-        (size.saturating_sub(n), size)
+    let start: u64 = a.parse().unwrap_or(u64::MAX);
+    let end = if b.is_empty() {
+        size
     } else {
-        let start: u64 = a.parse().map_err(|_| ApiError::BadRange { size })?;
-        let end = if b.is_empty() {
-            size
-        } else {
-            let last: u64 = b.parse().map_err(|_| ApiError::BadRange { size })?;
-            if last < start {
-                return Err(ApiError::BadRange { size });
-            }
-            last.saturating_add(1).min(size)
-        };
-        (start, end)
+        let last: u64 = b.parse().unwrap_or(u64::MAX);
+        if last < start {
+            return Ok(None);
+        }
+        last.saturating_add(1).min(size)
     };
-    if range.0 >= size {
-        return Err(ApiError::BadRange { size });
+    if start >= size {
+        return Err(unsatisfiable);
     }
-    Ok(Some(range))
+    Ok(Some((start, end)))
 }
 
 /// Streams the ciphertext to a ticket holder; each use keeps the ticket alive 10 more minutes.
