@@ -1231,19 +1231,20 @@ async fn every_api_answer_is_json_even_for_unknown_routes_wrong_methods_and_bad_
             Method::PUT,
             format!("/api/v1/shares/{id}/parts/%FF"),
             400,
-            "bad_part",
+            "invalid",
         ),
         (
             Method::PUT,
             format!("/api/v1/shares/{id}/parts/-1"),
-            400,
-            "bad_part",
+            401,
+            "bad_token",
         ),
+        (Method::GET, "/api/v1/shares/%FF%FE".into(), 400, "invalid"),
         (
             Method::GET,
-            "/api/v1/shares/%FF%FE".into(),
-            404,
-            "not_found",
+            "/api/v1/shares/AAAAAAAAAAAAAAAAAAAAAA%FF/manage".into(),
+            400,
+            "invalid",
         ),
     ];
     for (method, path, want, code) in cases {

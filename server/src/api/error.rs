@@ -40,6 +40,9 @@ pub(crate) enum ApiError {
     /// `404 not_found`.
     #[error("no such share")]
     NotFound,
+    /// `405 method_not_allowed`: the route exists, the method does not.
+    #[error("the method is not allowed on this route")]
+    MethodNotAllowed,
     /// `410 gone`.
     #[error("the share is gone")]
     Gone(GoneReason),
@@ -117,6 +120,7 @@ impl ApiError {
             Self::Incomplete(_) => (StatusCode::CONFLICT, ErrorCode::Incomplete),
             Self::NotReady => (StatusCode::CONFLICT, ErrorCode::NotReady),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::Gone(_) => (StatusCode::GONE, ErrorCode::Gone),
             Self::BadLink => (StatusCode::FORBIDDEN, ErrorCode::BadLink),
             Self::BadPassword { .. } => (StatusCode::UNAUTHORIZED, ErrorCode::BadPassword),

@@ -26,12 +26,15 @@ use crate::{
     store::Digest,
 };
 
-/// The value of path parameter `name`, if the route has it and it is UTF-8.
-async fn path_param(parts: &mut Parts, name: &str) -> Option<String> {
-    let params = RawPathParams::from_request_parts(parts, &()).await.ok()?;
-    params
+/// The value of path parameter `name`, if the route has it. A path whose
+/// segments do not decode (percent-escapes that are not UTF-8) is `400`.
+async fn path_param(parts: &mut Parts, name: &str) -> Result<Option<String>, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| ApiError::Invalid("a path segment is not valid UTF-8".into()))?;
+    Ok(params
         .iter()
-        .find_map(|(key, value)| (key == name).then(|| value.to_owned()))
+        .find_map(|(key, value)| (key == name).then(|| value.to_owned())))
 }
 
 /// The share id in the path (`{id}`). Anything that is not a canonical id is
@@ -42,7 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SharePath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let text = path_param(parts, "id").await.ok_or(ApiError::NotFound)?;
+        let text = path_param(parts, "id").await?.ok_or(ApiError::NotFound)?;
         ShareId::parse(&text)
             .map(Self)
             .map_err(|_| ApiError::NotFound)
@@ -75,7 +78,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PartIndex {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(Self(path_param(parts, "index").await))
+        Ok(Self(path_param(parts, "index").await?))
     }
 }
 

@@ -18,7 +18,8 @@ use ots_proto::API_PREFIX;
 use self::error::ApiError;
 use crate::state::AppState;
 
-/// The `/api/v1` routes; any other path under `/api/` is a JSON `404`.
+/// The `/api/v1` routes; any other path under `/api/` is a JSON `404`, a
+/// known path with another method a JSON `405` (with `Allow`).
 pub(crate) fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/shares", post(shares::create))
@@ -32,9 +33,11 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/shares/{id}/manage", get(manage::status))
         .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state);
     Router::new()
         .nest(API_PREFIX, v1)
+        .route("/api/", any(|| async { ApiError::NotFound }))
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
 }
 
