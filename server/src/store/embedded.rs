@@ -244,8 +244,11 @@ fn drain(rx: &mut mpsc::UnboundedReceiver<Job>, group: &mut Vec<Job>) {
 }
 
 impl Store for EmbeddedStore {
+    /// Ready means a write would commit: an empty write goes through the
+    /// writer thread and its group commit, so a dead writer or a disk that
+    /// refuses commits is not ready.
     fn ping(&self) -> StoreFuture<'_, ()> {
-        self.read(|_| Ok(()))
+        self.write(|_| Ok(()))
     }
 
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool> {
