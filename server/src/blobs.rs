@@ -51,15 +51,21 @@ impl Blobs {
     pub(crate) async fn put_part(&self, id: &ShareId, index: u64, data: Bytes) -> io::Result<()> {
         let dir = self.dir(id);
         let path = self.part_path(id, index);
+        let root = self.root.clone();
         tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)?;
+            if !dir.exists() {
+                std::fs::create_dir_all(&dir)?;
+                // The new directory's entry in parts/ must survive a crash too.
+                sync_dir(&root)?;
+            }
             let mut nonce = [0u8; 8];
             getrandom::fill(&mut nonce).map_err(io::Error::other)?;
             let tmp = dir.join(format!(".{index}.{}.tmp", u64::from_le_bytes(nonce)));
             let res = (|| {
                 let mut f = std::fs::File::create(&tmp)?;
                 f.write_all(&data)?;
-                std::fs::rename(&tmp, &path)
+                std::fs::rename(&tmp, &path)?;
+                sync_dir(&dir)
             })();
             if res.is_err() {
                 let _ = std::fs::remove_file(&tmp);
@@ -94,6 +100,7 @@ impl Blobs {
             for i in 0..part_count(size) {
                 std::fs::File::open(this.part_path(&id, i))?.sync_data()?;
             }
+            sync_dir(&this.root)?;
             sync_dir(&this.dir(&id)).or_else(|e| {
                 if e.kind() == io::ErrorKind::NotFound {
                     Ok(())
