@@ -88,7 +88,7 @@ pub async fn launch_with_listener(
     let state = AppState::new(store, blobs, Arc::new(config), Clock::system());
     let sweeper = tokio::spawn(sweeper::run(
         state.clone(),
-        Duration::from_secs(state.config.sweep_secs.max(1)),
+        Duration::from_secs(state.config.sweep_secs.clamp(1, sweeper::MAX_PERIOD_SECS)),
     ));
     let opts = serve::ServeOptions {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),

@@ -6,6 +6,9 @@ use tracing::instrument;
 
 use crate::{state::AppState, store::StoreError};
 
+/// Longest time between sweeps: protocol §6 wants due bytes gone within a minute.
+pub(crate) const MAX_PERIOD_SECS: u64 = 60;
+
 /// One sweep: bytes due for deletion, records past their tombstone time, orphaned part directories.
 #[instrument(skip_all)]
 pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
