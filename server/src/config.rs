@@ -58,10 +58,6 @@ pub struct Config {
     #[arg(long, env = "OTS_RATE_CLAIM_PER_MIN", default_value_t = 60)]
     pub rate_claim_per_min: u32,
 
-    /// Trust the last address of `X-Forwarded-For` as the client (behind one reverse proxy).
-    #[arg(long, env = "OTS_TRUST_PROXY", default_value_t = false)]
-    pub trust_proxy: bool,
-
     /// Reverse proxies whose `X-Forwarded-For` is believed (CIDR list, e.g. `10.0.0.0/8,::1/128`).
     #[arg(long, env = "OTS_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpNet>,
@@ -118,8 +114,8 @@ pub struct Config {
     #[arg(long, env = "OTS_BODY_IDLE_TIMEOUT_SECS", default_value_t = 30)]
     pub body_idle_timeout_secs: u64,
 
-    /// Seconds between sweeps of expired and consumed ciphertext (at most 60 for protocol §6).
-    #[arg(long, env = "OTS_SWEEP_SECS", default_value_t = 30)]
+    /// Seconds between sweeps of expired and consumed ciphertext (1..=60: protocol §6 wants bytes gone within a minute).
+    #[arg(long, env = "OTS_SWEEP_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub sweep_secs: u64,
 
     /// Seconds a share is still remembered (410) after its expiry before it becomes 404.

@@ -5,7 +5,13 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::{blobs::Blobs, clock::Clock, config::Config, limits::RateLimiter, store::Store};
+use crate::{
+    blobs::Blobs,
+    clock::Clock,
+    config::Config,
+    limits::{ClientKeys, RateLimiter},
+    store::Store,
+};
 
 /// The server's state, cheap to clone (everything inside is shared).
 #[derive(Clone)]
@@ -18,6 +24,8 @@ pub(crate) struct AppState {
     pub(crate) config: Arc<Config>,
     /// The one source of `now`.
     pub(crate) clock: Clock,
+    /// How a request's client is told apart (trusted proxies, IPv6 prefix).
+    pub(crate) clients: ClientKeys,
     /// Per-address bucket for creates.
     pub(crate) create_limiter: Arc<RateLimiter>,
     /// Per-address bucket for claims.
@@ -40,6 +48,7 @@ impl AppState {
             create_limiter: Arc::new(RateLimiter::per_minute(config.rate_create_per_min)),
             claim_limiter: Arc::new(RateLimiter::per_minute(config.rate_claim_per_min)),
             uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads.max(1) as usize)),
+            clients: ClientKeys::new(config.trusted_proxies.clone(), config.ipv6_prefix_len),
             config,
             clock,
         }
