@@ -5,7 +5,7 @@ use std::{
     future::Future,
     net::{IpAddr, Ipv6Addr, SocketAddr},
     pin::Pin,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     task::{Context, Poll},
     time::{Duration, Instant},
 };
@@ -156,6 +156,54 @@ impl RateLimiter {
     }
 }
 
+/// Open slots per client key (uploads or downloads in flight from one address).
+pub(crate) struct AddressSlots {
+    per_address: u32,
+    open: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+/// One taken slot; given back when dropped.
+pub(crate) struct AddressSlot {
+    key: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl AddressSlots {
+    /// At most `per_address` at once per key (`0` means no cap).
+    pub(crate) fn new(per_address: u32) -> Self {
+        Self {
+            per_address,
+            open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// A slot for `key`, or `None` when its address holds all it may.
+    pub(crate) fn take(&self, key: IpAddr) -> Option<AddressSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(key).or_insert(0);
+        if self.per_address > 0 && *n >= self.per_address {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            key,
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// A request body that fails when no data arrives for `timeout`.
 struct IdleTimeoutBody {
     inner: Body,
@@ -270,6 +318,19 @@ mod tests {
                 .to_string(),
             "2001:db8::7"
         );
+    }
+
+    #[test]
+    fn address_slots_are_capped_per_key_and_given_back_on_drop() {
+        let slots = AddressSlots::new(2);
+        let a: IpAddr = "192.0.2.1".parse().expect("ip");
+        let b: IpAddr = "192.0.2.2".parse().expect("ip");
+        let first = slots.take(a).expect("one");
+        let _second = slots.take(a).expect("two");
+        assert!(slots.take(a).is_none());
+        assert!(slots.take(b).is_some());
+        drop(first);
+        assert!(slots.take(a).is_some());
     }
 
     #[test]

@@ -8,11 +8,17 @@ use axum::{
 };
 use tracing::instrument;
 
+use bytes::Bytes;
+use futures_util::stream;
+
 use super::{
     error::{ApiError, Stored},
-    extract::{Bearer, SharePath, Ticket},
+    extract::{Bearer, ClientKey, SharePath, Ticket},
 };
-use crate::state::AppState;
+use crate::{
+    downloads::{ByteStream, Metered, TicketUse},
+    state::AppState,
+};
 
 /// Parses a single `bytes=` range against `size` (RFC 9110 §14): `Ok(None)`
 /// when there is none or it is malformed (the whole body is the answer),
@@ -61,37 +67,62 @@ fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, Api
     Ok(Some((start, end)))
 }
 
-/// Streams the ciphertext to a ticket holder; each use keeps the ticket alive 10 more minutes.
+/// Streams the ciphertext to a ticket holder: at most as many downloads per
+/// client address as allowed, each range taken from the ticket's byte budget,
+/// and the ticket kept alive while the bytes flow.
 #[instrument(skip_all)]
 pub(super) async fn download(
     State(state): State<AppState>,
     SharePath(id): SharePath,
     ticket: Bearer<Ticket>,
+    ClientKey(client): ClientKey,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let slot = match client {
+        Some(key) => Some(
+            state
+                .downloads_per_address
+                .take(key)
+                .ok_or(ApiError::RateLimited { retry_after: 1 })?,
+        ),
+        None => None,
+    };
+    // The range is read against the share's size before the ticket's budget is
+    // taken; the ticket's own checks still come first in the answer.
+    let size = state.store.get(id.clone()).await?.map(|rec| rec.size);
+    let range = size.map_or(Ok(None), |size| parse_range(&headers, size));
+    let want = match (&range, size) {
+        (Ok(Some((start, end))), _) => end - start,
+        (Ok(None), Some(size)) => size,
+        _ => 0,
+    };
+    let ttl_secs = i64::from(state.config.ticket_ttl_secs);
     let outcome = state
         .store
-        .open_blob(
-            id.clone(),
-            ticket.hash(),
-            state.clock.now(),
-            i64::from(state.config.ticket_ttl_secs),
-        )
+        .open_blob(id.clone(), ticket.hash(), state.clock.now(), ttl_secs, want)
         .await?;
     let stored = Result::from(outcome)?;
     let size = match &stored {
         Stored::Inline(bytes) => bytes.len() as u64,
         Stored::Parts { size } => *size,
     };
-    let range = parse_range(&headers, size)?;
+    let range = range?;
     let (start, end) = range.unwrap_or((0, size));
-    let body = match stored {
+    let bytes: ByteStream = match stored {
         Stored::Inline(bytes) => {
-            let (s, e) = (start as usize, end as usize);
-            Body::from(bytes.get(s..e).map(|b| b.to_vec()).unwrap_or_default())
+            let part = Bytes::from(bytes).slice(start as usize..end as usize);
+            Box::pin(stream::once(std::future::ready(Ok(part))))
         }
-        Stored::Parts { .. } => Body::from_stream(state.blobs.read_range(&id, start, end)),
+        Stored::Parts { .. } => Box::pin(state.blobs.read_range(&id, start, end)),
     };
+    let ticket_use = TicketUse {
+        store: state.store.clone(),
+        clock: state.clock.clone(),
+        id: id.clone(),
+        ticket: ticket.hash(),
+        ttl_secs,
+    };
+    let body = Body::from_stream(Metered::new(bytes, ticket_use, want, slot));
     tracing::debug!(share = %id.short(), start, end, "download");
     let mut res = (
         if range.is_some() {

@@ -73,6 +73,12 @@ pub(crate) enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// `429 ticket_exhausted`: the ticket has served its byte budget.
+    #[error("this ticket has served all the bytes it may; claim again if downloads are left")]
+    TicketExhausted,
+    /// `507 storage_full`: the share or part would pass the server's storage quota.
+    #[error("the server is full; try again later")]
+    StorageFull,
     /// `503 busy`: too many uploads at once.
     #[error("too many uploads at once")]
     Busy,
@@ -128,6 +134,8 @@ impl ApiError {
             Self::BadToken => (StatusCode::UNAUTHORIZED, ErrorCode::BadToken),
             Self::BadRange { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, ErrorCode::BadRange),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::TicketExhausted => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TicketExhausted),
+            Self::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -227,6 +235,7 @@ impl From<BlobOutcome> for Result<Stored, ApiError> {
             BlobOutcome::NotFound => Err(ApiError::NotFound),
             BlobOutcome::Gone(r) => Err(r.into()),
             BlobOutcome::BadTicket => Err(ApiError::BadToken),
+            BlobOutcome::Exhausted => Err(ApiError::TicketExhausted),
             BlobOutcome::Inline(bytes) => Ok(Stored::Inline(bytes)),
             BlobOutcome::Files { size } => Ok(Stored::Parts { size }),
         }

@@ -8,7 +8,7 @@
 //! - [`JsonBody`]: a JSON request read no further than its limit (`413`),
 //!   refused with `400 invalid` when malformed or holding unknown fields.
 
-use std::marker::PhantomData;
+use std::{marker::PhantomData, net::IpAddr};
 
 use axum::{
     body::Body,
@@ -166,6 +166,24 @@ impl<B: Bucket> FromRequestParts<AppState> for Throttle<B> {
             B::limiter(state).check(state.clients.key(addr, &parts.headers))?;
         }
         Ok(Self(PhantomData))
+    }
+}
+
+/// The key the abuse limits count this request's client by (its address, an
+/// IPv6 client's prefix); `None` for requests that did not come through the
+/// listener (router tests).
+pub(crate) struct ClientKey(pub(crate) Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ClientAddr>()
+                .map(|addr| state.clients.key(addr, &parts.headers)),
+        ))
     }
 }
 

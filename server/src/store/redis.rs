@@ -44,7 +44,7 @@ use std::{
 };
 
 use fred::{
-    interfaces::{ClientLike, HashesInterface, LuaInterface, SortedSetsInterface},
+    interfaces::{ClientLike, HashesInterface, KeysInterface, LuaInterface, SortedSetsInterface},
     prelude::{Builder, Client, Config as FredConfig, Error as FredError, Pool, ReconnectPolicy},
     types::{
         config::{Options, UnresponsiveConfig},
@@ -143,6 +143,8 @@ struct Scripts {
     claim: Script,
     complete: Script,
     open_blob: Script,
+    touch_ticket: Script,
+    stored_bytes: Script,
     release: Script,
     revoke: Script,
     files_deleted: Script,
@@ -159,6 +161,8 @@ impl Scripts {
             claim: Script::share(include_str!("redis/claim.lua")),
             complete: Script::share(include_str!("redis/complete.lua")),
             open_blob: Script::share(include_str!("redis/open_blob.lua")),
+            touch_ticket: Script::share(include_str!("redis/touch_ticket.lua")),
+            stored_bytes: Script::new(include_str!("redis/stored_bytes.lua").to_owned()),
             release: Script::share(include_str!("redis/release.lua")),
             revoke: Script::share(include_str!("redis/revoke.lua")),
             files_deleted: Script::new(include_str!("redis/files_deleted.lua").to_owned()),
@@ -279,6 +283,38 @@ impl RedisStore {
 
     fn index_key(&self) -> String {
         format!("{}sweep", self.inner.prefix)
+    }
+
+    /// The stored-bytes count, shared by every instance on this Redis.
+    fn stored_key(&self) -> String {
+        format!("{}stored", self.inner.prefix)
+    }
+
+    /// Moves the stored-bytes count by `delta`; a positive one only within `limit`.
+    async fn adjust_stored(&self, delta: i64, limit: Option<u64>) -> Result<bool, StoreError> {
+        let limit: Value = match limit {
+            Some(l) => i64::try_from(l).unwrap_or(i64::MAX).into(),
+            None => "".into(),
+        };
+        let reply = self
+            .eval(
+                &self.inner.scripts.stored_bytes,
+                vec![self.stored_key()],
+                vec![delta.into(), limit],
+            )
+            .await?;
+        Ok(int(&reply) == Some(1))
+    }
+
+    async fn read_stored(&self) -> Result<u64, StoreError> {
+        let client = self.client().with_options(&self.inner.options);
+        let v: Value = client.get(self.stored_key()).await.map_err(err)?;
+        Ok(match v {
+            Value::Null => 0,
+            v => int(&v)
+                .and_then(|n| u64::try_from(n).ok())
+                .ok_or_else(|| bad_reply("stored bytes"))?,
+        })
     }
 
     /// `EVALSHA`, with `SCRIPT LOAD` and one more `EVALSHA` on `NOSCRIPT` (a script that was not found did not run).
@@ -509,13 +545,22 @@ impl RedisStore {
         hash: Digest,
         now: UnixSecs,
         ttl: i64,
+        want: u64,
     ) -> Result<BlobOutcome, StoreError> {
         let keys = vec![self.rec_key(&id), self.payload_key(&id)];
+        let want = i64::try_from(want).unwrap_or(i64::MAX);
+        let factor = i64::try_from(ots_proto::TICKET_BUDGET_FACTOR).unwrap_or(i64::MAX);
         let reply = self
             .eval(
                 &self.inner.scripts.open_blob,
                 keys,
-                vec![blob(&hash), now.into(), ttl.into()],
+                vec![
+                    blob(&hash),
+                    now.into(),
+                    ttl.into(),
+                    want.into(),
+                    factor.into(),
+                ],
             )
             .await?;
         let v = items(&reply, "open_blob")?;
@@ -523,6 +568,7 @@ impl RedisStore {
             Some("notfound") => BlobOutcome::NotFound,
             Some("gone") => BlobOutcome::Gone(gone(v.get(1))?),
             Some("badticket") => BlobOutcome::BadTicket,
+            Some("exhausted") => BlobOutcome::Exhausted,
             Some("inline") => BlobOutcome::Inline(v.get(1).and_then(bytes).unwrap_or_default()),
             Some("files") => BlobOutcome::Files {
                 size: v
@@ -775,8 +821,45 @@ impl Store for RedisStore {
         hash: Digest,
         now: UnixSecs,
         ttl: i64,
+        bytes: u64,
     ) -> StoreFuture<'_, BlobOutcome> {
-        Box::pin(self.open_share_blob(id, hash, now, ttl))
+        Box::pin(self.open_share_blob(id, hash, now, ttl, bytes))
+    }
+
+    fn touch_ticket(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+        ttl: i64,
+        refund: u64,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let refund = i64::try_from(refund).unwrap_or(i64::MAX);
+            self.eval(
+                &self.inner.scripts.touch_ticket,
+                vec![self.rec_key(&id)],
+                vec![blob(&hash), now.into(), ttl.into(), refund.into()],
+            )
+            .await
+            .map(drop)
+        })
+    }
+
+    fn reserve_bytes(&self, bytes: u64, limit: u64) -> StoreFuture<'_, bool> {
+        Box::pin(self.adjust_stored(i64::try_from(bytes).unwrap_or(i64::MAX), Some(limit)))
+    }
+
+    fn release_bytes(&self, bytes: u64) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.adjust_stored(-i64::try_from(bytes).unwrap_or(i64::MAX), None)
+                .await
+                .map(drop)
+        })
+    }
+
+    fn stored_bytes(&self) -> StoreFuture<'_, u64> {
+        Box::pin(self.read_stored())
     }
 
     fn release(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, ReleaseOutcome> {
@@ -1043,6 +1126,8 @@ mod tests {
             &s.claim,
             &s.complete,
             &s.open_blob,
+            &s.touch_ticket,
+            &s.stored_bytes,
             &s.release,
             &s.revoke,
             &s.files_deleted,
