@@ -61,6 +61,9 @@ pub(super) async fn create(
             cfg.max_inline_bytes
         )));
     }
+    if !state.quota.admits(&*state.store, req.size).await? {
+        return Err(ApiError::StorageFull);
+    }
     let created_at = state.clock.now();
     let expires_at = created_at + i64::from(req.expires_in);
     let manage_token = fresh_token()?;
