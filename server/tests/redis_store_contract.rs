@@ -285,3 +285,48 @@ async fn a_ticket_budget_and_the_stored_bytes_hold_across_two_stores_on_one_redi
     assert_eq!(a.stored_bytes().await.unwrap(), 0);
     assert_eq!(redis.count_keys("budget:stored"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_whose_deletion_cannot_be_queued_is_an_error_and_a_retry_queues_it() {
+    use onetimeshare::store::{CompleteOutcome, RevokeOutcome};
+    let redis = RedisServer::start();
+    let full = store(&redis, "revoke:").await;
+    let f = contract::make(&full, 1, None, 10).await;
+    assert_eq!(
+        full.complete(f.id.clone(), sha(contract::UPLOAD), f.now)
+            .await
+            .unwrap(),
+        CompleteOutcome::Completed
+    );
+    // An instance that can run the share's script but cannot write the sweep index.
+    redis
+        .command("ACL SETUSER noindex on nopass ~* &* +@all -zadd")
+        .unwrap();
+    let mut o = RedisOptions::new(format!("redis://noindex@127.0.0.1:{}", redis.port));
+    o.key_prefix = "revoke:".into();
+    let limited = RedisStore::open(&o).unwrap();
+    limited
+        .wait_connected(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        limited
+            .revoke(f.id.clone(), sha(contract::MANAGE), f.now)
+            .await
+            .is_err(),
+        "a revoke answers only once its deletion is queued"
+    );
+    // Revoke is idempotent: a retry that can queue the deletion succeeds.
+    assert_eq!(
+        full.revoke(f.id.clone(), sha(contract::MANAGE), f.now)
+            .await
+            .unwrap(),
+        RevokeOutcome::Revoked { delete_files: true }
+    );
+    assert!(full.sweep(f.now + 1, 100).await.unwrap().contains(&f.id));
+}
+
+fn sha(b: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).into()
+}
