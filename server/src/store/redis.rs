@@ -633,7 +633,9 @@ impl RedisStore {
             Some("revoked") => {
                 let delete_files = int_at(v, 1, "revoke")? == 1;
                 if delete_files {
-                    self.schedule_quietly(&id, now).await;
+                    // The sweep index is the durable queue of the deletion: a revoke is
+                    // answered only once it holds the share (a retry is harmless).
+                    self.schedule(&id, now).await?;
                 }
                 RevokeOutcome::Revoked { delete_files }
             }
