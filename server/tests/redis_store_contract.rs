@@ -300,9 +300,9 @@ async fn a_revoke_whose_deletion_cannot_be_queued_is_an_error_and_a_retry_queues
     );
     // An instance that can run the share's script but cannot write the sweep index.
     redis
-        .command("ACL SETUSER noindex on nopass ~* &* +@all -zadd")
+        .command("ACL SETUSER noindex on >pw ~* &* +@all -zadd")
         .unwrap();
-    let mut o = RedisOptions::new(format!("redis://noindex@127.0.0.1:{}", redis.port));
+    let mut o = RedisOptions::new(format!("redis://noindex:pw@127.0.0.1:{}", redis.port));
     o.key_prefix = "revoke:".into();
     let limited = RedisStore::open(&o).unwrap();
     limited
