@@ -21,6 +21,7 @@ pub const KDF_P_MAX: u32 = 4;
 /// before trusting them. A recipient must, before it allocates anything:
 /// the parameters come from the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KdfParams {
     /// Memory in KiB.
