@@ -6,6 +6,9 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use ots_proto::{ErrorBody, ShareId};
+
+use super::openapi::PartBytes;
 use tracing::instrument;
 
 use bytes::Bytes;
@@ -70,6 +73,25 @@ fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, Api
 /// Streams the ciphertext to a ticket holder: at most as many downloads per
 /// client address as allowed, each range taken from the ticket's byte budget,
 /// and the ticket kept alive while the bytes flow.
+#[utoipa::path(
+    get, path = "/api/v1/shares/{id}/blob", tag = "downloads",
+    params(
+        ("id" = ShareId, Path, description = "the share id"),
+        ("Range" = Option<String>, Header, description = "`bytes=a-b`, `bytes=a-` or `bytes=-n`; a malformed one is ignored"),
+    ),
+    security(("ticket" = [])),
+    responses(
+        (status = 200, description = "the whole ciphertext", content_type = "application/octet-stream", body = inline(PartBytes)),
+        (status = 206, description = "the range asked for", content_type = "application/octet-stream", body = inline(PartBytes)),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing, wrong or dead ticket (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 410, description = "expired, revoked or removed (`gone`, `reason`)", body = ErrorBody),
+        (status = 416, description = "the range cannot be satisfied (`bad_range`)", body = ErrorBody),
+        (status = 429, description = "the ticket served its byte budget (`ticket_exhausted`) or too many downloads from this address (`rate_limited`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn download(
     State(state): State<AppState>,
@@ -151,6 +173,19 @@ pub(super) async fn download(
 }
 
 /// The client has the whole plaintext: the ticket dies, and a consumed share's ciphertext goes now.
+#[utoipa::path(
+    delete, path = "/api/v1/shares/{id}/blob", tag = "downloads",
+    params(("id" = ShareId, Path, description = "the share id")),
+    security(("ticket" = [])),
+    responses(
+        (status = 204, description = "the ticket is dead; a consumed share's ciphertext is deleted"),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing, wrong or dead ticket (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 410, description = "expired, revoked or removed (`gone`, `reason`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn release(
     State(state): State<AppState>,

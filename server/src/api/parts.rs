@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
+use ots_proto::ErrorBody;
 use ots_proto::ShareId;
 use tokio::time::Instant;
+
+use super::openapi::PartBytes;
 use tracing::instrument;
 
 use super::{
@@ -123,6 +126,24 @@ async fn refuse(body: Body, want: u64, error: ApiError) -> ApiError {
 /// Stores one part: exactly its length, read no further than that, at a
 /// minimum pace, with at most a few uploads per client address holding one
 /// of the server's upload slots, and never past the storage quota.
+#[utoipa::path(
+    put, path = "/api/v1/shares/{id}/parts/{index}", tag = "uploads",
+    params(
+        ("id" = ShareId, Path, description = "the share id"),
+        ("index" = u64, Path, description = "the part index (8 MiB parts)", minimum = 0),
+    ),
+    request_body(content = inline(PartBytes), content_type = "application/octet-stream"),
+    security(("upload_token" = [])),
+    responses(
+        (status = 204, description = "stored"),
+        (status = 400, description = "wrong length, index past the end, too slow (`bad_part`) or a path that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing, wrong or dead upload token (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 410, description = "expired or revoked (`gone`)", body = ErrorBody),
+        (status = 503, description = "too many uploads at once (`busy`) or storage unavailable", body = ErrorBody),
+        (status = 507, description = "the part would pass the storage quota (`storage_full`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn upload(
     State(state): State<AppState>,
@@ -178,6 +199,20 @@ pub(super) async fn upload(
 }
 
 /// Marks the share ready once every part is stored.
+#[utoipa::path(
+    post, path = "/api/v1/shares/{id}/complete", tag = "uploads",
+    params(("id" = ShareId, Path, description = "the share id")),
+    security(("upload_token" = [])),
+    responses(
+        (status = 204, description = "every part is there: the share is ready"),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing, wrong or dead upload token (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 409, description = "parts are missing (`incomplete`, `missing`)", body = ErrorBody),
+        (status = 410, description = "expired or revoked (`gone`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn complete(
     State(state): State<AppState>,
