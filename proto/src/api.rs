@@ -256,10 +256,13 @@ pub struct ExpiryBounds {
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     /// Payload bytes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 16))]
     pub size: u64,
     /// Seconds until expiry.
+    #[cfg_attr(feature = "openapi", schema(minimum = 60, maximum = 604800))]
     pub expires_in: u32,
     /// Claims allowed.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub max_downloads: u32,
     /// SHA-256 of the link token.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::verifier))]
@@ -268,6 +271,7 @@ pub struct CreateRequest {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::verifier))]
     pub claim_verifier: Fixed<VERIFIER_SIZE>,
     /// Sealed meta.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sealed_meta))]
     pub meta: Opaque,
     /// Argon2id parameters when there is a password; `null` otherwise.
     pub kdf: Option<KdfParams>,

@@ -25,10 +25,13 @@ pub const KDF_P_MAX: u32 = 4;
 #[serde(deny_unknown_fields)]
 pub struct KdfParams {
     /// Memory in KiB.
+    #[cfg_attr(feature = "openapi", schema(minimum = 8192, maximum = 262144))]
     pub m_kib: u32,
     /// Passes over memory.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub t: u32,
     /// Lanes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub p: u32,
 }
 
