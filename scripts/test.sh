@@ -23,4 +23,5 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 log "browser tests: Playwright in /usr/bin/chromium"
 bash "$ROOT/scripts/e2e.sh"
 
+bash "$ROOT/scripts/api-fuzz.sh"
 log "all test suites passed"
