@@ -90,7 +90,9 @@ pub async fn launch_with_listener(
 ) -> anyhow::Result<()> {
     let blobs = Blobs::open(&config.data_dir)?;
     let store = open_store(&config, &blobs).await?;
-    let state = AppState::new(store, blobs, Arc::new(config), Clock::system());
+    // On a shared store (Redis) every instance keeps time by the store's clock.
+    let clock = Clock::following(store.clone()).await;
+    let state = AppState::new(store, blobs, Arc::new(config), clock);
     let sweeper = tokio::spawn(sweeper::run(
         state.clone(),
         Duration::from_secs(state.config.sweep_secs.clamp(1, sweeper::MAX_PERIOD_SECS)),

@@ -330,3 +330,21 @@ fn sha(b: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(b).into()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_store_keeps_time_by_redis_time() {
+    let redis = RedisServer::start();
+    let s = store(&redis, "time:").await;
+    let theirs: i64 = redis
+        .command("TIME")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.trim().trim_start_matches(':').parse().ok())
+        .unwrap();
+    let ours = s
+        .time()
+        .await
+        .unwrap()
+        .expect("Redis has a clock of its own");
+    assert!((ours - theirs).abs() <= 1, "{ours} vs {theirs}");
+}

@@ -423,6 +423,10 @@ pub trait Store: Send + Sync + 'static {
     /// Answers when the store is usable (`/readyz`).
     fn ping(&self) -> StoreFuture<'_, ()>;
 
+    /// The store's own clock, when every server instance on it must follow
+    /// that one (Redis `TIME`); `None` for a store private to one instance.
+    fn time(&self) -> StoreFuture<'_, Option<UnixSecs>>;
+
     /// Stores a new share (with its inline payload, if any). `Ok(false)` if the id is taken.
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool>;
 

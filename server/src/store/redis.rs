@@ -63,6 +63,14 @@ use super::{
 };
 use crate::clock::system_now;
 
+/// Redis `TIME` in Unix seconds.
+fn time_reply(v: &Value) -> Option<UnixSecs> {
+    match v {
+        Value::Array(parts) => parts.first().and_then(int),
+        _ => None,
+    }
+}
+
 /// Longest wait for one command's answer; then the request fails with `503`.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(750);
 /// Longest wait for a TCP (and TLS) connection to Redis.
@@ -182,6 +190,8 @@ struct Inner {
     scripts: Scripts,
     /// When this instance last refreshed the sweep index's TTL.
     index_ttl_at: AtomicI64,
+    /// Redis's clock minus ours, from the last `TIME`: what `EXPIREAT` is measured by.
+    offset: AtomicI64,
 }
 
 /// The Redis store. Cheap to clone.
@@ -257,6 +267,7 @@ impl RedisStore {
                     .min(MAX_TOMBSTONE_SECS),
                 scripts: Scripts::new(),
                 index_ttl_at: AtomicI64::new(i64::MIN),
+                offset: AtomicI64::new(0),
             }),
         })
     }
@@ -343,6 +354,28 @@ impl RedisStore {
         }
     }
 
+    /// Now by Redis's clock, as of the last `TIME`.
+    fn redis_now(&self) -> UnixSecs {
+        system_now().saturating_add(self.inner.offset.load(AtomicOrdering::Relaxed))
+    }
+
+    /// Redis `TIME`, remembered as the offset of Redis's clock from ours.
+    async fn redis_time(&self) -> Result<Option<UnixSecs>, StoreError> {
+        let client = self.client().with_options(&self.inner.options);
+        let reply: Value = client
+            .custom(
+                fred::types::CustomCommand::new_static("TIME", None, false),
+                Vec::<Value>::new(),
+            )
+            .await
+            .map_err(err)?;
+        let now = time_reply(&reply).ok_or_else(|| bad_reply("TIME"))?;
+        self.inner
+            .offset
+            .store(now.saturating_sub(system_now()), AtomicOrdering::Relaxed);
+        Ok(Some(now))
+    }
+
     /// Moves a share's sweep time earlier (or adds it): `ZADD LT`.
     async fn schedule(&self, id: &ShareId, at: UnixSecs) -> Result<(), StoreError> {
         let client = self.client().with_options(&self.inner.options);
@@ -357,7 +390,7 @@ impl RedisStore {
             )
             .await
             .map_err(err)?;
-        let now = system_now();
+        let now = self.redis_now();
         let last = self.inner.index_ttl_at.load(AtomicOrdering::Relaxed);
         if now.saturating_sub(last) >= INDEX_TTL_REFRESH_SECS
             && self
@@ -378,7 +411,7 @@ impl RedisStore {
         self.eval(
             &self.inner.scripts.index_ttl,
             vec![self.index_key()],
-            vec![system_now().into(), extra.into()],
+            vec![self.redis_now().into(), extra.into()],
         )
         .await
         .map(drop)
@@ -387,7 +420,7 @@ impl RedisStore {
     /// The instant at which Redis drops the record by itself.
     fn record_expire_at(&self, expires_at: UnixSecs) -> UnixSecs {
         expires_at
-            .max(system_now())
+            .max(self.redis_now())
             .saturating_add(self.inner.tombstone_secs)
             .saturating_add(KEY_GRACE_SECS)
     }
@@ -780,6 +813,10 @@ impl RedisStore {
 impl Store for RedisStore {
     fn ping(&self) -> StoreFuture<'_, ()> {
         Box::pin(self.ping_redis())
+    }
+
+    fn time(&self) -> StoreFuture<'_, Option<UnixSecs>> {
+        Box::pin(self.redis_time())
     }
 
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool> {
