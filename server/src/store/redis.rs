@@ -32,6 +32,16 @@
 //! itself when Redis is back; scripts missing after a restart are loaded again
 //! on `NOSCRIPT`.
 //!
+//! **Time.** Redis `TIME` is the one clock: [`Store::time`] reads it, each
+//! server instance shifts its clock to it, and the TTLs given to Redis are
+//! measured by it.
+//!
+//! **Stored bytes.** `{prefix}stored` counts the bytes of part files for every
+//! instance (the quota of `--max-stored-bytes`); it is the one key without a
+//! TTL and is deleted when it reaches zero. It is moved by its own script, not
+//! inside a share's, so a crash between writing or deleting parts and moving
+//! it leaves it off by those bytes.
+//!
 //! **Durability** is Redis's: see `docs/redis.md` for `appendfsync` and replication.
 
 use std::{
