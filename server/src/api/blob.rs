@@ -6,17 +6,15 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use ots_proto::{ErrorBody, ShareId};
-
-use super::openapi::PartBytes;
-use tracing::instrument;
-
 use bytes::Bytes;
 use futures_util::stream;
+use ots_proto::{ErrorBody, ShareId};
+use tracing::instrument;
 
 use super::{
     error::{ApiError, Stored},
     extract::{Bearer, ClientKey, SharePath, Ticket},
+    openapi::PartBytes,
 };
 use crate::{
     downloads::{ByteStream, Metered, TicketUse},

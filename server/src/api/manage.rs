@@ -1,8 +1,7 @@
 //! The sender's view: status and revoke (manage token).
 
 use axum::{extract::State, http::StatusCode, Json};
-use ots_proto::{DownloadEvent, ManageStatus};
-use ots_proto::{ErrorBody, ShareId};
+use ots_proto::{DownloadEvent, ErrorBody, ManageStatus, ShareId};
 use tracing::instrument;
 
 use super::{

@@ -1,24 +1,22 @@
 //! Uploads: parts and completion (protocol §5).
 
+use std::time::Duration;
+
 use axum::{
     body::Body,
     extract::State,
     http::{HeaderMap, StatusCode},
 };
-use std::time::Duration;
-
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use ots_proto::ErrorBody;
-use ots_proto::ShareId;
+use ots_proto::{ErrorBody, ShareId};
 use tokio::time::Instant;
-
-use super::openapi::PartBytes;
 use tracing::instrument;
 
 use super::{
     error::ApiError,
     extract::{content_length, Bearer, ClientKey, PartIndex, SharePath, Upload},
+    openapi::PartBytes,
 };
 use crate::{blobs::Placed, config::Config, state::AppState};
 

@@ -2,10 +2,9 @@
 
 use axum::{extract::State, http::StatusCode, Json};
 use ots_proto::{
-    ClaimRequest, Claimed, CreateRequest, Created, Opaque, ShareInfo, ShareState, Token,
-    PROTOCOL_VERSION,
+    ClaimRequest, Claimed, CreateRequest, Created, ErrorBody, Opaque, ShareId, ShareInfo,
+    ShareState, Token, PROTOCOL_VERSION,
 };
-use ots_proto::{ErrorBody, ShareId};
 use tracing::instrument;
 
 use super::{
