@@ -58,7 +58,7 @@ status=0
   --generation-database none \
   --workers 2 \
   --request-timeout 10 \
-  --max-time 170 \
+  --max-time 140 \
   --report ndjson --report-ndjson-path "$WORK/events.ndjson" \
   --no-color || status=$?
 requests=$(grep -o '"status_code": *[0-9]*' "$WORK/events.ndjson" 2>/dev/null | wc -l || true)
