@@ -5,7 +5,14 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::{blobs::Blobs, clock::Clock, config::Config, limits::RateLimiter, store::Store};
+use crate::{
+    blobs::Blobs,
+    clock::Clock,
+    config::Config,
+    limits::{AddressSlots, ClientKeys, RateLimiter},
+    quota::Quota,
+    store::Store,
+};
 
 /// The server's state, cheap to clone (everything inside is shared).
 #[derive(Clone)]
@@ -18,12 +25,20 @@ pub(crate) struct AppState {
     pub(crate) config: Arc<Config>,
     /// The one source of `now`.
     pub(crate) clock: Clock,
+    /// How a request's client is told apart (trusted proxies, IPv6 prefix).
+    pub(crate) clients: ClientKeys,
     /// Per-address bucket for creates.
     pub(crate) create_limiter: Arc<RateLimiter>,
     /// Per-address bucket for claims.
     pub(crate) claim_limiter: Arc<RateLimiter>,
     /// Bound on part uploads in flight.
     pub(crate) uploads: Arc<Semaphore>,
+    /// The storage quota.
+    pub(crate) quota: Quota,
+    /// Part uploads in flight per client address.
+    pub(crate) uploads_per_address: Arc<AddressSlots>,
+    /// Downloads streaming per client address.
+    pub(crate) downloads_per_address: Arc<AddressSlots>,
 }
 
 impl AppState {
@@ -40,6 +55,10 @@ impl AppState {
             create_limiter: Arc::new(RateLimiter::per_minute(config.rate_create_per_min)),
             claim_limiter: Arc::new(RateLimiter::per_minute(config.rate_claim_per_min)),
             uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads.max(1) as usize)),
+            uploads_per_address: Arc::new(AddressSlots::new(config.max_uploads_per_address)),
+            downloads_per_address: Arc::new(AddressSlots::new(config.max_downloads_per_address)),
+            quota: Quota::new(config.max_stored_bytes, config.data_dir.clone()),
+            clients: ClientKeys::new(config.trusted_proxies.clone(), config.ipv6_prefix_len),
             config,
             clock,
         }

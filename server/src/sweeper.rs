@@ -6,6 +6,9 @@ use tracing::instrument;
 
 use crate::{state::AppState, store::StoreError};
 
+/// Longest time between sweeps: protocol §6 wants due bytes gone within a minute.
+pub(crate) const MAX_PERIOD_SECS: u64 = 60;
+
 /// One sweep: bytes due for deletion, records past their tombstone time, orphaned part directories.
 #[instrument(skip_all)]
 pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
@@ -13,9 +16,13 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
     let tombstone = i64::try_from(state.config.tombstone_secs).unwrap_or(i64::MAX);
     let due = state.store.sweep(now, tombstone).await?;
     let mut deleted = Vec::with_capacity(due.len());
+    let mut freed = 0u64;
     for id in due {
         match state.blobs.delete_share(&id).await {
-            Ok(()) => deleted.push(id),
+            Ok(bytes) => {
+                freed = freed.saturating_add(bytes);
+                deleted.push(id);
+            }
             Err(e) => {
                 tracing::warn!(share = %id.short(), error = %e, "could not delete part files")
             }
@@ -31,9 +38,14 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
         for id in ids {
             let keep = matches!(state.store.get(id.clone()).await?, Some(rec) if rec.files_present);
             if !keep {
-                let _ = state.blobs.delete_share(&id).await;
+                if let Ok(bytes) = state.blobs.delete_share(&id).await {
+                    freed = freed.saturating_add(bytes);
+                }
             }
         }
+    }
+    if freed > 0 {
+        state.store.release_bytes(freed).await?;
     }
     if n > 0 {
         tracing::info!(deleted = n, "sweep");

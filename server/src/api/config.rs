@@ -8,6 +8,10 @@ use tracing::instrument;
 use crate::state::AppState;
 
 /// The server's limits as a client should see them.
+#[utoipa::path(
+    get, path = "/api/v1/config", tag = "meta",
+    responses((status = 200, description = "what this server accepts (protocol 1.1)", body = ConfigBody))
+)]
 #[instrument(skip_all)]
 pub(super) async fn config(State(state): State<AppState>) -> Json<ConfigBody> {
     let cfg = &state.config;
