@@ -3,7 +3,8 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ots_proto::{EXPIRES_IN_MAX_SECS, EXPIRES_IN_MIN_SECS, INLINE_MAX_BYTES};
+use ipnet::IpNet;
+use ots_proto::{EXPIRES_IN_MAX_SECS, EXPIRES_IN_MIN_SECS, INLINE_MAX_BYTES, TICKET_TTL_SECS};
 use zeroize::Zeroizing;
 
 /// The `onetimeshare` server's settings.
@@ -62,13 +63,53 @@ pub struct Config {
     #[arg(long, env = "OTS_RATE_CLAIM_PER_MIN", default_value_t = 60)]
     pub rate_claim_per_min: u32,
 
-    /// Trust the last address of `X-Forwarded-For` as the client (behind one reverse proxy).
-    #[arg(long, env = "OTS_TRUST_PROXY", default_value_t = false)]
-    pub trust_proxy: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (CIDR list, e.g. `10.0.0.0/8,::1/128`).
+    #[arg(long, env = "OTS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// IPv6 clients are counted by this prefix (one /64 is one client by default).
+    #[arg(long, env = "OTS_IPV6_PREFIX_LEN", default_value_t = 64, value_parser = clap::value_parser!(u8).range(16..=128))]
+    pub ipv6_prefix_len: u8,
 
     /// Part uploads handled at once; more get `503 busy`.
     #[arg(long, env = "OTS_MAX_CONCURRENT_UPLOADS", default_value_t = 16)]
     pub max_concurrent_uploads: u32,
+
+    /// Part uploads in flight from one client address; more get `503 busy`.
+    #[arg(long, env = "OTS_MAX_UPLOADS_PER_ADDRESS", default_value_t = 4)]
+    pub max_uploads_per_address: u32,
+
+    /// Slowest part upload accepted, in bytes per second over any `--upload-rate-window-secs`.
+    #[arg(long, env = "OTS_UPLOAD_MIN_BYTES_PER_SEC", default_value_t = 64 * 1024)]
+    pub upload_min_bytes_per_sec: u64,
+
+    /// The window over which an upload's rate is measured, in seconds.
+    #[arg(long, env = "OTS_UPLOAD_RATE_WINDOW_SECS", default_value_t = 30)]
+    pub upload_rate_window_secs: u64,
+
+    /// Longest a part upload may take in all, in seconds.
+    #[arg(long, env = "OTS_UPLOAD_DEADLINE_SECS", default_value_t = 300)]
+    pub upload_deadline_secs: u64,
+
+    /// Open connections at once; more wait in the listen queue.
+    #[arg(long, env = "OTS_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: u32,
+
+    /// Seconds a response may wait for a client that stops reading; then the connection is closed.
+    #[arg(long, env = "OTS_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    pub write_timeout_secs: u64,
+
+    /// Downloads streaming to one client address at once; more get `429 rate_limited`.
+    #[arg(long, env = "OTS_MAX_DOWNLOADS_PER_ADDRESS", default_value_t = 8)]
+    pub max_downloads_per_address: u32,
+
+    /// Most bytes of ciphertext stored at once (part files); unset: keep 10% of the data dir's filesystem free.
+    #[arg(long, env = "OTS_MAX_STORED_BYTES")]
+    pub max_stored_bytes: Option<u64>,
+
+    /// Seconds a ticket lives after its last byte sent (the protocol's 600; lower only for tests).
+    #[arg(long, env = "OTS_TICKET_TTL_SECS", default_value_t = TICKET_TTL_SECS, hide = true)]
+    pub ticket_ttl_secs: u32,
 
     /// Seconds a client may take to send its request headers.
     #[arg(long, env = "OTS_HEADER_TIMEOUT_SECS", default_value_t = 10)]
@@ -78,8 +119,8 @@ pub struct Config {
     #[arg(long, env = "OTS_BODY_IDLE_TIMEOUT_SECS", default_value_t = 30)]
     pub body_idle_timeout_secs: u64,
 
-    /// Seconds between sweeps of expired and consumed ciphertext (at most 60 for protocol §6).
-    #[arg(long, env = "OTS_SWEEP_SECS", default_value_t = 30)]
+    /// Seconds between sweeps of expired and consumed ciphertext (1..=60: protocol §6 wants bytes gone within a minute).
+    #[arg(long, env = "OTS_SWEEP_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub sweep_secs: u64,
 
     /// Seconds a share is still remembered (410) after its expiry before it becomes 404.
@@ -201,5 +242,30 @@ impl Config {
         self.public_origin
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_period_over_a_minute_is_refused() {
+        assert!(Config::try_parse_from(["onetimeshare", "--sweep-secs", "61"]).is_err());
+        assert!(Config::try_parse_from(["onetimeshare", "--sweep-secs", "0"]).is_err());
+        assert!(Config::try_parse_from(["onetimeshare", "--sweep-secs", "60"]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_networks() {
+        let c = Config::try_parse_from([
+            "onetimeshare",
+            "--trusted-proxies",
+            "10.0.0.0/8,192.0.2.7/32,fd00::/8",
+        ])
+        .expect("parses");
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(Config::try_parse_from(["onetimeshare", "--trusted-proxies", "nope"]).is_err());
+        assert_eq!(Config::for_data_dir("x").ipv6_prefix_len, 64);
     }
 }

@@ -11,9 +11,11 @@ mod api;
 mod blobs;
 mod clock;
 mod config;
+mod downloads;
 mod headers;
 mod limits;
 mod metrics;
+mod quota;
 mod serve;
 mod site;
 mod state;
@@ -70,7 +72,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Opens the store the config selects.
-fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+async fn open_store(config: &Config, blobs: &Blobs) -> anyhow::Result<Arc<dyn Store>> {
     #[cfg(feature = "redis")]
     if let Some(url) = &config.redis_url {
         let mut opts = store::redis::RedisOptions::new(url.clone());
@@ -81,9 +83,12 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if config.redis_url.is_some() {
         anyhow::bail!("this build has no Redis store (cargo feature `redis`); unset --redis-url / OTS_REDIS_URL");
     }
-    Ok(Arc::new(store::embedded::EmbeddedStore::open(
-        &config.data_dir,
-    )?))
+    let store = store::embedded::EmbeddedStore::open(&config.data_dir)?;
+    // This instance alone writes the data dir: its parts are the stored-bytes count.
+    store
+        .reserve_bytes(blobs.bytes_on_disk()?, u64::MAX)
+        .await?;
+    Ok(Arc::new(store))
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight
@@ -109,18 +114,23 @@ pub async fn launch_with_listeners(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let operator = admin::Operator::from_config(&config)?;
-    let store = open_store(&config)?;
     let blobs = Blobs::open(&config.data_dir)?;
-    let state =
-        AppState::new(store, blobs, Arc::new(config), Clock::system()).with_operator(operator);
+    let store = open_store(&config, &blobs).await?;
+    // On a shared store (Redis) every instance keeps time by the store's clock.
+    let clock = Clock::following(store.clone()).await;
+    let state = AppState::new(store, blobs, Arc::new(config), clock).with_operator(operator);
     let sweeper = tokio::spawn(sweeper::run(
         state.clone(),
-        Duration::from_secs(state.config.sweep_secs.max(1)),
+        Duration::from_secs(state.config.sweep_secs.clamp(1, sweeper::MAX_PERIOD_SECS)),
     ));
     let upkeep = tokio::spawn(metrics::upkeep(state.clone()));
     let hangup = tokio::spawn(state.create_tokens.clone().reload_on_hangup());
+    let max_connections = state.config.max_connections.max(1) as usize;
+    serve::raise_open_files_limit(max_connections);
     let opts = serve::ServeOptions {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),
+        write_timeout: Duration::from_secs(state.config.write_timeout_secs.max(1)),
+        max_connections,
         shutdown_grace: Duration::from_secs(state.config.shutdown_grace_secs),
     };
     let (stop, stopped) = watch::channel(false);

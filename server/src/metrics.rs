@@ -547,8 +547,8 @@ mod tests {
 
     #[test]
     fn two_servers_in_one_process_keep_their_own_counts() {
-        let a = Metrics::new(Clock::system());
-        let b = Metrics::new(Clock::system());
+        let a = Metrics::new(Clock::manual(1_700_000_000));
+        let b = Metrics::new(Clock::manual(1_700_000_000));
         a.claim(&ClaimOutcome::BadLink);
         a.claim(&ClaimOutcome::BadLink);
         b.claim(&ClaimOutcome::NotFound);

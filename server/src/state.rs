@@ -11,8 +11,9 @@ use crate::{
     blobs::Blobs,
     clock::Clock,
     config::Config,
-    limits::RateLimiter,
+    limits::{AddressSlots, ClientKeys, RateLimiter},
     metrics::Metrics,
+    quota::Quota,
     store::Store,
 };
 
@@ -27,6 +28,8 @@ pub(crate) struct AppState {
     pub(crate) config: Arc<Config>,
     /// The one source of `now`.
     pub(crate) clock: Clock,
+    /// How a request's client is told apart (trusted proxies, IPv6 prefix).
+    pub(crate) clients: ClientKeys,
     /// Per-address bucket for creates.
     pub(crate) create_limiter: Arc<RateLimiter>,
     /// Per-address bucket for claims.
@@ -43,6 +46,12 @@ pub(crate) struct AppState {
     pub(crate) links: SiteLinks,
     /// When this instance started.
     pub(crate) started: Instant,
+    /// The storage quota.
+    pub(crate) quota: Quota,
+    /// Part uploads in flight per client address.
+    pub(crate) uploads_per_address: Arc<AddressSlots>,
+    /// Downloads streaming per client address.
+    pub(crate) downloads_per_address: Arc<AddressSlots>,
 }
 
 impl AppState {
@@ -64,6 +73,10 @@ impl AppState {
             console: None,
             links: SiteLinks::default(),
             started: Instant::now(),
+            uploads_per_address: Arc::new(AddressSlots::new(config.max_uploads_per_address)),
+            downloads_per_address: Arc::new(AddressSlots::new(config.max_downloads_per_address)),
+            quota: Quota::new(config.max_stored_bytes, config.data_dir.clone()),
+            clients: ClientKeys::new(config.trusted_proxies.clone(), config.ipv6_prefix_len),
             config,
             clock,
         }

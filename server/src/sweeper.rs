@@ -25,6 +25,9 @@ async fn reason(state: &AppState, id: &ShareId, now: UnixSecs) -> &'static str {
     }
 }
 
+/// Longest time between sweeps: protocol §6 wants due bytes gone within a minute.
+pub(crate) const MAX_PERIOD_SECS: u64 = 60;
+
 /// One sweep: bytes due for deletion, records past their tombstone time, orphaned part directories.
 #[instrument(skip_all)]
 pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
@@ -32,12 +35,14 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
     let tombstone = i64::try_from(state.config.tombstone_secs).unwrap_or(i64::MAX);
     let due = state.store.sweep(now, tombstone).await?;
     let mut deleted = Vec::with_capacity(due.len());
+    let mut freed = 0u64;
     for id in due {
         let why = reason(state, &id, now).await;
         match state.blobs.delete_share(&id).await {
-            Ok(()) => {
+            Ok(bytes) => {
                 state.metrics.swept(why);
-                deleted.push(id)
+                freed = freed.saturating_add(bytes);
+                deleted.push(id);
             }
             Err(e) => {
                 tracing::warn!(share = %id.short(), error = %e, "could not delete part files")
@@ -53,10 +58,16 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
     if let Ok(ids) = state.blobs.share_ids().await {
         for id in ids {
             let keep = matches!(state.store.get(id.clone()).await?, Some(rec) if rec.files_present);
-            if !keep && state.blobs.delete_share(&id).await.is_ok() {
-                state.metrics.swept("orphan");
+            if !keep {
+                if let Ok(bytes) = state.blobs.delete_share(&id).await {
+                    state.metrics.swept("orphan");
+                    freed = freed.saturating_add(bytes);
+                }
             }
         }
+    }
+    if freed > 0 {
+        state.store.release_bytes(freed).await?;
     }
     if n > 0 {
         tracing::info!(deleted = n, "sweep");

@@ -18,7 +18,7 @@ pub(crate) fn client_of(state: &AppState, parts: &Parts) -> String {
     parts
         .extensions
         .get::<ClientAddr>()
-        .map(|a| a.ip(&parts.headers, state.config.trust_proxy).to_string())
+        .map(|a| state.clients.client_ip(a, &parts.headers).to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

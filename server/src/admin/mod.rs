@@ -163,7 +163,7 @@ fn client_ip(state: &AppState, parts: &Parts) -> IpAddr {
         .extensions
         .get::<ClientAddr>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |a| {
-            a.ip(&parts.headers, state.config.trust_proxy)
+            state.clients.client_ip(a, &parts.headers)
         })
 }
 

@@ -10,6 +10,10 @@ use crate::{admin::create_tokens::Creator, state::AppState};
 /// The server's limits as a client should see them: `max_share_bytes` is the
 /// caller's (a valid create token may raise it); when a token is required and
 /// none is sent, it is what a token holder gets.
+#[utoipa::path(
+    get, path = "/api/v1/config", tag = "meta",
+    responses((status = 200, description = "what this server accepts (protocol 1.1)", body = ConfigBody))
+)]
 #[instrument(skip_all)]
 pub(super) async fn config(State(state): State<AppState>, headers: HeaderMap) -> Json<ConfigBody> {
     let cfg = &state.config;

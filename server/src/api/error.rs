@@ -41,6 +41,9 @@ pub(crate) enum ApiError {
     /// `404 not_found`.
     #[error("no such share")]
     NotFound,
+    /// `405 method_not_allowed`: the route exists, the method does not.
+    #[error("the method is not allowed on this route")]
+    MethodNotAllowed,
     /// `410 gone`.
     #[error("the share is gone")]
     Gone(GoneReason),
@@ -79,6 +82,12 @@ pub(crate) enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// `429 ticket_exhausted`: the ticket has served its byte budget.
+    #[error("this ticket has served all the bytes it may; claim again if downloads are left")]
+    TicketExhausted,
+    /// `507 storage_full`: the share or part would pass the server's storage quota.
+    #[error("the server is full; try again later")]
+    StorageFull,
     /// `503 busy`: too many uploads at once.
     #[error("too many uploads at once")]
     Busy,
@@ -128,6 +137,7 @@ impl ApiError {
             Self::Incomplete(_) => (StatusCode::CONFLICT, ErrorCode::Incomplete),
             Self::NotReady => (StatusCode::CONFLICT, ErrorCode::NotReady),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::Gone(_) => (StatusCode::GONE, ErrorCode::Gone),
             Self::BadLink => (StatusCode::FORBIDDEN, ErrorCode::BadLink),
             Self::BadPassword { .. } => (StatusCode::UNAUTHORIZED, ErrorCode::BadPassword),
@@ -137,6 +147,8 @@ impl ApiError {
             Self::BadCreateToken => (StatusCode::FORBIDDEN, ErrorCode::BadToken),
             Self::BadRange { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, ErrorCode::BadRange),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::TicketExhausted => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TicketExhausted),
+            Self::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -237,6 +249,7 @@ impl From<BlobOutcome> for Result<Stored, ApiError> {
             BlobOutcome::NotFound => Err(ApiError::NotFound),
             BlobOutcome::Gone(r) => Err(r.into()),
             BlobOutcome::BadTicket => Err(ApiError::BadToken),
+            BlobOutcome::Exhausted => Err(ApiError::TicketExhausted),
             BlobOutcome::Inline(bytes) => Ok(Stored::Inline(bytes)),
             BlobOutcome::Files { size } => Ok(Stored::Parts { size }),
         }

@@ -369,6 +369,8 @@ pub enum BlobOutcome {
     Gone(GoneReason),
     /// Bad, released or dead ticket: `401`.
     BadTicket,
+    /// The ticket has served its byte budget ([`ticket_budget`]): `429`.
+    Exhausted,
     /// The payload kept by the store.
     Inline(Vec<u8>),
     /// The payload is in part files of `size` bytes.
@@ -420,8 +422,10 @@ pub enum RevokeOutcome {
 ///
 /// **Durability.** A method that changes a share returns only once the change
 /// is durable (survives `kill -9` and power loss): an answered claim is never
-/// un-claimed by a crash. The one exception is the ticket extension done by
-/// [`Store::open_blob`], which may be lost (the ticket then dies sooner).
+/// un-claimed by a crash. The exceptions are the ticket extensions and budget
+/// of [`Store::open_blob`] and [`Store::touch_ticket`], which may be lost (the
+/// ticket then dies sooner), and the stored-bytes count, which a backend may
+/// rebuild when it opens.
 ///
 /// **Time.** `now` is always given by the caller, so tests can move the clock.
 /// Verifiers and token hashes are compared by the store; it never sees tokens.
@@ -430,6 +434,10 @@ pub enum RevokeOutcome {
 pub trait Store: OperatorStore + Send + Sync + 'static {
     /// Answers when the store is usable (`/readyz`).
     fn ping(&self) -> StoreFuture<'_, ()>;
+
+    /// The store's own clock, when every server instance on it must follow
+    /// that one (Redis `TIME`); `None` for a store private to one instance.
+    fn time(&self) -> StoreFuture<'_, Option<UnixSecs>>;
 
     /// Stores a new share (with its inline payload, if any). `Ok(false)` if the id is taken.
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool>;
@@ -456,14 +464,40 @@ pub trait Store: OperatorStore + Send + Sync + 'static {
     /// The claim of protocol §5: replay check, then steps 1–5, all atomically.
     fn claim(&self, id: ShareId, claim: ClaimRequest) -> StoreFuture<'_, ClaimOutcome>;
 
-    /// Validates a ticket for a download, extends its life to `now + ticket_ttl_secs`, and says where the payload is.
+    /// Validates a ticket for a download of `bytes` bytes, takes them from the
+    /// ticket's byte budget (refusing with [`BlobOutcome::Exhausted`] what would
+    /// pass it), extends its life to `now + ticket_ttl_secs`, and says where the
+    /// payload is. Concurrent downloads on one ticket never take more than the budget.
     fn open_blob(
         &self,
         id: ShareId,
         ticket_hash: Digest,
         now: UnixSecs,
         ticket_ttl_secs: i64,
+        bytes: u64,
     ) -> StoreFuture<'_, BlobOutcome>;
+
+    /// A download in progress: keeps a live ticket alive until `now +
+    /// ticket_ttl_secs` and gives `refund` bytes back to its budget (what an
+    /// ended download took but never sent). Does nothing for a dead ticket or
+    /// a share that can no longer be served. Need not be durable.
+    fn touch_ticket(
+        &self,
+        id: ShareId,
+        ticket_hash: Digest,
+        now: UnixSecs,
+        ticket_ttl_secs: i64,
+        refund: u64,
+    ) -> StoreFuture<'_, ()>;
+
+    /// Adds `bytes` to the stored-bytes count unless that would pass `limit`; `false` then.
+    fn reserve_bytes(&self, bytes: u64, limit: u64) -> StoreFuture<'_, bool>;
+
+    /// Takes `bytes` off the stored-bytes count (never below zero).
+    fn release_bytes(&self, bytes: u64) -> StoreFuture<'_, ()>;
+
+    /// The stored-bytes count: bytes of part files kept for shares.
+    fn stored_bytes(&self) -> StoreFuture<'_, u64>;
 
     /// Kills a ticket; drops an inline payload at once when no live ticket or download is left.
     fn release(
@@ -488,6 +522,11 @@ pub trait Store: OperatorStore + Send + Sync + 'static {
 
     /// Records that the part files of these shares are gone from disk.
     fn files_deleted(&self, ids: Vec<ShareId>) -> StoreFuture<'_, ()>;
+}
+
+/// The most bytes one ticket may serve in all, counting every range (protocol §5, 1.1).
+pub fn ticket_budget(size: u64) -> u64 {
+    size.saturating_mul(ots_proto::TICKET_BUDGET_FACTOR)
 }
 
 /// Compares two digests without an early exit.
@@ -667,6 +706,23 @@ pub mod logic {
         } else {
             (BlobOutcome::Files { size: rec.size }, true)
         }
+    }
+
+    /// Keeps a live ticket alive until at least `now + ttl` (a download in progress).
+    /// Returns whether the record changed.
+    pub fn touch_ticket(rec: &mut ShareRecord, hash: &Digest, now: UnixSecs, ttl: i64) -> bool {
+        if served_gone(rec, now).is_some() {
+            return false;
+        }
+        let Some(i) = rec.live_ticket(hash, now) else {
+            return false;
+        };
+        let until = now.saturating_add(ttl);
+        if rec.tickets[i].expires_at >= until {
+            return false;
+        }
+        rec.tickets[i].expires_at = until;
+        true
     }
 
     /// Releases a ticket in place. The backend drops an inline payload when

@@ -47,7 +47,7 @@ pub async fn takedown_removes_a_share_for_every_caller(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .open_blob(f.id.clone(), grant.ticket_hash, f.now, 600)
+            .open_blob(f.id.clone(), grant.ticket_hash, f.now, 600, 0)
             .await
             .unwrap(),
         BlobOutcome::Gone(GoneReason::Removed)
