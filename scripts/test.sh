@@ -47,4 +47,7 @@ export E2E_OTS_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/ots"
 log "browser tests: Playwright in /usr/bin/chromium"
 bash "$ROOT/scripts/e2e.sh"
 
+log "API fuzzing: schemathesis against a release server"
+bash "$ROOT/scripts/api-fuzz.sh"
+
 log "all checks and test suites passed"

@@ -20,6 +20,8 @@ pub mod b64;
 mod kdf;
 mod meta;
 mod names;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod sizes;
 mod values;
 
