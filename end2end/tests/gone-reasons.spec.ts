@@ -6,7 +6,7 @@ import { test, expect, Page } from "@playwright/test";
 import * as crypto from "node:crypto";
 import { createShare, revoke } from "./fixtures/api";
 import { opfsNames, ReceivePage } from "./fixtures/pages";
-import { serverBin, startServer } from "./fixtures/server";
+import { startServer } from "./fixtures/server";
 
 function origin(baseURL: string | undefined): string {
   if (!baseURL) throw new Error("no baseURL");
@@ -65,12 +65,11 @@ test("a share revoked during its download: the page says revoked and keeps nothi
 });
 
 test("a share that expires during its download, and one opened after its expiry", async ({ page }) => {
-  test.skip(!serverBin, "E2E_SERVER_BIN is not set: run through scripts/e2e.sh");
   test.setTimeout(120_000);
-  const server = await startServer(["--min-expiry-secs", "1"]);
+  const server = await startServer({ OTS_MIN_EXPIRY_SECS: "1" });
   try {
     const expiresIn = 4;
-    const share = await bigShare(server.origin, expiresIn);
+    const share = await bigShare(server.baseURL, expiresIn);
     const expiresAt = Date.now() + expiresIn * 1000;
     await breakThenResume(page, async () => {
       await page.waitForTimeout(Math.max(0, expiresAt - Date.now()) + 1500);
@@ -78,7 +77,7 @@ test("a share that expires during its download, and one opened after its expiry"
     await new ReceivePage(page).open(share.share);
     await expectStopped(page, "expired", "The share expired during the download, so nothing was saved.");
 
-    const late = await bigShare(server.origin, 1);
+    const late = await bigShare(server.baseURL, 1);
     await page.waitForTimeout(2_000);
     const receive = new ReceivePage(page);
     await receive.open(late.share);
