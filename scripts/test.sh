@@ -23,7 +23,7 @@ log "lints: every native crate (app with ssr), all targets"
 cargo clippy --locked --workspace --exclude frontend --all-targets -- -D warnings
 
 log "lints: the server without the redis feature"
-cargo clippy --locked -p onetimeshare --no-default-features --features ssr -- -D warnings
+cargo clippy --locked -p onetimeshare --no-default-features -- -D warnings
 
 log "lints: the browser bundle on wasm32 (frontend, app with hydrate, crypto, proto)"
 cargo clippy --locked --target wasm32-unknown-unknown \
@@ -46,5 +46,8 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 export E2E_OTS_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/ots"
 log "browser tests: Playwright in /usr/bin/chromium"
 bash "$ROOT/scripts/e2e.sh"
+
+log "API fuzzing: schemathesis against a release server"
+bash "$ROOT/scripts/api-fuzz.sh"
 
 log "all checks and test suites passed"

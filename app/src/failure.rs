@@ -29,11 +29,19 @@ pub enum ApiError {
 
 impl ApiError {
     /// True for failures worth retrying: no answer, 5xx, 408, 429 (but not
-    /// an exhausted ticket: repeating that request cannot succeed).
+    /// an exhausted ticket or a full server: repeating that request cannot
+    /// succeed soon).
     pub fn is_transient(&self) -> bool {
         match self {
             ApiError::Network(_) => true,
-            _ if self.code() == Some(ErrorCode::TicketExhausted) => false,
+            _ if matches!(
+                self.code(),
+                Some(ErrorCode::TicketExhausted | ErrorCode::StorageFull)
+            ) =>
+            {
+                false
+            }
+            ApiError::Status { status: 507, .. } => false,
             ApiError::Status { status, .. } => *status >= 500 || matches!(status, 408 | 429),
             ApiError::Malformed(_) => false,
         }
@@ -115,6 +123,13 @@ mod tests {
         assert!(!status(429, Some(body)).is_transient());
         let body = ErrorBody::new(ErrorCode::RateLimited, "slow down");
         assert!(status(429, Some(body)).is_transient());
+    }
+
+    #[test]
+    fn a_full_server_is_not_retried() {
+        let body = ErrorBody::new(ErrorCode::StorageFull, "full");
+        assert!(!status(507, Some(body)).is_transient());
+        assert!(!status(507, None).is_transient());
     }
 
     #[test]

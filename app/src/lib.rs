@@ -15,6 +15,7 @@
 // unused in the `ssr` build, and the `hydrate` build lints it.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code, unused_variables))]
 
+pub mod admin;
 mod failure;
 mod format;
 mod manage;
@@ -27,8 +28,8 @@ mod widgets;
 #[cfg(feature = "hydrate")]
 pub mod browser;
 
-pub use site::SiteLimits;
 use site::MAX_SHARE_BYTES_META;
+pub use site::{SiteLimits, SiteLinks};
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -60,10 +61,37 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The operator's links, when any is set.
+#[component]
+fn FooterLinks(links: SiteLinks) -> impl IntoView {
+    let items: Vec<(&'static str, &'static str, String)> = [
+        ("footer-imprint", "Imprint", links.imprint),
+        ("footer-privacy", "Privacy", links.privacy),
+        ("footer-abuse", "Report abuse", links.abuse),
+    ]
+    .into_iter()
+    .filter_map(|(id, label, href)| href.map(|h| (id, label, h)))
+    .collect();
+    (!items.is_empty()).then(|| {
+        view! {
+            <nav class="foot-links" aria-label="About this server">
+                {items
+                    .into_iter()
+                    .map(|(id, label, href)| view! { <a id=id href=href rel="external">{label}</a> })
+                    .collect_view()}
+            </nav>
+        }
+    })
+}
+
 /// The root component: routes and page chrome.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // First of the values the page carries to the browser, so both sides number them alike.
+    let links = SharedValue::new(|| use_context::<SiteLinks>().unwrap_or_default()).into_inner();
+    // Decrypted files of tabs now closed go at every page load (browser only).
+    Effect::new(|_| receive::remove_leftovers());
     view! {
         <Stylesheet id="leptos" href="/pkg/onetimeshare.css"/>
         <Title text="OneTimeShare"/>
@@ -76,12 +104,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=send::page::SendPage/>
                     <Route path=path!("/s/:id") view=receive::page::ReceivePage/>
                     <Route path=path!("/m/:id") view=manage::page::ManagePage/>
+                    <Route path=path!("/admin") view=admin::page::AdminPage/>
+                    // The answers to the console's form posts are pages at their own paths.
+                    <Route path=path!("/admin/*rest") view=admin::page::AdminPage/>
                 </Routes>
             </main>
             <footer class="foot">
                 <p>
                     "End-to-end encrypted in your browser. The key is in the part of the link after #, which never reaches the server."
                 </p>
+                <FooterLinks links/>
             </footer>
         </Router>
     }

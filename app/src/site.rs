@@ -12,6 +12,18 @@ pub struct SiteLimits {
     pub max_share_bytes: u64,
 }
 
+/// The operator's links every page's footer shows, when set
+/// (`--imprint-url`, `--privacy-url`, `--abuse-contact`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SiteLinks {
+    /// The imprint (legal notice).
+    pub imprint: Option<String>,
+    /// The privacy policy.
+    pub privacy: Option<String>,
+    /// Where to report abuse (a `mailto:` or web address).
+    pub abuse: Option<String>,
+}
+
 /// Name of the `<meta>` tag that carries [`SiteLimits::max_share_bytes`].
 pub const MAX_SHARE_BYTES_META: &str = "ots-max-share-bytes";
 

@@ -71,18 +71,25 @@ pub fn CopyButton(
     }
 }
 
-/// The QR code of `text`, drawn as SVG in the page.
+/// The QR code of `text`, drawn as SVG in the page; `id` and `label`
+/// default to the share link's.
 #[component]
-pub fn QrCode(#[prop(into)] text: String) -> impl IntoView {
+pub fn QrCode(
+    #[prop(into)] text: String,
+    #[prop(optional, into)] id: Option<String>,
+    #[prop(optional, into)] label: Option<String>,
+) -> impl IntoView {
+    let id = id.unwrap_or_else(|| "qr".into());
+    let label = label.unwrap_or_else(|| "QR code of the share link".into());
     qr_svg(&text).map(|svg| {
         let view_box = format!("0 0 {0} {0}", svg.side);
         view! {
             <svg
                 class="qr"
-                id="qr"
+                id=id
                 viewBox=view_box
                 role="img"
-                aria-label="QR code of the share link"
+                aria-label=label
                 shape-rendering="crispEdges"
             >
                 <rect width="100%" height="100%" fill="#fff"></rect>

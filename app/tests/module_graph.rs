@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-/// The flows: each has a cfg-neutral `mod.rs`, a `page.rs` and an
-/// `engine.rs` that runs it in the browser.
-const FLOWS: [&str; 3] = ["send", "receive", "manage"];
+/// The flows: each has a cfg-neutral `mod.rs`, a `page.rs` and (when it
+/// runs in the browser) an `engine.rs`; the console's flow is the server's.
+const FLOWS: [&str; 4] = ["send", "receive", "manage", "admin"];
 
 /// What a page may import besides its own flow: shared UI pieces.
 const PAGE_MAY_USE: [&str; 2] = ["widgets", "format"];

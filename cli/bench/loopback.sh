@@ -2,7 +2,7 @@
 # ots send / ots get of a 1 GiB random file on loopback against a release
 # server: throughput and peak RSS (/usr/bin/time -v). Builds nothing: run
 #   cargo build --release -p ots
-#   cargo build --release -p onetimeshare --no-default-features --features ssr
+#   cargo build --release -p onetimeshare --no-default-features
 # first. Usage: cli/bench/loopback.sh [SIZE_MIB] [RUNS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -6,10 +6,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { ReceivePage, SendPage, hydrated } from "../tests/fixtures/pages";
-import { artifactsDir, randomFile, removeDir, sha256File, tempDir } from "../tests/fixtures/files";
+import { artifactsDir, randomFile, readZip, removeDir, sha256File, tempDir } from "../tests/fixtures/files";
 
 const results: Record<string, number | string> = {};
 const ROUND_TRIP_MIB = Number(process.env.BENCH_ROUND_TRIP_MIB ?? "1024");
+const MANY_FILES = Number(process.env.BENCH_FILES ?? "1000");
 const MIB = 1024 * 1024;
 
 test.afterAll(() => {
@@ -61,7 +62,7 @@ test("seal throughput inside the page", async ({ page }) => {
     // @ts-ignore: the page's own module, already initialised by hydration.
     const mod = await import("/pkg/onetimeshare.js");
     if (typeof mod.seal_benchmark !== "function") {
-      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --lib-features hydrate,bench`");
+      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --lib-features bench`");
     }
     mod.seal_benchmark(64); // warm-up
     const out: number[] = [];
@@ -147,6 +148,69 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
       Math.max(sendMem.peakHeapBuffers, recvMem.peakHeapBuffers) / MIB
     ).toFixed(1);
     results[`round trip ${ROUND_TRIP_MIB} MiB: sha256 identical`] = ok ? "yes" : "NO";
+    expect(ok).toBeTruthy();
+  } finally {
+    await ctx.close();
+    removeDir(dir);
+  }
+});
+
+test(`round trip of ${ROUND_TRIP_MIB} MiB over ${MANY_FILES} files: wall time and peak page memory`, async ({ browser }) => {
+  const dir = tempDir("ots-bench-");
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  try {
+    // Sizes that differ by at most a byte and add up to exactly the total.
+    const total = ROUND_TRIP_MIB * MIB;
+    const folder = path.join(dir, "many");
+    fs.mkdirSync(folder);
+    const expected = new Map<string, string>();
+    for (let i = 0; i < MANY_FILES; i++) {
+      const size = Math.floor(((i + 1) * total) / MANY_FILES) - Math.floor((i * total) / MANY_FILES);
+      const name = `file-${String(i).padStart(4, "0")}.bin`;
+      expected.set(`many/${name}`, randomFile(folder, name, size).sha256);
+    }
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    const send = new SendPage(page);
+    await send.goto();
+    await send.chooseFolder(folder);
+    await expect(send.fileEntries).toHaveCount(MANY_FILES, { timeout: 60_000 });
+    let sampler = memorySampler(page, cdp);
+    const t0 = Date.now();
+    await send.send.click();
+    const links = await send.links(900_000);
+    const sendSecs = (Date.now() - t0) / 1000;
+    const sendMem = await sampler.stop();
+
+    const receive = new ReceivePage(page);
+    await receive.open(links.share);
+    sampler = memorySampler(page, cdp);
+    const t1 = Date.now();
+    const download = page.waitForEvent("download", { timeout: 900_000 });
+    await receive.revealWith();
+    const saved = await download;
+    await expect(receive.saved).toBeVisible({ timeout: 900_000 });
+    const receiveSecs = (Date.now() - t1) / 1000;
+    const recvMem = await sampler.stop();
+    const entries = readZip(await saved.path());
+    const ok =
+      entries.length === MANY_FILES && entries.every((e) => expected.get(e.name) === e.sha256);
+
+    const key = `round trip ${ROUND_TRIP_MIB} MiB over ${MANY_FILES} files`;
+    results[`${key}: send (s)`] = +sendSecs.toFixed(1);
+    results[`${key}: receive (s)`] = +receiveSecs.toFixed(1);
+    results[`${key}: total (s)`] = +(sendSecs + receiveSecs).toFixed(1);
+    results[`${key}: peak JS heap + wasm memory (MiB)`] = +(
+      Math.max(sendMem.peakHeapWasm, recvMem.peakHeapWasm) / MIB
+    ).toFixed(1);
+    results[`${key}: peak JS heap + all array buffers (MiB)`] = +(
+      Math.max(sendMem.peakHeapBuffers, recvMem.peakHeapBuffers) / MIB
+    ).toFixed(1);
+    results[`${key}: every file sha256 identical`] = ok ? "yes" : "NO";
+    const single = results[`round trip ${ROUND_TRIP_MIB} MiB: total (s)`];
+    if (typeof single === "number") {
+      results[`${key}: total / one file's total`] = +((sendSecs + receiveSecs) / single).toFixed(2);
+    }
     expect(ok).toBeTruthy();
   } finally {
     await ctx.close();

@@ -22,6 +22,7 @@ pub const API_PREFIX: &str = "/api/v1";
 
 /// The state of a share as `GET .../manage` reports it (§5, "Manage").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ShareState {
     /// Created, parts not yet complete.
@@ -79,6 +80,7 @@ impl ShareState {
 
 /// Why a remembered share can no longer be claimed: the `reason` of `410 gone`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum GoneReason {
     /// Every download was claimed.
@@ -105,6 +107,7 @@ impl GoneReason {
 
 /// The `error` code of an error answer (§5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// `400`: a field out of range or malformed.
@@ -184,6 +187,7 @@ impl ErrorCode {
 
 /// Every error answer: `{"error", "message"}` plus the fields some codes carry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// What went wrong, for programs.
     pub error: ErrorCode,
@@ -216,6 +220,7 @@ impl ErrorBody {
 
 /// `GET /config` (1.1): what the server accepts, so clients offer only that.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Config {
     /// [`PROTOCOL_VERSION`].
     pub v: u32,
@@ -235,6 +240,7 @@ pub struct Config {
 
 /// The `expires_in` object of [`Config`], in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExpiryBounds {
     /// Shortest.
     pub min: u32,
@@ -246,19 +252,26 @@ pub struct ExpiryBounds {
 
 /// `POST /shares`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     /// Payload bytes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 16))]
     pub size: u64,
     /// Seconds until expiry.
+    #[cfg_attr(feature = "openapi", schema(minimum = 60, maximum = 604800))]
     pub expires_in: u32,
     /// Claims allowed.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub max_downloads: u32,
     /// SHA-256 of the link token.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::verifier))]
     pub link_verifier: Fixed<VERIFIER_SIZE>,
     /// SHA-256 of the claim token.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::verifier))]
     pub claim_verifier: Fixed<VERIFIER_SIZE>,
     /// Sealed meta.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sealed_meta))]
     pub meta: Opaque,
     /// Argon2id parameters when there is a password; `null` otherwise.
     pub kdf: Option<KdfParams>,
@@ -320,6 +333,7 @@ impl CreateRequest {
 
 /// `201` of `POST /shares`.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Created {
     /// The new share's id.
     pub id: ShareId,
@@ -334,6 +348,7 @@ pub struct Created {
 
 /// `200` of `GET /shares/{id}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareInfo {
     /// [`PROTOCOL_VERSION`].
     pub v: u32,
@@ -350,6 +365,7 @@ pub struct ShareInfo {
 
 /// `POST /shares/{id}/claim`.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
     /// Proves the whole link.
@@ -358,11 +374,13 @@ pub struct ClaimRequest {
     pub claim_token: Token,
     /// 16 random bytes that make a retried claim safe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::request_id))]
     pub request_id: Option<Fixed<REQUEST_ID_SIZE>>,
 }
 
 /// `200` of a claim.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Claimed {
     /// Authorizes the download.
     pub ticket: Token,
@@ -378,6 +396,7 @@ pub struct Claimed {
 
 /// One successful claim in the manage answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownloadEvent {
     /// RFC 3339 time of the claim.
     pub at: String,
@@ -385,6 +404,7 @@ pub struct DownloadEvent {
 
 /// `200` of `GET /shares/{id}/manage`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ManageStatus {
     /// Where the share is in its life.
     pub state: ShareState,

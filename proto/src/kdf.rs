@@ -21,13 +21,17 @@ pub const KDF_P_MAX: u32 = 4;
 /// before trusting them. A recipient must, before it allocates anything:
 /// the parameters come from the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KdfParams {
     /// Memory in KiB.
+    #[cfg_attr(feature = "openapi", schema(minimum = 8192, maximum = 262144))]
     pub m_kib: u32,
     /// Passes over memory.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub t: u32,
     /// Lanes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub p: u32,
 }
 

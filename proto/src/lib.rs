@@ -8,7 +8,8 @@
 //!   error codes;
 //! - [`Meta`]: the JSON inside the sealed meta record (§3);
 //! - [`ShareId`], [`Token`], [`KdfParams`]: the values bodies carry;
-//! - [`safe_file_name`]: the one sanitiser of untrusted file names.
+//! - [`safe_file_name`]: the one sanitiser of untrusted file names, and
+//!   [`safe_archive_path`]: the same rules for paths inside a ZIP archive.
 //!
 //! Serde types and pure functions only: no I/O, no cryptography, no keys
 //! (tokens are zeroized on drop and never printed).
@@ -20,6 +21,8 @@ pub mod b64;
 mod kdf;
 mod meta;
 mod names;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod sizes;
 mod values;
 
@@ -34,6 +37,6 @@ pub use kdf::{
     KDF_T_MIN,
 };
 pub use meta::{FileEntry, Meta, MetaKind, TEXT_MIME, ZIP_MIME};
-pub use names::{safe_file_name, FALLBACK_FILE_NAME, MAX_FILE_NAME_BYTES};
+pub use names::{safe_archive_path, safe_file_name, FALLBACK_FILE_NAME, MAX_FILE_NAME_BYTES};
 pub use sizes::*;
 pub use values::{Fixed, Opaque, ShareId, Token};

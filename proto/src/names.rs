@@ -1,5 +1,7 @@
 //! File names from sealed meta are the sender's words: untrusted (protocol
-//! §3). One sanitiser makes them safe to save under, in every client.
+//! §3). One sanitiser makes them safe to save under, in every client; the
+//! same rules, component by component, make a folder's paths safe inside
+//! a ZIP archive.
 
 /// The name used when a sealed name has nothing usable left.
 pub const FALLBACK_FILE_NAME: &str = "ots-download";
@@ -69,6 +71,23 @@ pub fn safe_file_name(name: &str) -> String {
         trimmed.to_owned()
     };
     bounded(&unreserved)
+}
+
+/// Makes a path relative to what the sender chose (`photos/2026/a.jpg`, a
+/// folder's file) safe as an entry name inside a ZIP archive (protocol 1.1
+/// §3): split on `/` and `\`, empty, `.` and `..` components dropped (so the
+/// path is relative and climbs nowhere), every other component made safe by
+/// [`safe_file_name`], joined with `/`; never empty ([`FALLBACK_FILE_NAME`]).
+pub fn safe_archive_path(path: &str) -> String {
+    let parts: Vec<String> = path
+        .split(['/', '\\'])
+        .filter(|part| !matches!(*part, "" | "." | ".."))
+        .map(safe_file_name)
+        .collect();
+    if parts.is_empty() {
+        return FALLBACK_FILE_NAME.to_owned();
+    }
+    parts.join("/")
 }
 
 /// Cuts `name` to [`MAX_FILE_NAME_BYTES`] on a character boundary, keeping
@@ -156,6 +175,33 @@ mod tests {
         }
         for name in ["CONFIG", "console.log", "com10", "LPT", "nullable.rs"] {
             assert_eq!(safe_file_name(name), name);
+        }
+    }
+
+    #[test]
+    fn archive_paths_stay_relative_and_inside() {
+        assert_eq!(safe_archive_path("photos/2026/a.jpg"), "photos/2026/a.jpg");
+        assert_eq!(safe_archive_path("../../etc/passwd"), "etc/passwd");
+        assert_eq!(safe_archive_path("/etc/passwd"), "etc/passwd");
+        assert_eq!(safe_archive_path("a/./b/../c.txt"), "a/b/c.txt");
+        assert_eq!(safe_archive_path("..\\..\\boot.ini"), "boot.ini");
+        assert_eq!(safe_archive_path("C:\\Users\\x.txt"), "C_/Users/x.txt");
+        assert_eq!(safe_archive_path("//server/share/f"), "server/share/f");
+    }
+
+    #[test]
+    fn archive_path_components_get_the_file_name_rules() {
+        assert_eq!(safe_archive_path("Grüße/日本語.txt"), "Grüße/日本語.txt");
+        assert_eq!(safe_archive_path("dir/CON"), "dir/_CON");
+        assert_eq!(safe_archive_path(".git/config"), "git/config");
+        assert_eq!(safe_archive_path("a\u{202E}b/c:d"), "a_b/c_d");
+        assert_eq!(safe_archive_path("x/.../y"), "x/ots-download/y");
+    }
+
+    #[test]
+    fn archive_paths_with_nothing_left_become_the_fallback() {
+        for path in ["", "/", ".", "..", "../..", "./", "\\"] {
+            assert_eq!(safe_archive_path(path), FALLBACK_FILE_NAME, "{path:?}");
         }
     }
 

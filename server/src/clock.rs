@@ -2,15 +2,22 @@
 //!
 //! Every instant the server decides with comes from a [`Clock`]: handlers and
 //! the sweeper read the one in their state and hand `now` to the store, so a
-//! test can hold time still or move it ([`Clock::manual`]).
+//! test can hold time still or move it ([`Clock::manual`]). Instances that
+//! share a store with a clock of its own (Redis `TIME`) follow that clock
+//! ([`Clock::following`]), so expiry and tickets mean the same on all of them.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-#[cfg(test)]
-use std::sync::{
-    atomic::{AtomicI64, Ordering},
-    Arc,
+use std::{
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
+
+use crate::store::Store;
+
+/// How often an instance reads its store's clock again.
+const FOLLOW_EVERY: Duration = Duration::from_secs(10);
 
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
@@ -22,20 +29,45 @@ pub type UnixSecs = i64;
 pub(crate) struct Clock {
     #[cfg(test)]
     manual: Option<Arc<AtomicI64>>,
+    /// Seconds to add to the system's time: the store's clock minus ours.
+    offset: Option<Arc<AtomicI64>>,
 }
 
 impl Clock {
-    /// The system's clock.
-    pub(crate) fn system() -> Self {
-        Self::default()
-    }
-
     /// A clock that stands at `start` until [`Clock::advance`] moves it.
     #[cfg(test)]
     pub(crate) fn manual(start: UnixSecs) -> Self {
         Self {
             manual: Some(Arc::new(AtomicI64::new(start))),
+            offset: None,
         }
+    }
+
+    /// The system's clock shifted by `offset` seconds.
+    fn shifted(offset: Arc<AtomicI64>) -> Self {
+        Self {
+            #[cfg(test)]
+            manual: None,
+            offset: Some(offset),
+        }
+    }
+
+    /// The system's clock, shifted to the store's when the store has one:
+    /// reads it now and every [`FOLLOW_EVERY`] after (in a task that ends
+    /// with the runtime). A store that cannot answer leaves the last shift.
+    pub(crate) async fn following(store: Arc<dyn Store>) -> Self {
+        let offset = Arc::new(AtomicI64::new(0));
+        let clock = Self::shifted(offset.clone());
+        if sync_offset(&*store, &offset).await {
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(FOLLOW_EVERY);
+                loop {
+                    tick.tick().await;
+                    sync_offset(&*store, &offset).await;
+                }
+            });
+        }
+        clock
     }
 
     /// Moves a manual clock (and every clone of it) forward.
@@ -51,13 +83,32 @@ impl Clock {
         if let Some(hand) = &self.manual {
             return hand.load(Ordering::SeqCst);
         }
-        system_now()
+        let shift = self
+            .offset
+            .as_ref()
+            .map_or(0, |o| o.load(Ordering::Relaxed));
+        system_now().saturating_add(shift)
+    }
+}
+
+/// Sets `offset` to the store's clock minus the system's; `false` when the
+/// store has no clock of its own.
+async fn sync_offset(store: &dyn Store, offset: &AtomicI64) -> bool {
+    match store.time().await {
+        Ok(Some(theirs)) => {
+            offset.store(theirs.saturating_sub(system_now()), Ordering::Relaxed);
+            true
+        }
+        Ok(None) => false,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the store's clock");
+            true
+        }
     }
 }
 
 /// The system's time. Only for what must follow the real clock whatever a
-/// test does (the TTLs Redis counts down by its own clock); everything else
-/// asks a [`Clock`].
+/// test does; everything else asks a [`Clock`].
 pub(crate) fn system_now() -> UnixSecs {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -84,7 +135,20 @@ mod tests {
         assert_eq!(clock.now(), 1_000);
         clone.advance(61);
         assert_eq!(clock.now(), 1_061);
-        assert!(Clock::system().now() > 1_700_000_000);
+        assert!(Clock::default().now() > 1_700_000_000);
+    }
+
+    #[tokio::test]
+    async fn a_clock_following_a_store_with_its_own_clock_reads_that_clock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let embedded: Arc<dyn Store> =
+            Arc::new(crate::store::embedded::EmbeddedStore::open(dir.path()).expect("open"));
+        // The embedded store has no clock of its own: the system's is the one.
+        let own = Clock::following(embedded).await;
+        assert!((own.now() - system_now()).abs() <= 1);
+        // An offset moves every reading by that much.
+        let shifted = Clock::shifted(Arc::new(AtomicI64::new(3_600)));
+        assert!((shifted.now() - system_now() - 3_600).abs() <= 1);
     }
 
     #[test]

@@ -1,16 +1,21 @@
-//! The OneTimeShare server: the REST API of protocol §5 and the Leptos site.
+//! The OneTimeShare server: the REST API of protocol §5, the Leptos site and
+//! the operator's console and metrics.
 //!
 //! Other crates use [`Config`] and [`launch_with_listener`] (to run a server,
 //! e.g. in a test on port 0) and [`store`] (the [`store::Store`] trait, its
 //! backends and their contract suite); everything else is the server's own.
 #![deny(missing_docs)]
 
+mod admin;
 mod api;
 mod blobs;
 mod clock;
 mod config;
+mod downloads;
 mod headers;
 mod limits;
+mod metrics;
+mod quota;
 mod serve;
 mod site;
 mod state;
@@ -20,9 +25,10 @@ mod sweeper;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{extract::State, http::StatusCode, middleware, routing::get, Router};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 
-pub use crate::config::Config;
+pub use crate::admin::{hash_password_command, AdminError};
+pub use crate::config::{Command, Config, LogFormat, Secret};
 use crate::{blobs::Blobs, clock::Clock, headers::SecurityHeaders, state::AppState, store::Store};
 
 /// The whole application: health checks, the API and the site, behind the security headers.
@@ -31,22 +37,27 @@ fn router(state: AppState) -> Router {
     let sec = SecurityHeaders {
         hsts: state.config.hsts(),
     };
-    Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(state.clone()))
-        .merge(api::router(state.clone()))
-        .merge(site::router(
-            site::options(&state.config.site_root),
-            app::SiteLimits {
-                max_share_bytes: state.config.max_share_bytes,
-            },
-        ))
-        .layer(middleware::from_fn(move |req, next| {
-            limits::body_idle_timeout(idle, req, next)
-        }))
-        .layer(middleware::from_fn(move |req, next| {
-            headers::security_headers(sec.clone(), req, next)
-        }))
+        .merge(api::router(state.clone()));
+    if state.console.is_some() {
+        app = app.merge(admin::router(state.clone()));
+    }
+    app.merge(site::router(
+        site::options(&state.config.site_root),
+        site::page_context(&state),
+    ))
+    .layer(middleware::from_fn_with_state(
+        state.metrics.clone(),
+        metrics::track,
+    ))
+    .layer(middleware::from_fn(move |req, next| {
+        limits::body_idle_timeout(idle, req, next)
+    }))
+    .layer(middleware::from_fn(move |req, next| {
+        headers::security_headers(sec.clone(), req, next)
+    }))
 }
 
 /// `200` when the store answers, `503` otherwise.
@@ -61,7 +72,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Opens the store the config selects.
-fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+async fn open_store(config: &Config, blobs: &Blobs) -> anyhow::Result<Arc<dyn Store>> {
     #[cfg(feature = "redis")]
     if let Some(url) = &config.redis_url {
         let mut opts = store::redis::RedisOptions::new(url.clone());
@@ -72,29 +83,73 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if config.redis_url.is_some() {
         anyhow::bail!("this build has no Redis store (cargo feature `redis`); unset --redis-url / OTS_REDIS_URL");
     }
-    Ok(Arc::new(store::embedded::EmbeddedStore::open(
-        &config.data_dir,
-    )?))
+    let store = store::embedded::EmbeddedStore::open(&config.data_dir)?;
+    // This instance alone writes the data dir: its parts are the stored-bytes count.
+    store
+        .reserve_bytes(blobs.bytes_on_disk()?, u64::MAX)
+        .await?;
+    Ok(Arc::new(store))
 }
 
-/// Serves on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests; with `--metrics-listen`, binds and serves the metrics listener too.
 pub async fn launch_with_listener(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = open_store(&config)?;
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await?),
+        None => None,
+    };
+    launch_with_listeners(config, listener, metrics_listener, shutdown).await
+}
+
+/// As [`launch_with_listener`], with the metrics listener given (`GET /metrics`
+/// is served there and nowhere else; `None`: no metrics listener).
+pub async fn launch_with_listeners(
+    config: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let operator = admin::Operator::from_config(&config)?;
     let blobs = Blobs::open(&config.data_dir)?;
-    let state = AppState::new(store, blobs, Arc::new(config), Clock::system());
+    let store = open_store(&config, &blobs).await?;
+    // On a shared store (Redis) every instance keeps time by the store's clock.
+    let clock = Clock::following(store.clone()).await;
+    let state = AppState::new(store, blobs, Arc::new(config), clock).with_operator(operator);
     let sweeper = tokio::spawn(sweeper::run(
         state.clone(),
-        Duration::from_secs(state.config.sweep_secs.max(1)),
+        Duration::from_secs(state.config.sweep_secs.clamp(1, sweeper::MAX_PERIOD_SECS)),
     ));
+    let upkeep = tokio::spawn(metrics::upkeep(state.clone()));
+    let hangup = tokio::spawn(state.create_tokens.clone().reload_on_hangup());
+    let max_connections = state.config.max_connections.max(1) as usize;
+    serve::raise_open_files_limit(max_connections);
     let opts = serve::ServeOptions {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),
+        write_timeout: Duration::from_secs(state.config.write_timeout_secs.max(1)),
+        max_connections,
         shutdown_grace: Duration::from_secs(state.config.shutdown_grace_secs),
     };
-    serve::serve(listener, router(state), opts, shutdown).await;
+    let (stop, stopped) = watch::channel(false);
+    let metrics_server = metrics_listener.map(|l| {
+        let mut stopped = stopped.clone();
+        let until = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        tokio::spawn(serve::serve(l, metrics::router(state.clone()), opts, until))
+    });
+    serve::serve(listener, router(state.clone()), opts, shutdown).await;
+    let _ = stop.send(true);
+    if let Some(m) = metrics_server {
+        let _ = m.await;
+    }
     sweeper.abort();
+    upkeep.abort();
+    hangup.abort();
+    // The console's counts of the last seconds are not lost with the process.
+    let _ = state.metrics.flush_events(&*state.store).await;
     Ok(())
 }

@@ -3,9 +3,9 @@
 use std::{
     collections::HashMap,
     future::Future,
-    net::{IpAddr, SocketAddr},
+    net::{IpAddr, Ipv6Addr, SocketAddr},
     pin::Pin,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     task::{Context, Poll},
     time::{Duration, Instant},
 };
@@ -13,30 +13,93 @@ use std::{
 use axum::{body::Body, extract::Request, http::HeaderMap, middleware::Next, response::Response};
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use ipnet::IpNet;
 use tokio::time::Sleep;
 
 /// The peer address of a connection, set by the server loop.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ClientAddr(pub(crate) SocketAddr);
 
-impl ClientAddr {
-    /// The client's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` entry
-    /// (the one the trusted proxy appended).
-    pub(crate) fn ip(&self, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
-        if trust_proxy {
-            let last = headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-                .next_back();
-            if let Some(ip) = last {
+/// Who a request comes from, as the abuse limits count clients.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientKeys {
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    trusted_proxies: Vec<IpNet>,
+    /// IPv6 clients are counted by this prefix.
+    ipv6_prefix_len: u8,
+}
+
+impl ClientKeys {
+    /// Keys from the trusted proxies and the IPv6 prefix length.
+    pub(crate) fn new(trusted_proxies: Vec<IpNet>, ipv6_prefix_len: u8) -> Self {
+        Self {
+            trusted_proxies,
+            ipv6_prefix_len: ipv6_prefix_len.min(128),
+        }
+    }
+
+    fn trusted(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client's address: the TCP peer, or, when the peer is a trusted
+    /// proxy, the right-most `X-Forwarded-For` address that is not one (what
+    /// the client itself wrote further left is never believed).
+    pub(crate) fn client_ip(&self, peer: &ClientAddr, headers: &HeaderMap) -> IpAddr {
+        let mut ip = canonical(peer.0.ip());
+        if !self.trusted(ip) {
+            return ip;
+        }
+        let values: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        for entry in values.iter().rev().flat_map(|v| v.rsplit(',')) {
+            // A malformed hop ends the chain: the last trusted proxy is the client we know.
+            let Some(hop) = parse_hop(entry) else {
+                return ip;
+            };
+            ip = hop;
+            if !self.trusted(ip) {
                 return ip;
             }
         }
-        self.0.ip()
+        ip
     }
+
+    /// The key a client's buckets and caps are kept under: an IPv4 address
+    /// itself, an IPv6 address's prefix (one /64 is one client by default).
+    pub(crate) fn key(&self, peer: &ClientAddr, headers: &HeaderMap) -> IpAddr {
+        match self.client_ip(peer, headers) {
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.ipv6_prefix_len))
+                    .unwrap_or(0);
+                IpAddr::V6(Ipv6Addr::from(bits & mask))
+            }
+            v4 => v4,
+        }
+    }
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it is.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// One `X-Forwarded-For` entry: an address, maybe with a port.
+fn parse_hop(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .map(canonical)
 }
 
 /// Buckets kept before idle (full) ones are dropped.
@@ -89,6 +152,54 @@ impl RateLimiter {
             Err(Limited {
                 retry_after: wait as u64,
             })
+        }
+    }
+}
+
+/// Open slots per client key (uploads or downloads in flight from one address).
+pub(crate) struct AddressSlots {
+    per_address: u32,
+    open: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+/// One taken slot; given back when dropped.
+pub(crate) struct AddressSlot {
+    key: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl AddressSlots {
+    /// At most `per_address` at once per key (`0` means no cap).
+    pub(crate) fn new(per_address: u32) -> Self {
+        Self {
+            per_address,
+            open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// A slot for `key`, or `None` when its address holds all it may.
+    pub(crate) fn take(&self, key: IpAddr) -> Option<AddressSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(key).or_insert(0);
+        if self.per_address > 0 && *n >= self.per_address {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            key,
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
         }
     }
 }
@@ -157,6 +268,70 @@ pub(crate) async fn body_idle_timeout(timeout: Duration, req: Request, next: Nex
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        h
+    }
+
+    fn peer(ip: &str) -> ClientAddr {
+        ClientAddr(SocketAddr::new(ip.parse().expect("ip"), 4000))
+    }
+
+    #[test]
+    fn forwarded_for_is_read_right_to_left_and_only_from_trusted_proxies() {
+        let keys = ClientKeys::new(
+            vec![
+                "10.0.0.0/8".parse().expect("net"),
+                "fd00::/8".parse().expect("net"),
+            ],
+            64,
+        );
+        let ip = |p: &str, xff: &[&str]| keys.client_ip(&peer(p), &headers(xff)).to_string();
+        assert_eq!(ip("192.0.2.1", &["198.51.100.1"]), "192.0.2.1");
+        assert_eq!(ip("10.0.0.1", &["198.51.100.1"]), "198.51.100.1");
+        assert_eq!(
+            ip("10.0.0.1", &["6.6.6.6, 198.51.100.1, 10.2.2.2"]),
+            "198.51.100.1"
+        );
+        assert_eq!(ip("10.0.0.1", &["6.6.6.6", "198.51.100.1"]), "198.51.100.1");
+        assert_eq!(ip("10.0.0.1", &["198.51.100.1:5000"]), "198.51.100.1");
+        assert_eq!(ip("10.0.0.1", &["junk, 10.3.3.3"]), "10.3.3.3");
+        assert_eq!(ip("10.0.0.1", &[]), "10.0.0.1");
+        assert_eq!(ip("::ffff:10.0.0.1", &["2001:db8::1"]), "2001:db8::1");
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_prefix() {
+        let keys = ClientKeys::new(Vec::new(), 64);
+        let key = |p: &str| keys.key(&peer(p), &HeaderMap::new()).to_string();
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::ffff"), "2001:db8:1:2::");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        let whole = ClientKeys::new(Vec::new(), 128);
+        assert_eq!(
+            whole
+                .key(&peer("2001:db8::7"), &HeaderMap::new())
+                .to_string(),
+            "2001:db8::7"
+        );
+    }
+
+    #[test]
+    fn address_slots_are_capped_per_key_and_given_back_on_drop() {
+        let slots = AddressSlots::new(2);
+        let a: IpAddr = "192.0.2.1".parse().expect("ip");
+        let b: IpAddr = "192.0.2.2".parse().expect("ip");
+        let first = slots.take(a).expect("one");
+        let _second = slots.take(a).expect("two");
+        assert!(slots.take(a).is_none());
+        assert!(slots.take(b).is_some());
+        drop(first);
+        assert!(slots.take(a).is_some());
+    }
 
     #[test]
     fn bucket_allows_its_burst_then_refuses() {

@@ -1,22 +1,37 @@
-//! `onetimeshare`: wires config, tracing, the listener and graceful shutdown.
+//! `onetimeshare`: wires config, tracing, the listeners and graceful shutdown.
 
 use clap::Parser;
-use onetimeshare::Config;
+use onetimeshare::{Command, Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
     let config = Config::parse();
+    if config.command == Some(Command::HashPassword) {
+        onetimeshare::hash_password_command()?;
+        return Ok(());
+    }
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match config.metrics_listen {
+        Some(m) => {
+            let l = tokio::net::TcpListener::bind(m).await?;
+            tracing::info!("metrics at http://{}/metrics", l.local_addr()?);
+            Some(l)
+        }
+        None => None,
+    };
     tracing::info!("OneTimeShare listening on http://{addr}");
     println!("OneTimeShare is serving at http://{addr}");
-    onetimeshare::launch_with_listener(config, listener, shutdown_signal()).await
+    onetimeshare::launch_with_listeners(config, listener, metrics_listener, shutdown_signal()).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, path::Path, sync::Arc};
 
-use app::{shell, App, SiteLimits};
+use app::{shell, App, SiteLimits, SiteLinks};
 use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue},
@@ -15,7 +15,7 @@ use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 
-use crate::headers::CspNonce;
+use crate::{headers::CspNonce, state::AppState};
 
 /// Gives the renderer the nonce that the security-headers middleware put in this
 /// response's CSP, so `HydrationScripts` and other inline scripts carry it.
@@ -25,6 +25,36 @@ fn provide_csp_nonce() {
             provide_context(Nonce::from_value(n.0.clone()));
         }
     }
+}
+
+/// What every page render gets as context besides the request: the nonce,
+/// the size limit the send page shows and the footer links.
+#[derive(Clone, Debug)]
+pub(crate) struct PageContext {
+    limits: SiteLimits,
+    links: SiteLinks,
+}
+
+/// The page context of this server: the size limit of a create without a
+/// token (or, when tokens are required, of a token holder), and the links.
+pub(crate) fn page_context(state: &AppState) -> PageContext {
+    let config = &state.config;
+    let max_share_bytes = if state.create_tokens.required() {
+        config.max_share_bytes
+    } else {
+        config.max_share_bytes_anonymous()
+    };
+    PageContext {
+        limits: SiteLimits { max_share_bytes },
+        links: state.links.clone(),
+    }
+}
+
+/// Provides a page render's context.
+pub(crate) fn provide_page_context(ctx: &PageContext) {
+    provide_csp_nonce();
+    provide_context(ctx.limits);
+    provide_context(ctx.links.clone());
 }
 
 /// The Leptos options for a site root built by cargo-leptos.
@@ -132,16 +162,18 @@ async fn serve_precompressed(
 
 /// Routes of every page plus the static files (`/pkg/*`, `public/`), compressed
 /// (brotli or gzip, as the browser accepts) so the wasm bundle loads small.
-/// Every page gets the CSP nonce and the server's limits as context.
-pub(crate) fn router(options: LeptosOptions, limits: SiteLimits) -> Router {
+/// Every page gets the [`PageContext`]. `/admin` and below are the console's
+/// own routes (`crate::admin`); without the console they are answered as any
+/// unknown page.
+pub(crate) fn router(options: LeptosOptions, page: PageContext) -> Router {
     let pkg = PrecompressedPkg::load(Path::new(options.site_root.as_ref()));
-    let routes = generate_route_list(App);
-    let context = move || {
-        provide_csp_nonce();
-        provide_context(limits);
-    };
+    let routes = generate_route_list(App)
+        .into_iter()
+        .filter(|r| !r.path().starts_with("/admin"))
+        .collect();
+    let context = move || provide_page_context(&page);
     Router::new()
-        .leptos_routes_with_context(&options, routes, context, {
+        .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })

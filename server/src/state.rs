@@ -1,11 +1,21 @@
 //! What every request and the sweeper share: the store, the blobs, the
 //! settings, the clock and the abuse limits.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
+use app::SiteLinks;
 use tokio::sync::Semaphore;
 
-use crate::{blobs::Blobs, clock::Clock, config::Config, limits::RateLimiter, store::Store};
+use crate::{
+    admin::{create_tokens::CreateTokens, Console, Operator},
+    blobs::Blobs,
+    clock::Clock,
+    config::Config,
+    limits::{AddressSlots, ClientKeys, RateLimiter},
+    metrics::Metrics,
+    quota::Quota,
+    store::Store,
+};
 
 /// The server's state, cheap to clone (everything inside is shared).
 #[derive(Clone)]
@@ -18,12 +28,30 @@ pub(crate) struct AppState {
     pub(crate) config: Arc<Config>,
     /// The one source of `now`.
     pub(crate) clock: Clock,
+    /// How a request's client is told apart (trusted proxies, IPv6 prefix).
+    pub(crate) clients: ClientKeys,
     /// Per-address bucket for creates.
     pub(crate) create_limiter: Arc<RateLimiter>,
     /// Per-address bucket for claims.
     pub(crate) claim_limiter: Arc<RateLimiter>,
     /// Bound on part uploads in flight.
     pub(crate) uploads: Arc<Semaphore>,
+    /// This server's metrics.
+    pub(crate) metrics: Arc<Metrics>,
+    /// Who may create shares (none configured: anyone).
+    pub(crate) create_tokens: Arc<CreateTokens>,
+    /// The operator's console, when a password hash is set.
+    pub(crate) console: Option<Arc<Console>>,
+    /// The operator's footer links.
+    pub(crate) links: SiteLinks,
+    /// When this instance started.
+    pub(crate) started: Instant,
+    /// The storage quota.
+    pub(crate) quota: Quota,
+    /// Part uploads in flight per client address.
+    pub(crate) uploads_per_address: Arc<AddressSlots>,
+    /// Downloads streaming per client address.
+    pub(crate) downloads_per_address: Arc<AddressSlots>,
 }
 
 impl AppState {
@@ -40,8 +68,25 @@ impl AppState {
             create_limiter: Arc::new(RateLimiter::per_minute(config.rate_create_per_min)),
             claim_limiter: Arc::new(RateLimiter::per_minute(config.rate_claim_per_min)),
             uploads: Arc::new(Semaphore::new(config.max_concurrent_uploads.max(1) as usize)),
+            metrics: Arc::new(Metrics::new(clock.clone())),
+            create_tokens: Arc::default(),
+            console: None,
+            links: SiteLinks::default(),
+            started: Instant::now(),
+            uploads_per_address: Arc::new(AddressSlots::new(config.max_uploads_per_address)),
+            downloads_per_address: Arc::new(AddressSlots::new(config.max_downloads_per_address)),
+            quota: Quota::new(config.max_stored_bytes, config.data_dir.clone()),
+            clients: ClientKeys::new(config.trusted_proxies.clone(), config.ipv6_prefix_len),
             config,
             clock,
         }
+    }
+
+    /// With the console, create tokens and links the operator's settings switch on.
+    pub(crate) fn with_operator(mut self, operator: Operator) -> Self {
+        self.console = operator.console;
+        self.create_tokens = operator.create_tokens;
+        self.links = operator.links;
+        self
     }
 }

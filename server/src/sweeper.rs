@@ -4,7 +4,29 @@ use std::time::Duration;
 
 use tracing::instrument;
 
-use crate::{state::AppState, store::StoreError};
+use ots_proto::ShareState;
+
+use crate::{
+    clock::UnixSecs,
+    state::AppState,
+    store::{ShareId, StoreError},
+};
+
+/// Why a share's ciphertext was due, for `ots_sweeper_deleted_total{reason}`.
+async fn reason(state: &AppState, id: &ShareId, now: UnixSecs) -> &'static str {
+    match state.store.get(id.clone()).await {
+        Ok(Some(rec)) => match rec.state_at(now) {
+            ShareState::Consumed => "consumed",
+            ShareState::Revoked => "revoked",
+            ShareState::Removed => "removed",
+            _ => "expired",
+        },
+        _ => "orphan",
+    }
+}
+
+/// Longest time between sweeps: protocol §6 wants due bytes gone within a minute.
+pub(crate) const MAX_PERIOD_SECS: u64 = 60;
 
 /// One sweep: bytes due for deletion, records past their tombstone time, orphaned part directories.
 #[instrument(skip_all)]
@@ -13,9 +35,15 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
     let tombstone = i64::try_from(state.config.tombstone_secs).unwrap_or(i64::MAX);
     let due = state.store.sweep(now, tombstone).await?;
     let mut deleted = Vec::with_capacity(due.len());
+    let mut freed = 0u64;
     for id in due {
+        let why = reason(state, &id, now).await;
         match state.blobs.delete_share(&id).await {
-            Ok(()) => deleted.push(id),
+            Ok(bytes) => {
+                state.metrics.swept(why);
+                freed = freed.saturating_add(bytes);
+                deleted.push(id);
+            }
             Err(e) => {
                 tracing::warn!(share = %id.short(), error = %e, "could not delete part files")
             }
@@ -31,9 +59,15 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
         for id in ids {
             let keep = matches!(state.store.get(id.clone()).await?, Some(rec) if rec.files_present);
             if !keep {
-                let _ = state.blobs.delete_share(&id).await;
+                if let Ok(bytes) = state.blobs.delete_share(&id).await {
+                    state.metrics.swept("orphan");
+                    freed = freed.saturating_add(bytes);
+                }
             }
         }
+    }
+    if freed > 0 {
+        state.store.release_bytes(freed).await?;
     }
     if n > 0 {
         tracing::info!(deleted = n, "sweep");
@@ -48,6 +82,7 @@ pub(crate) async fn run(state: AppState, period: Duration) {
     loop {
         tick.tick().await;
         if let Err(e) = sweep_once(&state).await {
+            state.metrics.store_error();
             tracing::error!(error = %e, "sweep failed");
         }
     }

@@ -1201,3 +1201,460 @@ async fn config_tells_clients_the_limits_this_server_accepts() {
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_answer_is_json_even_for_unknown_routes_wrong_methods_and_bad_segments() {
+    let s = TestServer::start().await;
+    let c = create_inline(&s, 1, b"json everywhere, sealed").await;
+    let id = c.id.as_str();
+    let send = |method: reqwest::Method, path: String| {
+        s.client
+            .request(method, s.url(&path))
+            .bearer_auth(b64(&[0u8; 32]))
+            .send()
+    };
+    use reqwest::Method;
+    let cases: Vec<(Method, String, u16, &str)> = vec![
+        (Method::GET, "/api/v1/nope".into(), 404, "not_found"),
+        (Method::GET, "/api/nope".into(), 404, "not_found"),
+        (Method::GET, "/api/".into(), 404, "not_found"),
+        (Method::GET, "/api/v1".into(), 404, "not_found"),
+        (
+            Method::PATCH,
+            "/api/v1/shares".into(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::GET,
+            "/api/v1/shares".into(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/shares/{id}/claim"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/shares/{id}/manage"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/shares/{id}/parts/0"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/shares/{id}/blob"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/shares/{id}/parts/%FF"),
+            400,
+            "invalid",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/shares/{id}/parts/-1"),
+            401,
+            "bad_token",
+        ),
+        (Method::GET, "/api/v1/shares/%FF%FE".into(), 400, "invalid"),
+        (
+            Method::GET,
+            "/api/v1/shares/AAAAAAAAAAAAAAAAAAAAAA%FF/manage".into(),
+            400,
+            "invalid",
+        ),
+    ];
+    for (method, path, want, code) in cases {
+        let r = send(method.clone(), path.clone()).await.unwrap();
+        let st = r.status().as_u16();
+        let ctype = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let allow = r.headers().get("allow").cloned();
+        assert_eq!(r.headers().get("cache-control").unwrap(), "no-store");
+        let body = r.text().await.unwrap();
+        assert_eq!(st, want, "{method} {path} -> {body}");
+        assert!(
+            ctype.starts_with("application/json"),
+            "{method} {path}: {ctype} {body}"
+        );
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"], code, "{method} {path}: {v}");
+        assert!(v["message"].is_string(), "{v}");
+        if want == 405 {
+            assert!(
+                allow.is_some(),
+                "{method} {path}: a 405 says what is allowed"
+            );
+        }
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_ranges_are_ignored_and_unsatisfiable_ones_answer_416() {
+    let s = TestServer::start().await;
+    let payload: Vec<u8> = (0..100u8).collect();
+    let c = create_inline(&s, 10, &payload).await;
+    let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+    let ticket = v["ticket"].as_str().unwrap().to_string();
+    let blob = s.api(&format!("/shares/{}/blob", c.id));
+    for malformed in [
+        "bytes=1",
+        "bytes=5-1",
+        "bytes=x-1",
+        "bytes=1-x",
+        "bytes=",
+        "bytes=--1",
+    ] {
+        // A ticket per whole download: each serves three payloads at most.
+        let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+        let ticket = v["ticket"].as_str().unwrap().to_string();
+        let r = s
+            .client
+            .get(&blob)
+            .bearer_auth(&ticket)
+            .header("Range", malformed)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{malformed} is ignored");
+        assert!(r.headers().get("content-range").is_none());
+        assert_eq!(r.bytes().await.unwrap().as_ref(), payload.as_slice());
+    }
+    for unsatisfiable in ["bytes=100-", "bytes=100-200", "bytes=-0"] {
+        let r = s
+            .client
+            .get(&blob)
+            .bearer_auth(&ticket)
+            .header("Range", unsatisfiable)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 416, "{unsatisfiable}");
+        assert_eq!(r.headers().get("content-range").unwrap(), "bytes */100");
+        let (_, v) = status_of(r).await;
+        assert_eq!(v["error"], "bad_range");
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complete_answers_409_when_the_stored_parts_do_not_add_up_to_the_size() {
+    let s = TestServer::start().await;
+    let size = 8 * 1024 * 1024 + 100;
+    let c = create_with(&s, size as u64, 3600, 1, None).await;
+    let token = c.upload_token.clone().unwrap();
+    for (i, len) in [(0u64, 8 * 1024 * 1024), (1, 100)] {
+        let r = s
+            .client
+            .put(s.api(&format!("/shares/{}/parts/{i}", c.id)))
+            .bearer_auth(&token)
+            .body(vec![1u8; len])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+    // A part that lost bytes on disk no longer adds up.
+    let file = part_dir(&s, &c.id).join("1");
+    std::fs::write(&file, [1u8; 99]).unwrap();
+    let (st, v) = status_of(
+        s.client
+            .post(s.api(&format!("/shares/{}/complete", c.id)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str(), v["missing"].clone()),
+        (409, Some("incomplete"), json!([1]))
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_and_release_of_a_revoked_or_expired_share_answer_410_with_the_reason() {
+    let s = TestServer::start_with(|c| c.min_expiry_secs = 1).await;
+    // Revoked while the recipient holds a ticket.
+    let c = create_with(&s, 1000, 3600, 2, None).await;
+    upload_all(&s, &c, &[5u8; 1000]).await;
+    let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+    let ticket = v["ticket"].as_str().unwrap().to_string();
+    let blob = s.api(&format!("/shares/{}/blob", c.id));
+    let r = s
+        .client
+        .delete(s.api(&format!("/shares/{}", c.id)))
+        .bearer_auth(&c.manage_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    for range in [None, Some("bytes=10-")] {
+        let mut req = s.client.get(&blob).bearer_auth(&ticket);
+        if let Some(r) = range {
+            req = req.header("Range", r);
+        }
+        let (st, v) = status_of(req.send().await.unwrap()).await;
+        assert_eq!(
+            (st, v["reason"].as_str()),
+            (410, Some("revoked")),
+            "{range:?}"
+        );
+    }
+    let (st, v) = status_of(
+        s.client
+            .delete(&blob)
+            .bearer_auth(&ticket)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((st, v["reason"].as_str()), (410, Some("revoked")));
+    // Expired while the recipient holds a ticket; whatever the ticket.
+    let c = create_with(&s, 17, 2, 1, Some(&[1u8; 17])).await;
+    let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+    let ticket = v["ticket"].as_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let blob = s.api(&format!("/shares/{}/blob", c.id));
+    for t in [ticket.clone(), b64(&[7u8; 32])] {
+        let (st, v) = status_of(s.client.get(&blob).bearer_auth(&t).send().await.unwrap()).await;
+        assert_eq!((st, v["reason"].as_str()), (410, Some("expired")));
+        let (st, v) = status_of(s.client.delete(&blob).bearer_auth(&t).send().await.unwrap()).await;
+        assert_eq!((st, v["reason"].as_str()), (410, Some("expired")));
+    }
+    s.stop().await;
+}
+
+/// A claim of an unknown share whose `X-Forwarded-For` is `xff`: 404, or 429 once the bucket is empty.
+async fn claim_from(s: &TestServer, xff: &str) -> u16 {
+    let body = json!({"link_token": b64(&[0u8; 32]), "claim_token": b64(&[0u8; 32])});
+    s.client
+        .post(s.api("/shares/AAAAAAAAAAAAAAAAAAAAAA/claim"))
+        .header("x-forwarded-for", xff)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_count_an_ipv6_client_by_its_64() {
+    let s = TestServer::start_with(|c| {
+        c.rate_claim_per_min = 1;
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(claim_from(&s, "2001:db8:1:2::1").await, 404);
+    assert_eq!(
+        claim_from(&s, "2001:db8:1:2:ffff:ffff:ffff:ffff").await,
+        429
+    );
+    assert_eq!(claim_from(&s, "2001:db8:1:3::1").await, 404);
+    s.stop().await;
+    let s = TestServer::start_with(|c| {
+        c.rate_claim_per_min = 1;
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        c.ipv6_prefix_len = 48;
+    })
+    .await;
+    assert_eq!(claim_from(&s, "2001:db8:1:2::1").await, 404);
+    assert_eq!(claim_from(&s, "2001:db8:1:3::1").await, 429);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // The peer (127.0.0.1) is no trusted proxy: its X-Forwarded-For is ignored.
+    let s = TestServer::start_with(|c| {
+        c.rate_claim_per_min = 1;
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(claim_from(&s, "192.0.2.1").await, 404);
+    assert_eq!(claim_from(&s, "192.0.2.2").await, 429);
+    s.stop().await;
+    // Behind trusted proxies: the right-most address that is not one of them.
+    let s = TestServer::start_with(|c| {
+        c.rate_claim_per_min = 1;
+        c.trusted_proxies = vec![
+            "127.0.0.0/8".parse().unwrap(),
+            "10.0.0.0/8".parse().unwrap(),
+        ];
+    })
+    .await;
+    assert_eq!(claim_from(&s, "192.0.2.1, 10.1.1.1").await, 404);
+    // What the client wrote on the left does not make it someone else.
+    assert_eq!(claim_from(&s, "198.51.100.9, 192.0.2.1").await, 429);
+    assert_eq!(
+        claim_from(&s, "192.0.2.1, 198.51.100.7, 10.0.0.1").await,
+        404
+    );
+    s.stop().await;
+}
+
+async fn put_part(s: &TestServer, c: &Created, index: u64, len: usize) -> (u16, Value) {
+    status_of(
+        s.client
+            .put(s.api(&format!("/shares/{}/parts/{index}", c.id)))
+            .bearer_auth(c.upload_token.as_ref().unwrap())
+            .body(vec![1u8; len])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_or_part_over_the_storage_quota_answers_507_before_any_byte_is_written() {
+    const MIB: usize = 1024 * 1024;
+    let s = TestServer::start_with(|c| c.max_stored_bytes = Some(10 * MIB as u64)).await;
+    let sec = Secrets::new();
+    let a = create_with(&s, (8 * MIB + 100) as u64, 3600, 1, None).await;
+    assert_eq!(put_part(&s, &a, 0, 8 * MIB).await.0, 204);
+    // 8 MiB stored: a 4 MiB share would pass 10 MiB.
+    let (st, v) = status_of(
+        s.client
+            .post(s.api("/shares"))
+            .json(&create_body(&sec, (4 * MIB) as u64, 3600, 1, None))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (507, Some("storage_full")),
+        "{v}"
+    );
+    // Sending a part again replaces it: it takes no more room.
+    assert_eq!(put_part(&s, &a, 0, 8 * MIB).await.0, 204);
+    assert_eq!(put_part(&s, &a, 1, 100).await.0, 204);
+    // Two 1.5 MiB shares each fit alone; the second one's part does not.
+    let d = create_with(&s, (3 * MIB / 2) as u64, 3600, 1, None).await;
+    let e = create_with(&s, (3 * MIB / 2) as u64, 3600, 1, None).await;
+    assert_eq!(put_part(&s, &d, 0, 3 * MIB / 2).await.0, 204);
+    let (st, v) = put_part(&s, &e, 0, 3 * MIB / 2).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (507, Some("storage_full")),
+        "{v}"
+    );
+    assert!(
+        std::fs::read_dir(part_dir(&s, &e.id))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "not a byte of the refused part was written"
+    );
+    // Revoking the big share frees its room.
+    let r = s
+        .client
+        .delete(s.api(&format!("/shares/{}", a.id)))
+        .bearer_auth(&a.manage_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(put_part(&s, &e, 0, 3 * MIB / 2).await.0, 204);
+    s.stop().await;
+}
+
+async fn get_blob(s: &TestServer, id: &str, ticket: &str, range: Option<&str>) -> (u16, Vec<u8>) {
+    let mut req = s
+        .client
+        .get(s.api(&format!("/shares/{id}/blob")))
+        .bearer_auth(ticket);
+    if let Some(r) = range {
+        req = req.header("Range", r);
+    }
+    let r = req.send().await.unwrap();
+    let st = r.status().as_u16();
+    (st, r.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_serves_three_times_the_payload_then_answers_429_ticket_exhausted() {
+    let s = TestServer::start().await;
+    let payload = vec![3u8; 1000];
+    let c = create_inline(&s, 2, &payload).await;
+    let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+    let ticket = v["ticket"].as_str().unwrap().to_string();
+    for _ in 0..3 {
+        assert_eq!(get_blob(&s, &c.id, &ticket, None).await.0, 200);
+    }
+    let (st, body) = get_blob(&s, &c.id, &ticket, Some("bytes=0-0")).await;
+    assert_eq!(st, 429);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"], "ticket_exhausted");
+    // Every range counts: six halves are three payloads.
+    let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+    let ticket = v["ticket"].as_str().unwrap().to_string();
+    for i in 0..6 {
+        let range = if i % 2 == 0 {
+            "bytes=0-499"
+        } else {
+            "bytes=500-"
+        };
+        assert_eq!(get_blob(&s, &c.id, &ticket, Some(range)).await.0, 206);
+    }
+    assert_eq!(
+        get_blob(&s, &c.id, &ticket, Some("bytes=999-")).await.0,
+        429
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_downloads_and_resumes_stay_well_inside_the_ticket_budget() {
+    let s = TestServer::start().await;
+    let size = 2 * 8 * 1024 * 1024 + 1000;
+    let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    let c = create_with(&s, size as u64, 3600, 1, None).await;
+    upload_all(&s, &c, &data).await;
+    let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+    let ticket = v["ticket"].as_str().unwrap().to_string();
+    // A download that breaks after its first megabyte counts what it sent, not the whole.
+    let r = s
+        .client
+        .get(s.api(&format!("/shares/{}/blob", c.id)))
+        .bearer_auth(&ticket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut stream = r.bytes_stream();
+    let mut got = 0usize;
+    while got < 1024 * 1024 {
+        use futures_util::StreamExt;
+        got += stream.next().await.unwrap().unwrap().len();
+    }
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Resumed, retried whole, and resumed again: all inside 3 x size.
+    let (st, rest) = get_blob(&s, &c.id, &ticket, Some(&format!("bytes={got}-"))).await;
+    assert_eq!((st, rest.len()), (206, size - got));
+    let (st, all) = get_blob(&s, &c.id, &ticket, None).await;
+    assert!(st == 200 && all == data);
+    let (st, _) = get_blob(&s, &c.id, &ticket, Some("bytes=-4000000")).await;
+    assert_eq!(st, 206, "the budget still holds a resume");
+    s.stop().await;
+}

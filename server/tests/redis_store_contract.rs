@@ -8,7 +8,7 @@ mod redis_server;
 use std::{sync::Arc, time::Duration};
 
 use onetimeshare::store::{
-    contract,
+    contract, operator_contract,
     redis::{RedisOptions, RedisStore},
     Store,
 };
@@ -27,6 +27,13 @@ async fn redis_store_passes_the_contract() {
     let redis = RedisServer::start();
     let store: Arc<dyn Store> = Arc::new(store(&redis, "contract:").await);
     contract::run_all(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_passes_the_operator_contract() {
+    let redis = RedisServer::start();
+    let store: Arc<dyn Store> = Arc::new(store(&redis, "operator:").await);
+    operator_contract::run_all(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,4 +248,110 @@ async fn a_hung_redis_times_out_and_a_claim_retried_with_its_request_id_consumes
     assert_eq!(grant.downloads_left, 1);
     let rec = s.get(f.id.clone()).await.unwrap().unwrap();
     assert_eq!((rec.downloads.len(), rec.downloads_left), (1, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_budget_and_the_stored_bytes_hold_across_two_stores_on_one_redis() {
+    use onetimeshare::store::{BlobOutcome, ClaimOutcome};
+    let redis = RedisServer::start();
+    let a: Arc<dyn Store> = Arc::new(store(&redis, "budget:").await);
+    let b: Arc<dyn Store> = Arc::new(store(&redis, "budget:").await);
+    let f = contract::make_inline(&*a, 1).await;
+    let ClaimOutcome::Granted { grant, .. } = a
+        .claim(
+            f.id.clone(),
+            contract::claim_req(contract::LINK, contract::CLAIM, None, f.now),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("claim refused");
+    };
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (id, hash, now) = (f.id.clone(), grant.ticket_hash, f.now);
+        tasks.push(tokio::spawn(async move {
+            s.open_blob(id, hash, now, 600, 1024).await.unwrap()
+        }));
+    }
+    let mut served = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            BlobOutcome::Inline(_) => served += 1,
+            BlobOutcome::Exhausted => {}
+            o => panic!("unexpected {o:?}"),
+        }
+    }
+    assert_eq!(served, 3, "three payloads across both instances, no more");
+    // One stored-bytes count for both instances.
+    assert!(a.reserve_bytes(700, 1000).await.unwrap());
+    assert!(!b.reserve_bytes(400, 1000).await.unwrap());
+    assert_eq!(b.stored_bytes().await.unwrap(), 700);
+    b.release_bytes(700).await.unwrap();
+    assert_eq!(a.stored_bytes().await.unwrap(), 0);
+    assert_eq!(redis.count_keys("budget:stored"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_whose_deletion_cannot_be_queued_is_an_error_and_a_retry_queues_it() {
+    use onetimeshare::store::{CompleteOutcome, RevokeOutcome};
+    let redis = RedisServer::start();
+    let full = store(&redis, "revoke:").await;
+    let f = contract::make(&full, 1, None, 10).await;
+    assert_eq!(
+        full.complete(f.id.clone(), sha(contract::UPLOAD), f.now)
+            .await
+            .unwrap(),
+        CompleteOutcome::Completed
+    );
+    // An instance that can run the share's script but cannot write the sweep index.
+    redis
+        .command("ACL SETUSER noindex on >pw ~* &* +@all -zadd")
+        .unwrap();
+    let mut o = RedisOptions::new(format!("redis://noindex:pw@127.0.0.1:{}", redis.port));
+    o.key_prefix = "revoke:".into();
+    let limited = RedisStore::open(&o).unwrap();
+    limited
+        .wait_connected(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        limited
+            .revoke(f.id.clone(), sha(contract::MANAGE), f.now)
+            .await
+            .is_err(),
+        "a revoke answers only once its deletion is queued"
+    );
+    // Revoke is idempotent: a retry that can queue the deletion succeeds.
+    assert_eq!(
+        full.revoke(f.id.clone(), sha(contract::MANAGE), f.now)
+            .await
+            .unwrap(),
+        RevokeOutcome::Revoked { delete_files: true }
+    );
+    assert!(full.sweep(f.now + 1, 100).await.unwrap().contains(&f.id));
+}
+
+fn sha(b: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).into()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_store_keeps_time_by_redis_time() {
+    let redis = RedisServer::start();
+    let s = store(&redis, "time:").await;
+    let theirs: i64 = redis
+        .command("TIME")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.trim().trim_start_matches(':').parse().ok())
+        .unwrap();
+    let ours = s
+        .time()
+        .await
+        .unwrap()
+        .expect("Redis has a clock of its own");
+    assert!((ours - theirs).abs() <= 1, "{ours} vs {theirs}");
 }

@@ -2,13 +2,20 @@
 
 use std::sync::Arc;
 
-use onetimeshare::store::{contract, embedded::EmbeddedStore, Store};
+use onetimeshare::store::{contract, embedded::EmbeddedStore, operator_contract, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_store_passes_the_contract() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn Store> = Arc::new(EmbeddedStore::open(dir.path()).expect("open store"));
     contract::run_all(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_store_passes_the_operator_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::open(dir.path()).expect("open store"));
+    operator_contract::run_all(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,9 +1,14 @@
-//! Small wrappers over the browser: the URL fragment, time, timers,
+//! Small wrappers over the browser: the URL fragment and the tab's
+//! session storage, time, timers, page visibility, notifications,
 //! randomness, the clipboard and attachment downloads.
 
-use js_sys::Promise;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{Notification, NotificationOptions, NotificationPermission, VisibilityState};
 
 use crate::failure::BrowserError;
 
@@ -17,6 +22,47 @@ pub fn fragment() -> Option<String> {
     let hash = window().location().hash().ok()?;
     let frag = hash.strip_prefix('#').unwrap_or(&hash).to_string();
     (!frag.is_empty()).then_some(frag)
+}
+
+/// Removes the fragment from the address bar and from this history entry
+/// (protocol §1): the key then lives only in the page's memory.
+pub fn forget_fragment() {
+    let window = window();
+    let location = window.location();
+    let (Ok(path), Ok(query)) = (location.pathname(), location.search()) else {
+        return;
+    };
+    if let Ok(history) = window.history() {
+        // The router's state object stays; only the URL changes.
+        let state = history.state().unwrap_or(JsValue::NULL);
+        let _ = history.replace_state_with_url(&state, "", Some(&format!("{path}{query}")));
+    }
+}
+
+/// The tab's session storage (it survives a reload, not the tab), when
+/// the browser allows it.
+fn session() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+/// Leaves a mark under `key` in the tab's session storage. Never for a
+/// secret: the storage is written to disk.
+pub fn session_mark(key: &str) {
+    if let Some(storage) = session() {
+        let _ = storage.set_item(key, "1");
+    }
+}
+
+/// True when this tab holds the mark `key`.
+pub fn session_marked(key: &str) -> bool {
+    session().is_some_and(|s| s.get_item(key).ok().flatten().is_some())
+}
+
+/// Removes the mark `key` from the tab's session storage.
+pub fn session_unmark(key: &str) {
+    if let Some(storage) = session() {
+        let _ = storage.remove_item(key);
+    }
 }
 
 /// `https://host:port`, the start of every link this app makes.
@@ -38,6 +84,76 @@ pub async fn sleep(ms: i32) {
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// True while the page can be seen (its tab is in front, its window not
+/// minimised).
+pub fn page_visible() -> bool {
+    window()
+        .document()
+        .is_none_or(|d| d.visibility_state() == VisibilityState::Visible)
+}
+
+/// Resolves after `ms` milliseconds, or sooner when the page is shown or
+/// hidden; true in that case (so that a page the user returns to can be
+/// brought up to date at once).
+pub async fn nap_or_visibility_change(ms: i32) -> bool {
+    let Some(document) = window().document() else {
+        sleep(ms).await;
+        return false;
+    };
+    // The promise's resolve function is both the timer's callback and the
+    // listener: whichever comes first ends the nap; only the event passes
+    // a value.
+    let wake: Rc<RefCell<Option<Function>>> = Rc::default();
+    let slot = wake.clone();
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        *slot.borrow_mut() = Some(resolve);
+    });
+    let listener = wake.borrow().clone();
+    if let Some(listener) = &listener {
+        let _ = document.add_event_listener_with_callback("visibilitychange", listener);
+    }
+    let woke = JsFuture::from(promise).await;
+    if let Some(listener) = &listener {
+        let _ = document.remove_event_listener_with_callback("visibilitychange", listener);
+    }
+    woke.is_ok_and(|value| value.is_object())
+}
+
+/// The site's notification permission; `None` where the browser has no
+/// notifications.
+pub fn notification_permission() -> Option<NotificationPermission> {
+    // Calling into a missing `Notification` class would throw.
+    if !Reflect::has(&window(), &JsValue::from_str("Notification")).unwrap_or(false) {
+        return None;
+    }
+    Some(Notification::permission())
+}
+
+/// Asks the user to allow notifications (browsers prompt only after a
+/// click); true when they are allowed.
+pub async fn ask_for_notifications() -> bool {
+    if notification_permission().is_none() {
+        return false;
+    }
+    if let Ok(promise) = Notification::request_permission() {
+        let _ = JsFuture::from(promise).await;
+    }
+    notification_permission() == Some(NotificationPermission::Granted)
+}
+
+/// Shows a notification when allowed; a later one with the same `tag`
+/// replaces it.
+pub fn notify(title: &str, body: &str, tag: &str) {
+    if notification_permission() != Some(NotificationPermission::Granted) {
+        return;
+    }
+    let options = NotificationOptions::new();
+    options.set_body(body);
+    options.set_tag(tag);
+    let _ = Notification::new_with_options(title, &options);
 }
 
 /// Fills `N` bytes from the browser's CSPRNG.

@@ -38,14 +38,44 @@ pub async fn call(
     body: Body<'_>,
     range_from: Option<u64>,
 ) -> Result<Response, ApiError> {
+    let authorization = bearer.map(|token| format!("Bearer {}", token.to_b64()));
+    request(method, path, authorization.as_deref(), body, range_from).await
+}
+
+/// Like [`call`], carrying a create token (protocol 1.1): the opaque string
+/// an operator hands out, sent as it is in `Authorization: Bearer`.
+pub async fn call_with_create_token(
+    method: &str,
+    path: &str,
+    create_token: Option<&str>,
+    body: Body<'_>,
+) -> Result<Response, ApiError> {
+    let authorization = create_token.map(|token| format!("Bearer {token}"));
+    request(method, path, authorization.as_deref(), body, None).await
+}
+
+/// A same-origin text file (`GET`, no credentials), e.g. a word list the
+/// site ships in `public/`.
+pub async fn get_text(path: &str) -> Result<String, ApiError> {
+    let response = call("GET", path, None, Body::Empty, None).await?;
+    text(&response).await
+}
+
+async fn request(
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: Body<'_>,
+    range_from: Option<u64>,
+) -> Result<Response, ApiError> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_cache(RequestCache::NoStore);
     init.set_referrer_policy(ReferrerPolicy::NoReferrer);
     let headers = Headers::new().map_err(|e| ApiError::Network(js_text(e)))?;
-    if let Some(token) = bearer {
+    if let Some(authorization) = authorization {
         headers
-            .set("Authorization", &format!("Bearer {}", token.to_b64()))
+            .set("Authorization", authorization)
             .map_err(|e| ApiError::Network(js_text(e)))?;
     }
     if let Some(from) = range_from {

@@ -1,6 +1,6 @@
 //! The browser's facilities the flows use: `fetch` against the REST API,
-//! files read in slices, the private file system, the Argon2id worker,
-//! the URL fragment, time and randomness. Compiled with `hydrate` only, and
+//! files chosen and read in slices, the private file system, web storage,
+//! the Argon2id worker, the URL fragment, time and randomness. Compiled with `hydrate` only, and
 //! knows nothing of pages or flows: they call it, never the other way round.
 
 #[cfg(feature = "bench")]
@@ -10,3 +10,4 @@ pub(crate) mod files;
 pub(crate) mod http;
 pub mod kdf;
 pub(crate) mod save;
+pub(crate) mod storage;

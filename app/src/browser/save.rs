@@ -2,8 +2,20 @@
 //! Origin Private File System when the browser can write there, otherwise
 //! gathered in memory. Either way the result is handed to the browser as a
 //! download (an attachment), never shown.
+//!
+//! A decrypted file must not outlive its use. The browser reads the
+//! download from the private file while it saves it and never tells the
+//! page when it is done, so the file stays while the page is open (for
+//! the download and "save it again") and goes when the recipient says so,
+//! when the page is left or closed, and, for a tab that was killed, at
+//! the next load of any page of the app. Each tab holds a Web Lock named
+//! for each of its files, so that a load in one tab never removes a file
+//! another open tab is still saving.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::FileSystemWritableFileStream;
@@ -18,8 +30,189 @@ use crate::failure::BrowserError;
 /// Prefix of this app's files in the origin private file system.
 const ENTRY_PREFIX: &str = "ots-";
 
-/// Files older than this are left over from an earlier visit and removed.
+/// Prefix of the Web Lock a tab holds for each of its files.
+const LOCK_PREFIX: &str = "onetimeshare-file:";
+
+/// Without Web Locks, files older than this are taken as left over from a
+/// closed tab (no save takes that long to start).
 const STALE_AFTER_MS: f64 = 60.0 * 60.0 * 1000.0;
+
+/// A file of this tab in the private file system, and the release of its
+/// lock.
+struct TabFile {
+    dir: FileSystemDirectoryHandle,
+    entry: String,
+    release: Option<Function>,
+}
+
+impl TabFile {
+    /// Starts removing the file (the browser finishes it even if the page
+    /// goes away) and releases its lock.
+    fn remove(self) -> Promise {
+        let removing = self.dir.remove_entry(&self.entry);
+        if let Some(release) = self.release {
+            let _ = release.call0(&JsValue::UNDEFINED);
+        }
+        removing
+    }
+}
+
+thread_local! {
+    /// The files this tab wrote and has not removed yet.
+    static TAB_FILES: RefCell<Vec<TabFile>> = const { RefCell::new(Vec::new()) };
+    /// Whether the `pagehide` listener that removes them is in place.
+    static ON_PAGEHIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Removes every file this tab wrote: once the recipient has the file,
+/// and before the next one is received.
+pub async fn remove_tab_files() {
+    let files = TAB_FILES.with(|f| f.take());
+    for file in files {
+        let _ = JsFuture::from(file.remove()).await;
+    }
+}
+
+/// Removes the files of tabs that are gone. Called at every page load.
+pub async fn remove_leftovers() {
+    let Ok(dir) = opfs_root().await else {
+        return;
+    };
+    let names = entry_names(&dir).await;
+    if names.is_empty() {
+        return;
+    }
+    let locked = locked_names().await;
+    let now = js_sys::Date::now();
+    for name in names {
+        let ours = TAB_FILES.with(|f| f.borrow().iter().any(|t| t.entry == name));
+        let leftover = match &locked {
+            Some(locked) => !locked.contains(&format!("{LOCK_PREFIX}{name}")),
+            None => created_ms(&name).is_some_and(|ms| now - ms > STALE_AFTER_MS),
+        };
+        if leftover && !ours {
+            let _ = JsFuture::from(dir.remove_entry(&name)).await;
+        }
+    }
+}
+
+/// The root of the origin private file system, when the browser has one.
+async fn opfs_root() -> Result<FileSystemDirectoryHandle, NoOpfs> {
+    let storage = window().navigator().storage();
+    // Older browsers have no getDirectory: calling it throws or is undefined.
+    if !Reflect::has(&storage, &JsValue::from_str("getDirectory")).unwrap_or(false) {
+        return Err(NoOpfs::Missing);
+    }
+    JsFuture::from(storage.get_directory())
+        .await?
+        .dyn_into()
+        .map_err(|_| NoOpfs::Failed)
+}
+
+/// The names of this app's entries in `dir`.
+async fn entry_names(dir: &FileSystemDirectoryHandle) -> Vec<String> {
+    let iter = dir.keys();
+    let mut names = Vec::new();
+    loop {
+        let Ok(promise) = iter.next() else { break };
+        let Ok(step) = JsFuture::from(promise).await else {
+            break;
+        };
+        if Reflect::get(&step, &"done".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true)
+        {
+            break;
+        }
+        if let Some(name) = Reflect::get(&step, &"value".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|n| n.starts_with(ENTRY_PREFIX))
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// When an entry was created, from its name.
+fn created_ms(name: &str) -> Option<f64> {
+    name.strip_prefix(ENTRY_PREFIX)?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `navigator.locks`, where the browser has Web Locks.
+fn lock_manager() -> Option<JsValue> {
+    Reflect::get(&window().navigator(), &JsValue::from_str("locks"))
+        .ok()
+        .filter(|l| l.is_object())
+}
+
+/// Asks for the lock `name` and holds it until the returned function is
+/// called (or the tab is gone); `None` without Web Locks.
+fn hold_lock(name: &str) -> Option<Function> {
+    let locks = lock_manager()?;
+    let request: Function = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let mut release = None;
+    let held = Promise::new(&mut |resolve, _reject| release = Some(resolve));
+    // The lock is held for as long as the callback's promise is pending.
+    let callback = Closure::once_into_js(move |_lock: JsValue| JsValue::from(held));
+    request
+        .call2(&locks, &JsValue::from_str(name), &callback)
+        .ok()?;
+    release
+}
+
+/// The names of every Web Lock held or asked for, in any tab of this
+/// origin; `None` without Web Locks.
+async fn locked_names() -> Option<Vec<String>> {
+    let locks = lock_manager()?;
+    let query: Function = Reflect::get(&locks, &JsValue::from_str("query"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: Promise = query.call0(&locks).ok()?.dyn_into().ok()?;
+    let snapshot = JsFuture::from(promise).await.ok()?;
+    let mut names = Vec::new();
+    for list in ["held", "pending"] {
+        let Ok(list) = Reflect::get(&snapshot, &JsValue::from_str(list)) else {
+            continue;
+        };
+        for lock in Array::from(&list).iter() {
+            if let Some(name) = Reflect::get(&lock, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+            {
+                names.push(name);
+            }
+        }
+    }
+    Some(names)
+}
+
+/// Makes sure leaving the page removes this tab's files. `pagehide` also
+/// fires for a page kept in the back/forward cache, which is fine: the
+/// page's "save it again" is only promised while it stays open.
+fn remove_on_pagehide() {
+    if ON_PAGEHIDE.with(|set| set.replace(true)) {
+        return;
+    }
+    let listener = Closure::<dyn Fn()>::new(|| {
+        for file in TAB_FILES.with(|f| f.take()) {
+            // Not awaited: there is no later. The browser carries it out.
+            let _ = file.remove();
+        }
+    })
+    .into_js_value();
+    let _ = window().add_event_listener_with_callback("pagehide", listener.unchecked_ref());
+}
 
 /// A received file being written.
 pub struct Sink {
@@ -126,7 +319,20 @@ impl Sink {
         {
             let _ = JsFuture::from(writable.abort()).await;
             let _ = JsFuture::from(dir.remove_entry(&entry)).await;
+            forget_tab_file(&entry);
         }
+    }
+}
+
+/// Takes `entry` off this tab's list, releasing its lock.
+fn forget_tab_file(entry: &str) {
+    let gone = TAB_FILES.with(|f| {
+        let mut files = f.borrow_mut();
+        let at = files.iter().position(|t| t.entry == entry)?;
+        Some(files.remove(at))
+    });
+    if let Some(release) = gone.and_then(|t| t.release) {
+        let _ = release.call0(&JsValue::UNDEFINED);
     }
 }
 
@@ -149,10 +355,6 @@ impl From<JsValue> for NoOpfs {
 
 async fn open_opfs(size: u64) -> Result<SinkKind, NoOpfs> {
     let storage = window().navigator().storage();
-    // Older browsers have no getDirectory: calling it throws or is undefined.
-    if !Reflect::has(&storage, &JsValue::from_str("getDirectory")).unwrap_or(false) {
-        return Err(NoOpfs::Missing);
-    }
     if let Ok(promise) = storage.estimate() {
         if let Ok(estimate) = JsFuture::from(promise).await {
             let quota = Reflect::get(&estimate, &"quota".into())
@@ -169,33 +371,26 @@ async fn open_opfs(size: u64) -> Result<SinkKind, NoOpfs> {
             }
         }
     }
-    let dir: FileSystemDirectoryHandle = JsFuture::from(storage.get_directory())
-        .await?
-        .dyn_into()
-        .map_err(|_| NoOpfs::Failed)?;
-    remove_stale(&dir).await;
+    let dir = opfs_root().await?;
     let tag: [u8; 8] = random_bytes().map_err(|_| NoOpfs::Failed)?;
     let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
     let entry = format!("{ENTRY_PREFIX}{}-{hex}", js_sys::Date::now() as u64);
-    let opts = FileSystemGetFileOptions::new();
-    opts.set_create(true);
-    let handle: FileSystemFileHandle =
-        JsFuture::from(dir.get_file_handle_with_options(&entry, &opts))
-            .await?
-            .dyn_into()
-            .map_err(|_| NoOpfs::Failed)?;
-    // Safari before 26 has OPFS but no createWritable on the main thread.
-    if !Reflect::has(&handle, &JsValue::from_str("createWritable")).unwrap_or(false) {
+    // The lock first: another tab's clean-up must never see the file unlocked.
+    let release = hold_lock(&format!("{LOCK_PREFIX}{entry}"));
+    remove_on_pagehide();
+    TAB_FILES.with(|f| {
+        f.borrow_mut().push(TabFile {
+            dir: dir.clone(),
+            entry: entry.clone(),
+            release,
+        })
+    });
+    let opened = create_writable(&dir, &entry).await;
+    if opened.is_err() {
         let _ = JsFuture::from(dir.remove_entry(&entry)).await;
-        return Err(NoOpfs::Missing);
+        forget_tab_file(&entry);
     }
-    let writable = match JsFuture::from(handle.create_writable()).await {
-        Ok(w) => w.unchecked_into::<FileSystemWritableFileStream>(),
-        Err(_) => {
-            let _ = JsFuture::from(dir.remove_entry(&entry)).await;
-            return Err(NoOpfs::Failed);
-        }
-    };
+    let (handle, writable) = opened?;
     Ok(SinkKind::Opfs {
         dir,
         entry,
@@ -204,39 +399,24 @@ async fn open_opfs(size: u64) -> Result<SinkKind, NoOpfs> {
     })
 }
 
-/// Removes this app's files left from visits more than an hour ago (a file
-/// stays after its download starts, since the download reads from it).
-async fn remove_stale(dir: &FileSystemDirectoryHandle) {
-    let now = js_sys::Date::now();
-    let iter = dir.keys();
-    let mut stale = Vec::new();
-    loop {
-        let Ok(promise) = iter.next() else { break };
-        let Ok(step) = JsFuture::from(promise).await else {
-            break;
-        };
-        if Reflect::get(&step, &"done".into())
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true)
-        {
-            break;
-        }
-        let Some(name) = Reflect::get(&step, &"value".into())
-            .ok()
-            .and_then(|v| v.as_string())
-        else {
-            continue;
-        };
-        let Some(rest) = name.strip_prefix(ENTRY_PREFIX) else {
-            continue;
-        };
-        let created = rest.split('-').next().and_then(|ms| ms.parse::<f64>().ok());
-        if created.is_some_and(|ms| now - ms > STALE_AFTER_MS) {
-            stale.push(name);
-        }
+/// Creates `entry` in `dir` and opens it for writing.
+async fn create_writable(
+    dir: &FileSystemDirectoryHandle,
+    entry: &str,
+) -> Result<(FileSystemFileHandle, FileSystemWritableFileStream), NoOpfs> {
+    let opts = FileSystemGetFileOptions::new();
+    opts.set_create(true);
+    let handle: FileSystemFileHandle =
+        JsFuture::from(dir.get_file_handle_with_options(entry, &opts))
+            .await?
+            .dyn_into()
+            .map_err(|_| NoOpfs::Failed)?;
+    // Safari before 26 has OPFS but no createWritable on the main thread.
+    if !Reflect::has(&handle, &JsValue::from_str("createWritable")).unwrap_or(false) {
+        return Err(NoOpfs::Missing);
     }
-    for name in stale {
-        let _ = JsFuture::from(dir.remove_entry(&name)).await;
-    }
+    let writable = JsFuture::from(handle.create_writable())
+        .await?
+        .unchecked_into::<FileSystemWritableFileStream>();
+    Ok((handle, writable))
 }

@@ -1,17 +1,125 @@
-//! The manage flow: the share's state for its sender, and revoking it.
-//! The page (`page.rs`) talks only to this module; the browser side is
-//! `engine.rs`. The manage token is the link's fragment and only ever
-//! travels as a bearer token.
+//! The manage flow: the share's state for its sender, kept up to date
+//! while the page is open (receipts), notifications when the sender
+//! allows them, and revoking the share. The page (`page.rs`) talks only
+//! to this module; the browser side is `engine.rs`. The manage token is
+//! the link's fragment: read once, removed from the address bar, kept in
+//! memory and only ever sent as a bearer token.
+//!
+//! Receipts come from polling `GET .../manage` (protocol §5), nothing
+//! else: no new data leaves the server.
 
 #[cfg(feature = "hydrate")]
 mod engine;
 pub mod page;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use ots_proto::ErrorCode;
 
 use crate::failure::ApiError;
 
-pub use ots_proto::{ManageStatus, ShareState};
+pub use ots_proto::{ManageStatus, ShareState, MAX_FAILED_ATTEMPTS};
+
+/// The first pause between two looks at the share, and the pause after a
+/// change.
+pub const POLL_FIRST_MS: u32 = 2_000;
+
+/// The longest pause while the share can still be opened and the page is
+/// seen: a claim shows on the page within this, plus one request.
+pub const POLL_LIVE_MAX_MS: u32 = 4_000;
+
+// The page promises a claim shows within 5 s: the pause and one request.
+const _: () = assert!(POLL_LIVE_MAX_MS + 1_000 <= 5_000);
+
+/// The pause once only its expiry can still change a share (locked), while
+/// the page is hidden with notifications on, and the longest back-off
+/// after failed looks.
+pub const POLL_SLOW_MS: u32 = 30_000;
+
+/// What one look at the share found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    /// Something changed since the last look (or it is the first).
+    Changed(ShareState),
+    /// Nothing changed.
+    Same(ShareState),
+    /// The look failed; a transient failure is tried again.
+    Failed {
+        /// True when trying again may succeed.
+        transient: bool,
+    },
+}
+
+/// When to look at the share next: soon after a change, backing off to
+/// [`POLL_LIVE_MAX_MS`] while it is live, slower once only expiry can
+/// follow, never again once nothing can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Schedule {
+    delay_ms: u32,
+}
+
+impl Schedule {
+    fn new() -> Self {
+        Schedule {
+            delay_ms: POLL_FIRST_MS,
+        }
+    }
+
+    /// Starts over, as after a change (the sender came back to the page).
+    fn reset(&mut self) {
+        self.delay_ms = POLL_FIRST_MS;
+    }
+
+    /// The pause before the next look, or `None` to stop looking.
+    fn after(&mut self, look: Look) -> Option<u32> {
+        self.delay_ms = match look {
+            Look::Failed { transient: false } => return None,
+            Look::Failed { transient: true } => (self.delay_ms * 2).min(POLL_SLOW_MS),
+            Look::Changed(state) | Look::Same(state) if is_final(state) => return None,
+            Look::Changed(_) => POLL_FIRST_MS,
+            Look::Same(ShareState::Locked) => POLL_SLOW_MS,
+            Look::Same(_) => (self.delay_ms * 2).min(POLL_LIVE_MAX_MS),
+        };
+        Some(self.delay_ms)
+    }
+}
+
+/// True for the states nothing follows.
+pub fn is_final(state: ShareState) -> bool {
+    matches!(
+        state,
+        ShareState::Consumed | ShareState::Expired | ShareState::Revoked | ShareState::Removed
+    )
+}
+
+/// Whether the page may tell the sender of changes with a notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notices {
+    /// This browser has no notifications (or the page is not hydrated yet).
+    Unsupported,
+    /// Not asked for on this page.
+    Off,
+    /// The sender (or the browser) refused them.
+    Blocked,
+    /// On: each change of the share shows one.
+    On,
+}
+
+/// Tells a [`watch`] to stop.
+#[derive(Clone, Debug, Default)]
+pub struct Watcher(Arc<AtomicBool>);
+
+impl Watcher {
+    /// Stops looking at the share.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn stopped(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
 
 /// Why the manage page cannot show or revoke the share.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -19,6 +127,10 @@ pub enum ManageError {
     /// The link has no manage token after `#`, or a malformed one.
     #[error("the link has no valid manage token")]
     BadLink,
+    /// This tab opened the link before and removed its token from the
+    /// address bar; a reload cannot read it again.
+    #[error("the manage link was already opened in this tab")]
+    OpenedInTab,
     /// The server no longer remembers the share (or the id is malformed).
     #[error("no such share")]
     NotFound,
@@ -55,6 +167,16 @@ impl From<ApiError> for ManageError {
     }
 }
 
+impl ManageError {
+    /// True when looking again may succeed.
+    fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ManageError::RateLimited | ManageError::Unreachable | ManageError::Refused(_)
+        )
+    }
+}
+
 /// True for the states in which revoking still changes something.
 pub fn can_revoke(state: ShareState) -> bool {
     matches!(
@@ -63,10 +185,44 @@ pub fn can_revoke(state: ShareState) -> bool {
     )
 }
 
-/// Reads the share's state and hands it to `on_done`.
-pub fn status(id: String, on_done: impl FnOnce(Result<ManageStatus, ManageError>) + 'static) {
+/// Looks at the share now and again while the page is open, handing
+/// every answer to `on_status`: every [`POLL_LIVE_MAX_MS`] at most while
+/// the share is live and the page is seen, not at all while the page is
+/// hidden (unless notifications are on), at once when the sender comes
+/// back, and no more once nothing can change.
+pub fn watch(
+    id: String,
+    on_status: impl Fn(Result<ManageStatus, ManageError>) + 'static,
+) -> Watcher {
+    let watcher = Watcher::default();
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move { on_done(engine::status(&id).await) });
+    leptos::task::spawn_local(engine::watch(id, watcher.clone(), on_status));
+    watcher
+}
+
+/// Whether notifications are on, possible, or refused.
+pub fn notices() -> Notices {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::notices()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Notices::Unsupported
+    }
+}
+
+/// Asks the sender to allow notifications (call it only from a click) and
+/// hands the outcome to `on_done`.
+pub fn turn_on_notices(on_done: impl FnOnce(Notices) + 'static) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move { on_done(engine::turn_on_notices().await) });
+}
+
+/// Shows a notification about share `id`, when they are on.
+pub fn notify(id: &str, title: &str, text: &str) {
+    #[cfg(feature = "hydrate")]
+    engine::notify(id, title, text);
 }
 
 /// Revokes the share, then hands its new state to `on_done`.
@@ -109,6 +265,64 @@ mod tests {
             ManageError::from(status(500, Some(ErrorCode::Internal))),
             ManageError::Refused("words (500)".into())
         );
+    }
+
+    #[test]
+    fn looks_back_off_to_the_live_limit_and_start_over_after_a_change() {
+        let mut schedule = Schedule::new();
+        let ready = ShareState::Ready;
+        assert_eq!(schedule.after(Look::Changed(ready)), Some(POLL_FIRST_MS));
+        assert_eq!(schedule.after(Look::Same(ready)), Some(4_000));
+        for _ in 0..10 {
+            assert_eq!(schedule.after(Look::Same(ready)), Some(POLL_LIVE_MAX_MS));
+        }
+        assert_eq!(schedule.after(Look::Changed(ready)), Some(POLL_FIRST_MS));
+        schedule.after(Look::Same(ready));
+        schedule.reset();
+        assert_eq!(schedule, Schedule::new());
+    }
+
+    #[test]
+    fn failed_looks_back_off_further_and_lasting_failures_stop() {
+        let mut schedule = Schedule::new();
+        let transient = Look::Failed { transient: true };
+        let delays: Vec<_> = (0..6).filter_map(|_| schedule.after(transient)).collect();
+        assert_eq!(delays, [4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
+        assert_eq!(schedule.after(Look::Failed { transient: false }), None);
+        assert!(ManageError::Unreachable.is_transient());
+        assert!(!ManageError::NotFound.is_transient());
+        assert!(!ManageError::WrongLink.is_transient());
+    }
+
+    #[test]
+    fn looks_slow_down_when_only_expiry_can_follow_and_stop_when_nothing_can() {
+        let mut schedule = Schedule::new();
+        assert_eq!(
+            schedule.after(Look::Same(ShareState::Locked)),
+            Some(POLL_SLOW_MS)
+        );
+        for state in [
+            ShareState::Consumed,
+            ShareState::Expired,
+            ShareState::Revoked,
+            ShareState::Removed,
+        ] {
+            assert_eq!(Schedule::new().after(Look::Changed(state)), None);
+            assert_eq!(Schedule::new().after(Look::Same(state)), None);
+        }
+        assert_eq!(
+            Schedule::new().after(Look::Same(ShareState::Uploading)),
+            Some(4_000)
+        );
+    }
+
+    #[test]
+    fn a_stopped_watcher_stays_stopped_for_every_clone() {
+        let watcher = Watcher::default();
+        let copy = watcher.clone();
+        assert!(!copy.stopped());
+        watcher.stop();
+        assert!(copy.stopped());
     }
 
     #[test]

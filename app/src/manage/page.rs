@@ -1,10 +1,12 @@
 //! The manage page (`/m/{id}#token`): the share's state for its sender,
-//! and a Revoke button with a confirmation.
+//! kept up to date while the page is open (with a notification on each
+//! change when the sender allows it), and a Revoke button with a
+//! confirmation.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{can_revoke, ManageError, ManageStatus, ShareState};
+use super::{can_revoke, ManageError, ManageStatus, Notices, ShareState, MAX_FAILED_ATTEMPTS};
 use crate::widgets::{local_time, StateCard};
 
 /// What the page shows.
@@ -24,16 +26,35 @@ pub fn ManagePage() -> impl IntoView {
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ManageError>);
+    // A look at the share that failed after it was shown.
+    let stale = RwSignal::new(None::<ManageError>);
+    let notices = RwSignal::new(Notices::Unsupported);
 
+    let on_status = move |result: Result<ManageStatus, ManageError>| match result {
+        Ok(status) => {
+            stale.set(None);
+            let before = screen.with_untracked(|s| match s {
+                Screen::Ready(before) => Some(before.clone()),
+                _ => None,
+            });
+            if before.as_ref() == Some(&status) {
+                return;
+            }
+            if before.is_some() {
+                super::notify(&id.get_value(), "Your share changed", &receipt(&status));
+            }
+            screen.set(Screen::Ready(status));
+        }
+        Err(e) if matches!(screen.get_untracked(), Screen::Ready(_)) => stale.set(Some(e)),
+        Err(e) => screen.set(Screen::Failed(e)),
+    };
     // Effects run in the browser only, after hydration.
     Effect::new(move |_| {
-        super::status(id.get_value(), move |result| {
-            screen.set(match result {
-                Ok(status) => Screen::Ready(status),
-                Err(e) => Screen::Failed(e),
-            })
-        });
+        notices.set(super::notices());
+        let watcher = super::watch(id.get_value(), on_status);
+        on_cleanup(move || watcher.stop());
     });
+    let turn_on_notices = move |_| super::turn_on_notices(move |now| notices.set(now));
 
     let revoke = move |_| {
         busy.set(true);
@@ -70,6 +91,7 @@ pub fn ManagePage() -> impl IntoView {
                 view! {
                     <section class="card" id="manage">
                         <h1>"Your share"</h1>
+                        <p class="lead" id="manage-receipt" role="status">{receipt(&info)}</p>
                         <dl class="facts">
                             <dt>"State"</dt>
                             <dd id="manage-state" data-state=info.state.as_str()>{state_label(info.state)}</dd>
@@ -140,6 +162,51 @@ pub fn ManagePage() -> impl IntoView {
                                 }
                             })}
                         {move || error.get().map(|e| view! { <p class="error" role="alert">{failure(&e).2}</p> })}
+                        {move || {
+                            stale
+                                .get()
+                                .map(|e| {
+                                    view! {
+                                        <p class="notice" id="manage-stale">
+                                            {format!("Could not check for changes: {} Trying again.", failure(&e).2)}
+                                        </p>
+                                    }
+                                })
+                        }}
+                        {(!super::is_final(info.state))
+                            .then(move || {
+                                view! {
+                                    <div class="notices">
+                                        {move || match notices.get() {
+                                            Notices::Unsupported => ().into_any(),
+                                            Notices::Off => {
+                                                view! {
+                                                    <button type="button" id="notify" on:click=turn_on_notices>
+                                                        "Notify me when it changes"
+                                                    </button>
+                                                }
+                                                    .into_any()
+                                            }
+                                            Notices::On => {
+                                                view! {
+                                                    <p class="notice" id="notify-state">
+                                                        "This browser will notify you when the share changes, while this page is open."
+                                                    </p>
+                                                }
+                                                    .into_any()
+                                            }
+                                            Notices::Blocked => {
+                                                view! {
+                                                    <p class="notice" id="notify-state">
+                                                        "Notifications are blocked for this site in the browser's settings."
+                                                    </p>
+                                                }
+                                                    .into_any()
+                                            }
+                                        }}
+                                    </div>
+                                }
+                            })}
                     </section>
                 }
                     .into_any()
@@ -155,14 +222,38 @@ fn state_label(state: ShareState) -> &'static str {
         ShareState::Consumed => "Opened: all downloads used",
         ShareState::Expired => "Expired",
         ShareState::Revoked => "Revoked",
-        ShareState::Removed => "Removed by the server's operator",
+        ShareState::Removed => "Removed by the operator of this server",
         ShareState::Locked => "Locked after too many wrong passwords",
+    }
+}
+
+/// One sentence on where the share is: what a receipt says.
+fn receipt(info: &ManageStatus) -> String {
+    let opened = info.downloads.last().map(|d| local_time(&d.at));
+    let left = info.downloads_left;
+    let wrong = match info.failed_attempts {
+        0 => String::new(),
+        1 => " 1 wrong password was tried.".to_string(),
+        n => format!(" {n} wrong passwords were tried."),
+    };
+    match (info.state, opened) {
+        (ShareState::Uploading, _) => "Still uploading: it cannot be opened yet.".into(),
+        (ShareState::Ready, None) => format!("Not opened yet, {left} left.{wrong}"),
+        (ShareState::Ready | ShareState::Consumed, Some(at)) => {
+            format!("Opened at {at}, {left} left.{wrong}")
+        }
+        (ShareState::Consumed, None) => "Opened, 0 left.".into(),
+        (ShareState::Locked, _) => format!("Locked after {MAX_FAILED_ATTEMPTS} wrong passwords."),
+        (ShareState::Expired, _) => format!("Expired at {}.", local_time(&info.expires_at)),
+        (ShareState::Revoked, _) => "Revoked.".into(),
+        (ShareState::Removed, _) => "Removed by the operator of this server.".into(),
     }
 }
 
 /// The state, title and sentence for a failure.
 fn failure(error: &ManageError) -> (&'static str, &'static str, String) {
     match error {
+        ManageError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "This manage link was opened in this tab before. To keep it private, its token was then removed from the address bar, so reloading the page cannot read it again. Open the manage link again.".into()),
         ManageError::BadLink => ("bad-link", "Incomplete link", "The manage token after # is missing or malformed. Check that the whole link was copied.".into()),
         ManageError::NotFound => ("not-found", "Not found", "The server no longer remembers this share.".into()),
         ManageError::WrongLink => ("wrong-link", "Wrong link", "The manage token in this link is not valid for this share.".into()),

@@ -1,21 +1,27 @@
 //! The receive flow in the browser: read the share's public facts, claim
 //! it, then download and decrypt the payload into a text or a saved file.
 
+use std::cell::RefCell;
+
 use js_sys::{Reflect, Uint8Array};
 use ots_crypto::{open_meta, ContentKeys, LinkKeys, LinkSecret, StreamDecryptor};
 use ots_proto::{
-    paths, payload_size, ClaimRequest, Claimed, ErrorCode, Fixed, KdfParams, ShareId, ShareInfo,
-    Token,
+    paths, payload_size, ClaimRequest, Claimed, ErrorCode, Fixed, KdfParams, MetaKind, ShareId,
+    ShareInfo, Token,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, Url};
+use web_sys::{Blob, ReadableStreamDefaultReader, Url};
 
-use super::{saved_name, shows_as_text, Facts, OpenError, Opened, Stage};
-use crate::browser::dom::{fragment, js_error, now_ms, random_bytes, sleep, trigger_download};
+use super::archive::{entries_in_tail, entries_in_zip64_end, Entries, TAIL_BYTES, ZIP64_END_LEN};
+use super::{listed_files, saved_name, shows_as_text, Facts, GoneReason, OpenError, Opened, Stage};
+use crate::browser::dom::{
+    forget_fragment, fragment, js_error, now_ms, random_bytes, session_mark, session_marked,
+    session_unmark, sleep, trigger_download,
+};
 use crate::browser::http::{call, call_with_retry, json, to_json, Body};
 use crate::browser::kdf::derive_password_key;
-use crate::browser::save::Sink;
+use crate::browser::save::{remove_leftovers as remove_files_left, remove_tab_files, Sink};
 use crate::failure::{ApiError, BrowserError};
 
 /// Decrypted bytes gathered before each write to the sink.
@@ -27,11 +33,34 @@ const PROGRESS_EVERY_MS: f64 = 100.0;
 /// Times a broken download is resumed before giving up.
 const RESUME_ATTEMPTS: u32 = 20;
 
-/// The link secret in the URL fragment.
-fn link_secret() -> Result<LinkSecret, OpenError> {
-    fragment()
-        .and_then(|f| LinkSecret::from_fragment(&f).ok())
-        .ok_or(OpenError::BadLink)
+thread_local! {
+    /// The key of the share this tab is on, once read from the fragment:
+    /// the address bar no longer has it (protocol §1).
+    static KEY: RefCell<Option<(ShareId, LinkSecret)>> = const { RefCell::new(None) };
+}
+
+/// The session-storage mark of a tab that read `id`'s key from the
+/// fragment: the share id only, never the key.
+fn opened_mark(id: &ShareId) -> String {
+    format!("ots-opened:s:{id}")
+}
+
+/// The key this tab holds for `id`.
+fn held_key(id: &ShareId) -> Option<LinkSecret> {
+    KEY.with(|k| {
+        k.borrow()
+            .as_ref()
+            .filter(|(held, _)| held == id)
+            .map(|(_, secret)| secret.clone())
+    })
+}
+
+fn hold_key(id: &ShareId, secret: LinkSecret) {
+    KEY.with(|k| *k.borrow_mut() = Some((id.clone(), secret)));
+}
+
+fn drop_key() {
+    KEY.with(|k| k.borrow_mut().take());
 }
 
 /// The share id of the route; a malformed one names no share.
@@ -39,25 +68,63 @@ fn share_id(id: &str) -> Result<ShareId, OpenError> {
     ShareId::parse(id).map_err(|_| OpenError::NotFound)
 }
 
-/// `GET /shares/{id}`: public facts, changes nothing. A link without its
-/// key is refused before anything is asked.
-pub(super) async fn facts(id: &str) -> Result<Facts, OpenError> {
-    link_secret()?;
+/// Takes the key out of the fragment into memory and the fragment out of
+/// the address bar. `Ok(true)` when the tab now holds the key, `Ok(false)`
+/// when the recipient must type it.
+fn take_key(id: &ShareId, asking: bool) -> Result<bool, OpenError> {
+    if let Some(text) = fragment() {
+        forget_fragment();
+        let secret = LinkSecret::from_fragment(&text).map_err(|_| OpenError::BadLink)?;
+        hold_key(id, secret);
+        // A reload finds no key: the mark lets it say why.
+        session_mark(&opened_mark(id));
+        return Ok(true);
+    }
+    if held_key(id).is_some() {
+        return Ok(true);
+    }
+    if asking {
+        session_unmark(&opened_mark(id));
+    } else if session_marked(&opened_mark(id)) {
+        return Err(OpenError::OpenedInTab);
+    }
+    Ok(false)
+}
+
+/// `GET /shares/{id}`: public facts, changes nothing. The key comes from
+/// the fragment, or the facts ask for it (a key sent apart, protocol §1).
+pub(super) async fn facts(id: &str, asking: bool) -> Result<Facts, OpenError> {
     let id = share_id(id)?;
+    let has_key = take_key(&id, asking)?;
     let response = call("GET", &paths::share(&id), None, Body::Empty, None).await?;
     let info: ShareInfo = json(&response).await?;
-    Ok(Facts::from_info(info))
+    Ok(Facts::from_info(info, !has_key))
+}
+
+/// Deletes this tab's decrypted file and its object URL.
+pub(super) async fn forget_saved(url: &str) {
+    let _ = Url::revoke_object_url(url);
+    remove_tab_files().await;
+}
+
+/// Deletes decrypted files left by tabs that are gone.
+pub(super) async fn remove_leftovers() {
+    remove_files_left().await;
 }
 
 /// Claims the share (one download used), then downloads and decrypts it.
 pub(super) async fn open(
     id: &str,
     kdf: Option<KdfParams>,
+    typed_key: Option<&str>,
     password: &str,
     on_stage: impl Fn(Stage),
 ) -> Result<Opened, OpenError> {
-    let secret = link_secret()?;
     let id = share_id(id)?;
+    let secret = match typed_key {
+        Some(text) => LinkSecret::from_fragment(text).map_err(|_| OpenError::KeyInvalid)?,
+        None => held_key(&id).ok_or(OpenError::BadLink)?,
+    };
     let password_key = match kdf {
         None => None,
         Some(params) => {
@@ -83,7 +150,19 @@ pub(super) async fn open(
     let body = to_json(&claim)?;
     // Safe to retry: the request id makes a repeated claim answer the same.
     let response =
-        call_with_retry("POST", &paths::claim(&id), None, Body::Json(&body), |_| {}).await?;
+        match call_with_retry("POST", &paths::claim(&id), None, Body::Json(&body), |_| {}).await {
+            Ok(response) => response,
+            Err(e) => {
+                let error = OpenError::from(e);
+                if error == OpenError::WrongLink {
+                    // The server changed nothing; the page asks for the key.
+                    drop_key();
+                }
+                return Err(error);
+            }
+        };
+    // The key fits: this tab keeps it, whether it came typed or in the link.
+    hold_key(&id, secret.clone());
     let claimed: Claimed = json(&response).await?;
 
     let meta = open_meta(keys.meta_key(), &claimed.meta.0).map_err(|_| OpenError::Damaged)?;
@@ -94,6 +173,8 @@ pub(super) async fn open(
         .map_err(|_| OpenError::Damaged)?;
 
     let as_text = shows_as_text(&meta);
+    // The file of an earlier share opened in this tab goes first.
+    remove_tab_files().await;
     let mut sink = if as_text {
         Sink::memory()
     } else {
@@ -135,12 +216,38 @@ pub(super) async fn open(
     let url = Url::create_object_url_with_blob(&blob).map_err(js_error)?;
     let name = saved_name(&meta);
     trigger_download(&url, &name)?;
+    let files = match meta.kind {
+        MetaKind::Files => listed_files(&meta, archive_entries(&blob).await),
+        _ => None,
+    };
     Ok(Opened::File {
         name,
         size: meta.size,
         url,
         on_disk,
+        files,
     })
+}
+
+/// The bytes `[start, end)` of `blob`.
+async fn blob_bytes(blob: &Blob, start: u64, end: u64) -> Option<Vec<u8>> {
+    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
+    Some(Uint8Array::new(&buffer).to_vec())
+}
+
+/// How many files the ZIP archive in `blob` holds, from its end records;
+/// `None` when they cannot be read.
+async fn archive_entries(blob: &Blob) -> Option<u64> {
+    let size = blob.size() as u64;
+    let tail = blob_bytes(blob, size.saturating_sub(TAIL_BYTES), size).await?;
+    match entries_in_tail(&tail)? {
+        Entries::Count(n) => Some(n),
+        Entries::Zip64At(at) => {
+            let end = at.checked_add(ZIP64_END_LEN).filter(|end| *end <= size)?;
+            entries_in_zip64_end(&blob_bytes(blob, at, end).await?)
+        }
+    }
 }
 
 /// Streams the payload through the decryptor into the sink, resuming a
@@ -188,7 +295,15 @@ async fn download(
             {
                 return Err(OpenError::TicketExpired)
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                return Err(match OpenError::from(e) {
+                    // Revoked, removed or expired since the claim (1.1).
+                    OpenError::Gone(reason) if reason != GoneReason::Consumed => {
+                        OpenError::GoneWhileDownloading(reason)
+                    }
+                    other => other,
+                });
+            }
         };
         // A server that ignored the Range header starts from byte 0 again.
         let mut skip = if range.is_some() && response.status() == 200 {

@@ -4,12 +4,19 @@
 //! is `engine.rs`.
 //!
 //! Reading the facts changes nothing on the server; only [`open`] claims.
+//!
+//! The key is read from the link's fragment, which is then removed from
+//! the address bar (protocol §1), or typed by the recipient when it was
+//! sent apart from the link. It stays in the page's memory only.
 
+mod archive;
 #[cfg(feature = "hydrate")]
 mod engine;
 pub mod page;
 
-use ots_proto::{plaintext_size, safe_file_name, ErrorCode, KdfParams, Meta, MetaKind, ShareInfo};
+use ots_proto::{
+    b64, plaintext_size, safe_file_name, ErrorCode, KdfParams, Meta, MetaKind, ShareInfo,
+};
 
 use crate::failure::{ApiError, BrowserError};
 
@@ -29,17 +36,20 @@ pub struct Facts {
     pub downloads_left: u32,
     /// The password's Argon2id cost, unchecked until [`open`] uses it.
     kdf: Option<KdfParams>,
+    /// True when the page has no key: the link came without its fragment.
+    needs_key: bool,
 }
 
 impl Facts {
     /// The facts of an info answer. A size no payload can have is shown as
     /// is; the claim finds such a share damaged.
-    fn from_info(info: ShareInfo) -> Self {
+    fn from_info(info: ShareInfo, needs_key: bool) -> Self {
         Facts {
             size: plaintext_size(info.size).unwrap_or(info.size),
             expires_at: info.expires_at,
             downloads_left: info.downloads_left,
             kdf: info.kdf,
+            needs_key,
         }
     }
 
@@ -47,6 +57,37 @@ impl Facts {
     pub fn needs_password(&self) -> bool {
         self.kdf.is_some()
     }
+
+    /// True when the recipient must type the key (or paste the whole link).
+    pub fn needs_key(&self) -> bool {
+        self.needs_key
+    }
+
+    /// The same facts, asking for the key: the one the page had did not fit.
+    pub fn asking_for_key(self) -> Self {
+        Facts {
+            needs_key: true,
+            ..self
+        }
+    }
+}
+
+/// One file of a share of several files, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedFile {
+    /// The sender's name for it, made safe (it is untrusted).
+    pub name: String,
+    /// Plaintext bytes.
+    pub size: u64,
+}
+
+/// The files a share of several files holds (protocol 1.1 §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileList {
+    /// The files the sealed meta lists, in archive order.
+    pub files: Vec<ListedFile>,
+    /// Files in the archive that the sealed list leaves out.
+    pub more: u64,
 }
 
 /// Where the recipient is, for the progress bar.
@@ -93,6 +134,8 @@ pub enum Opened {
         url: String,
         /// True when it was streamed through the private file system.
         on_disk: bool,
+        /// The files inside, for a share of several files (saved as one ZIP).
+        files: Option<FileList>,
     },
 }
 
@@ -102,18 +145,37 @@ pub enum OpenError {
     /// Consumed, expired, revoked or removed.
     #[error("the share is gone ({})", .0.as_str())]
     Gone(GoneReason),
+    /// Revoked, removed or expired after the claim, during the download.
+    #[error("the share went during the download ({})", .0.as_str())]
+    GoneWhileDownloading(GoneReason),
     /// The server does not know the share (or the id is malformed).
     #[error("no such share")]
     NotFound,
     /// Locked after too many wrong passwords.
     #[error("the share is locked")]
     Locked,
-    /// The key in the link is not this share's.
-    #[error("the link's key does not fit the share")]
+    /// The key is not this share's (`403 bad_link`); nothing changed.
+    #[error("wrong key")]
     WrongLink,
     /// The link has no key after `#`, or a malformed one.
     #[error("the link has no valid key")]
     BadLink,
+    /// This tab opened the link before and removed its key from the
+    /// address bar; a reload cannot read it again.
+    #[error("the link was already opened in this tab")]
+    OpenedInTab,
+    /// The key field is empty.
+    #[error("no key was given")]
+    KeyMissing,
+    /// What was typed is neither a key nor a link with one.
+    #[error("that is not a key")]
+    KeyInvalid,
+    /// This share's link without its key was pasted instead of the key.
+    #[error("that is the link without its key")]
+    LinkWithoutKey,
+    /// A whole link was pasted, but of another share.
+    #[error("that link is for another share")]
+    KeyForOtherShare,
     /// The password is wrong.
     #[error("wrong password, {attempts_left} attempts left")]
     BadPassword {
@@ -181,30 +243,109 @@ impl From<ApiError> for OpenError {
     }
 }
 
-/// Reads the share's public facts (nothing changes on the server) and
-/// hands them, or the state that ends the visit, to `on_done`.
+/// Reads the key from the link's fragment (then removes it from the
+/// address bar) and the share's public facts (nothing changes on the
+/// server), and hands them, or the state that ends the visit, to `on_done`.
 pub fn facts(id: String, on_done: impl FnOnce(Result<Facts, OpenError>) + 'static) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move { on_done(engine::facts(&id).await) });
+    leptos::task::spawn_local(async move { on_done(engine::facts(&id, false).await) });
+}
+
+/// Like [`facts`], but for a tab that opened the link before: the page
+/// asks for the key instead of saying so.
+pub fn facts_asking_key(id: String, on_done: impl FnOnce(Result<Facts, OpenError>) + 'static) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move { on_done(engine::facts(&id, true).await) });
 }
 
 /// Claims the share (one download used), downloads and decrypts it,
-/// reporting each stage, and hands what it gave to `on_done`.
+/// reporting each stage, and hands what it gave to `on_done`. `key` is
+/// what the recipient typed when the facts ask for a key, else ignored.
 pub fn open(
     id: String,
     facts: Facts,
+    key: String,
     password: String,
     on_stage: impl Fn(Stage) + 'static,
     on_done: impl FnOnce(Result<Opened, OpenError>) + 'static,
 ) {
+    let typed = if facts.needs_key() {
+        match key_text(&id, &key) {
+            Ok(text) => Some(text.to_string()),
+            Err(e) => return on_done(Err(e)),
+        }
+    } else {
+        None
+    };
     if facts.needs_password() && password.is_empty() {
         on_done(Err(OpenError::PasswordMissing));
     } else {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            on_done(engine::open(&id, facts.kdf, &password, on_stage).await)
+            on_done(engine::open(&id, facts.kdf, typed.as_deref(), &password, on_stage).await)
         });
     }
+}
+
+/// Deletes the decrypted copy of the file this tab saved (and forgets its
+/// "save again" link): the recipient has it.
+pub fn forget_saved(url: String) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move { engine::forget_saved(&url).await });
+}
+
+/// Deletes decrypted files that tabs now closed left behind. For every
+/// page load.
+pub fn remove_leftovers() {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(engine::remove_leftovers());
+}
+
+/// The key in what the recipient typed for share `id`: the key itself
+/// (`b64(K)`, protocol §1) or the whole share link. Whether it decodes to
+/// a key is for the key's own parser.
+fn key_text<'a>(id: &str, typed: &'a str) -> Result<&'a str, OpenError> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err(OpenError::KeyMissing);
+    }
+    let link_id = |before: &str| {
+        before
+            .trim_end_matches('/')
+            .rsplit_once("/s/")
+            .map(|(_, link_id)| link_id.to_string())
+    };
+    let key = match typed.split_once('#') {
+        Some((before, key)) => match link_id(before) {
+            Some(link_id) if link_id != id => return Err(OpenError::KeyForOtherShare),
+            Some(_) => key,
+            None => return Err(OpenError::KeyInvalid),
+        },
+        None if link_id(typed).is_some_and(|link_id| link_id == id) => {
+            return Err(OpenError::LinkWithoutKey)
+        }
+        None => typed,
+    };
+    if key.is_empty() || b64::decode(key).is_err() {
+        return Err(OpenError::KeyInvalid);
+    }
+    Ok(key)
+}
+
+/// The files to list for a share of several files: the sealed names made
+/// safe, and how many more the archive holds (`in_archive`, when known).
+fn listed_files(meta: &Meta, in_archive: Option<u64>) -> Option<FileList> {
+    (meta.kind == MetaKind::Files).then(|| FileList {
+        files: meta
+            .files
+            .iter()
+            .map(|f| ListedFile {
+                name: safe_file_name(&f.name),
+                size: f.size,
+            })
+            .collect(),
+        more: in_archive.map_or(0, |n| n.saturating_sub(meta.files.len() as u64)),
+    })
 }
 
 /// True for a text small enough to show in the page; anything else is saved.
@@ -312,9 +453,11 @@ mod tests {
             downloads_left: 2,
             kdf: Some(KdfParams::DEFAULT),
         };
-        let facts = Facts::from_info(info);
+        let facts = Facts::from_info(info, false);
         assert_eq!(facts.size, 5);
         assert!(facts.needs_password());
+        assert!(!facts.needs_key());
+        assert!(facts.asking_for_key().needs_key());
     }
 
     #[test]
@@ -324,17 +467,124 @@ mod tests {
             expires_at: String::new(),
             downloads_left: 1,
             kdf: Some(KdfParams::DEFAULT),
+            needs_key: false,
         };
+        assert_eq!(opened(facts, "", ""), Some(Err(OpenError::PasswordMissing)));
+    }
+
+    /// What [`open`] hands back at once (before anything goes to the
+    /// server), for the key and password typed.
+    fn opened(facts: Facts, key: &str, password: &str) -> Option<Result<Opened, OpenError>> {
         let result = std::rc::Rc::new(std::cell::RefCell::new(None));
         let slot = result.clone();
         open(
-            "id".into(),
+            ID.into(),
             facts,
-            String::new(),
+            key.into(),
+            password.into(),
             |_| {},
             move |r| *slot.borrow_mut() = Some(r),
         );
-        assert_eq!(*result.borrow(), Some(Err(OpenError::PasswordMissing)));
+        result.take()
+    }
+
+    const ID: &str = "AAAAAAAAAAAAAAAAAAAAAA";
+    const KEY: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80";
+
+    #[test]
+    fn a_key_is_taken_bare_or_from_the_whole_link() {
+        assert_eq!(key_text(ID, KEY), Ok(KEY));
+        assert_eq!(key_text(ID, &format!("  {KEY}\n")), Ok(KEY));
+        let link = format!("https://ots.example/s/{ID}#{KEY}");
+        assert_eq!(key_text(ID, &link), Ok(KEY));
+        assert_eq!(key_text(ID, &format!("/s/{ID}#{KEY}")), Ok(KEY));
+    }
+
+    #[test]
+    fn what_is_not_this_shares_key_is_refused_with_its_reason() {
+        assert_eq!(key_text(ID, " "), Err(OpenError::KeyMissing));
+        assert_eq!(key_text(ID, "not a key!"), Err(OpenError::KeyInvalid));
+        assert_eq!(
+            key_text(ID, &format!("https://ots.example/m/{ID}#{KEY}")),
+            Err(OpenError::KeyInvalid)
+        );
+        assert_eq!(
+            key_text(ID, &format!("https://ots.example/s/{ID}#")),
+            Err(OpenError::KeyInvalid)
+        );
+        assert_eq!(
+            key_text(
+                ID,
+                &format!("https://ots.example/s/BBBBBBBBBBBBBBBBBBBBBB#{KEY}")
+            ),
+            Err(OpenError::KeyForOtherShare)
+        );
+        assert_eq!(
+            key_text(ID, &format!("https://ots.example/s/{ID}")),
+            Err(OpenError::LinkWithoutKey)
+        );
+    }
+
+    #[test]
+    fn open_checks_the_typed_key_only_when_the_page_asks_for_one() {
+        let facts = Facts {
+            size: 1,
+            expires_at: String::new(),
+            downloads_left: 1,
+            kdf: None,
+            needs_key: true,
+        };
+        assert_eq!(
+            opened(facts.clone(), "", ""),
+            Some(Err(OpenError::KeyMissing))
+        );
+        assert_eq!(
+            opened(facts.clone(), "not a key!", ""),
+            Some(Err(OpenError::KeyInvalid))
+        );
+        // A good key goes on to the browser side, which the server build lacks.
+        assert_eq!(opened(facts, KEY, ""), None);
+        let keyless = Facts {
+            size: 1,
+            expires_at: String::new(),
+            downloads_left: 1,
+            kdf: None,
+            needs_key: false,
+        };
+        assert_eq!(opened(keyless, "ignored", ""), None);
+    }
+
+    #[test]
+    fn several_files_are_listed_with_safe_names_and_what_the_list_leaves_out() {
+        let files = vec![
+            FileEntry {
+                name: "<b>bold</b>.txt".into(),
+                size: 3,
+            },
+            FileEntry {
+                name: "../../etc/passwd".into(),
+                size: 7,
+            },
+        ];
+        let meta = Meta::files("two.zip", 400, files);
+        let list = listed_files(&meta, Some(5)).expect("a list for files");
+        assert_eq!(
+            list.files,
+            [
+                ListedFile {
+                    name: "_b_bold__b_.txt".into(),
+                    size: 3
+                },
+                ListedFile {
+                    name: "_.._etc_passwd".into(),
+                    size: 7
+                },
+            ]
+        );
+        assert_eq!(list.more, 3);
+        assert_eq!(listed_files(&meta, Some(2)).map(|l| l.more), Some(0));
+        assert_eq!(listed_files(&meta, None).map(|l| l.more), Some(0));
+        assert_eq!(listed_files(&Meta::file("a", "", 1), Some(9)), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{Facts, GoneReason, OpenError, Opened, Stage};
+use super::{Facts, FileList, GoneReason, OpenError, Opened, Stage};
 use crate::format::human_bytes;
 use crate::widgets::{expiry_text, CopyButton, Progress, ProgressBar, StateCard};
 
@@ -59,36 +59,71 @@ fn progress(stage: Stage) -> Progress {
     }
 }
 
+/// The words under the key field for a key that was refused there.
+fn key_problem(error: &OpenError) -> Option<&'static str> {
+    Some(match error {
+        OpenError::WrongLink => {
+            "Wrong key: it does not fit this share. Nothing was used up; check the key and try again."
+        }
+        OpenError::KeyMissing => "Paste the key first.",
+        OpenError::KeyInvalid => {
+            "That is not a key. A key is 43 characters (letters, digits, - and _); the whole link works too."
+        }
+        OpenError::LinkWithoutKey => {
+            "That is the link without its key. Paste the key you received separately."
+        }
+        OpenError::KeyForOtherShare => "That link is for a different share.",
+        _ => return None,
+    })
+}
+
 /// The receive page (`/s/{id}`).
 #[component]
 pub fn ReceivePage() -> impl IntoView {
     let params = use_params_map();
     let id = StoredValue::new(params.read_untracked().get("id").unwrap_or_default());
     let screen = RwSignal::new(Screen::Loading);
+    let key = RwSignal::new(String::new());
+    let key_error = RwSignal::new(None::<OpenError>);
     let password = RwSignal::new(String::new());
     let attempts_left = RwSignal::new(None::<u32>);
     let progress_now = RwSignal::new(None::<Progress>);
 
+    let show_facts = move |result: Result<Facts, OpenError>| {
+        screen.set(match result {
+            Ok(facts) => Screen::Ready(facts),
+            Err(e) => Screen::Failed(e),
+        })
+    };
     // Effects run in the browser only, after hydration.
     Effect::new(move |_| {
-        super::facts(id.get_value(), move |result| {
-            screen.set(match result {
-                Ok(facts) => Screen::Ready(facts),
-                Err(e) => Screen::Failed(e),
-            })
+        super::facts(id.get_value(), show_facts);
+        // A link pasted into this tab's address bar again changes only the
+        // fragment: the page does not reload, so read it now.
+        let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+            if !matches!(screen.get_untracked(), Screen::Opening) {
+                super::facts(id.get_value(), show_facts);
+            }
         });
+        on_cleanup(move || listener.remove());
     });
+    let ask_for_key = move |_| {
+        screen.set(Screen::Loading);
+        super::facts_asking_key(id.get_value(), show_facts);
+    };
 
     let reveal = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Screen::Ready(facts) = screen.get_untracked() else {
             return;
         };
+        key_error.set(None);
         screen.set(Screen::Opening);
         let again = facts.clone();
         super::open(
             id.get_value(),
             facts,
+            key.get_untracked(),
             password.get_untracked(),
             move |stage| progress_now.set(Some(progress(stage))),
             move |result| {
@@ -96,6 +131,7 @@ pub fn ReceivePage() -> impl IntoView {
                 match result {
                     Ok(opened) => {
                         password.set(String::new());
+                        key.set(String::new());
                         screen.set(Screen::Opened(opened));
                     }
                     Err(OpenError::BadPassword { attempts_left: n }) => {
@@ -104,6 +140,15 @@ pub fn ReceivePage() -> impl IntoView {
                         screen.set(Screen::Ready(again));
                     }
                     Err(OpenError::PasswordMissing) => screen.set(Screen::Ready(again)),
+                    Err(e @ OpenError::WrongLink) => {
+                        key.set(String::new());
+                        key_error.set(Some(e));
+                        screen.set(Screen::Ready(again.asking_for_key()));
+                    }
+                    Err(e) if key_problem(&e).is_some() => {
+                        key_error.set(Some(e));
+                        screen.set(Screen::Ready(again));
+                    }
                     Err(e) => screen.set(Screen::Failed(e)),
                 }
             },
@@ -124,7 +169,10 @@ pub fn ReceivePage() -> impl IntoView {
                 }
                     .into_any()
             }
-            Screen::Ready(facts) => view! { <ReadyCard facts password attempts_left on_reveal=reveal/> }.into_any(),
+            Screen::Ready(facts) => {
+                view! { <ReadyCard facts key key_error password attempts_left on_reveal=reveal/> }
+                    .into_any()
+            }
             Screen::Opening => {
                 view! {
                     <section class="card" id="opening">
@@ -136,8 +184,22 @@ pub fn ReceivePage() -> impl IntoView {
                     .into_any()
             }
             Screen::Opened(Opened::Text(text)) => view! { <TextCard text/> }.into_any(),
-            Screen::Opened(Opened::File { name, size, url, on_disk }) => {
-                view! { <SavedCard name size url on_disk/> }.into_any()
+            Screen::Opened(Opened::File { name, size, url, on_disk, files }) => {
+                view! { <SavedCard name size url on_disk files/> }.into_any()
+            }
+            Screen::Failed(OpenError::OpenedInTab) => {
+                view! {
+                    <StateCard
+                        state="opened-in-tab"
+                        title="Already opened in this tab"
+                        detail="This link was opened in this tab before. To keep it private, its key was then removed from the address bar, so reloading the page cannot read it again. If the share was not revealed yet, open the link you received again, or paste its key."
+                    >
+                        <button type="button" id="enter-key" on:click=ask_for_key>
+                            "Paste the key"
+                        </button>
+                    </StateCard>
+                }
+                    .into_any()
             }
             Screen::Failed(error) => view! { <FailedCard error/> }.into_any(),
         }}
@@ -147,10 +209,13 @@ pub fn ReceivePage() -> impl IntoView {
 #[component]
 fn ReadyCard(
     facts: Facts,
+    key: RwSignal<String>,
+    key_error: RwSignal<Option<OpenError>>,
     password: RwSignal<String>,
     attempts_left: RwSignal<Option<u32>>,
     on_reveal: impl FnMut(leptos::ev::SubmitEvent) + 'static,
 ) -> impl IntoView {
+    let needs_key = facts.needs_key();
     let needs_password = facts.needs_password();
     let size = facts.size;
     let expires = expiry_text(&facts.expires_at);
@@ -176,6 +241,31 @@ fn ReadyCard(
                 <dd id="info-password">{if needs_password { "Required" } else { "Not needed" }}</dd>
             </dl>
             <form on:submit=on_reveal>
+                {needs_key
+                    .then(|| {
+                        view! {
+                            <label for="key">"Key"</label>
+                            <input
+                                type="text"
+                                id="key"
+                                autocomplete="off"
+                                autocapitalize="none"
+                                spellcheck="false"
+                                aria-describedby="key-hint"
+                                prop:value=move || key.get()
+                                on:input=move |ev| key.set(event_target_value(&ev))
+                            />
+                            <p class="notice" id="key-hint">
+                                "This link came without its key. Paste the key you received separately (43 characters), or the whole link."
+                            </p>
+                        }
+                    })}
+                {move || {
+                    key_error
+                        .get()
+                        .and_then(|e| key_problem(&e))
+                        .map(|words| view! { <p class="error" id="key-error" role="alert">{words}</p> })
+                }}
                 {needs_password
                     .then(|| {
                         view! {
@@ -227,20 +317,50 @@ fn TextCard(text: String) -> impl IntoView {
 }
 
 #[component]
-fn SavedCard(name: String, size: u64, url: String, on_disk: bool) -> impl IntoView {
+fn SavedCard(
+    name: String,
+    size: u64,
+    url: String,
+    on_disk: bool,
+    files: Option<FileList>,
+) -> impl IntoView {
+    let forgotten = RwSignal::new(false);
+    let forget_url = url.clone();
+    let forget = move |_| {
+        forgotten.set(true);
+        super::forget_saved(forget_url.clone());
+    };
     view! {
         <section class="card" id="saved">
-            <h1>"File saved"</h1>
+            <h1>{if files.is_some() { "Files saved" } else { "File saved" }}</h1>
             <p class="lead">
                 "Your browser is saving " <span class="file-name" id="saved-name">{name.clone()}</span> " ("
                 {human_bytes(size)} "). It was decrypted in this page and is not shown here."
             </p>
-            <p>
-                <a href=url download=name id="save-again" rel="noopener">
-                    "Save it again"
-                </a>
-                " (only while this page stays open)."
-            </p>
+            {files.map(|list| view! { <FileListView list/> })}
+            <Show
+                when=move || !forgotten.get()
+                fallback=|| {
+                    view! {
+                        <p class="notice" id="saved-forgotten" role="status">
+                            "The decrypted copy was deleted from this browser."
+                        </p>
+                    }
+                }
+            >
+                <p>
+                    <a href=url.clone() download=name.clone() id="save-again" rel="noopener">
+                        "Save it again"
+                    </a>
+                    " (only while this page stays open)."
+                </p>
+                <p class="notice">
+                    "A decrypted copy stays in this browser until you leave this page. Once your download has finished, you can delete it now."
+                </p>
+                <button type="button" id="forget-saved" on:click=forget.clone()>
+                    "Delete the decrypted copy"
+                </button>
+            </Show>
             {(!on_disk)
                 .then(|| {
                     view! {
@@ -253,17 +373,49 @@ fn SavedCard(name: String, size: u64, url: String, on_disk: bool) -> impl IntoVi
     }
 }
 
+/// The files inside a share of several files: names as plain text.
+#[component]
+fn FileListView(list: FileList) -> impl IntoView {
+    let count = list.files.len() as u64 + list.more;
+    let more = list.more;
+    view! {
+        <h2 id="files-title">
+            {if count == 1 { "1 file in the archive".to_string() } else { format!("{count} files in the archive") }}
+        </h2>
+        // Focusable, so that a long list scrolls from the keyboard too.
+        <ul class="file-list" id="file-list" tabindex="0" aria-labelledby="files-title">
+            {list
+                .files
+                .into_iter()
+                .map(|f| {
+                    view! {
+                        <li>
+                            <span class="file-name">{f.name}</span>
+                            <span class="file-size">{human_bytes(f.size)}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        {(more > 0).then(|| view! { <p class="notice" id="files-more">{format!("and {more} more")}</p> })}
+    }
+}
+
 #[component]
 fn FailedCard(error: OpenError) -> impl IntoView {
     let (state, title, detail): (&str, &str, String) = match &error {
-        OpenError::Gone(GoneReason::Expired) => ("expired", "This share has expired", "Its time ran out; it can no longer be opened.".into()),
-        OpenError::Gone(GoneReason::Revoked) => ("revoked", "This share was revoked", "The sender revoked it; it can no longer be opened.".into()),
-        OpenError::Gone(GoneReason::Removed) => ("removed", "This share was removed", "The operator of this server took it down; it can no longer be opened.".into()),
-        OpenError::Gone(GoneReason::Consumed) => ("consumed", "Already opened", "This share was already opened and is gone. If you did not open it, tell the sender.".into()),
+        OpenError::Gone(GoneReason::Expired) => ("expired", "This share has expired", "Its time ran out, so it can no longer be opened.".into()),
+        OpenError::Gone(GoneReason::Revoked) => ("revoked", "This share was revoked", "The sender revoked it, so it can no longer be opened.".into()),
+        OpenError::Gone(GoneReason::Removed) => ("removed", "This share was removed", "It was removed by the operator of this server, so it can no longer be opened.".into()),
+        OpenError::Gone(GoneReason::Consumed) | OpenError::GoneWhileDownloading(GoneReason::Consumed) => ("consumed", "Already opened", "This share was already opened and is gone. If you did not open it, tell the sender.".into()),
+        OpenError::GoneWhileDownloading(GoneReason::Expired) => ("expired", "The download stopped: the share expired", "The share expired during the download, so nothing was saved.".into()),
+        OpenError::GoneWhileDownloading(GoneReason::Revoked) => ("revoked", "The download stopped: the share was revoked", "The sender revoked the share during the download, so nothing was saved.".into()),
+        OpenError::GoneWhileDownloading(GoneReason::Removed) => ("removed", "The download stopped: the share was removed", "It was removed by the operator of this server during the download, so nothing was saved.".into()),
         OpenError::NotFound => ("not-found", "Not found", "No share answers to this link: it never existed, or it ended long ago.".into()),
         OpenError::Locked => ("locked", "Locked", "Too many wrong passwords were tried. This share can no longer be opened.".into()),
-        OpenError::WrongLink => ("wrong-link", "Wrong link", "The key in this link does not fit the share. Check that the whole link was copied, including the part after #.".into()),
-        OpenError::BadLink => ("bad-link", "Incomplete link", "The key after # is missing or malformed. Check that the whole link was copied.".into()),
+        OpenError::WrongLink => ("wrong-link", "Wrong key", "The key does not fit this share. Nothing was used up.".into()),
+        OpenError::BadLink | OpenError::KeyMissing | OpenError::KeyInvalid | OpenError::LinkWithoutKey | OpenError::KeyForOtherShare => ("bad-link", "Incomplete link", "The key after # is missing or malformed. Check that the whole link was copied.".into()),
+        OpenError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "Open the link you received again.".into()),
         OpenError::BadPassword { .. } | OpenError::PasswordMissing => ("bad-password", "Wrong password", "The password was wrong.".into()),
         OpenError::KdfOutOfBounds => ("bad-share", "This share cannot be opened", "It asks for a password key cost outside the protocol's bounds, so it was not opened.".into()),
         OpenError::NotReady => ("not-ready", "Not ready yet", "The sender is still uploading this share. Try again in a moment.".into()),

@@ -1,6 +1,7 @@
-//! The send flow in the browser: seal in the page, then create the share
-//! with the payload inline (≤ 1 MiB) or upload it in 8 MiB parts
-//! (protocol §5).
+//! The send flow in the browser: the chosen files, the server's offer,
+//! generated passphrases; then seal in the page and create the share with
+//! the payload inline (up to the server's inline limit, at most 1 MiB) or
+//! upload it in 8 MiB parts (protocol §5).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -12,53 +13,178 @@ use ots_crypto::{
     seal_meta, seal_payload, ContentKeys, LinkKeys, LinkSecret, StreamEncryptor, Verifier,
 };
 use ots_proto::{
-    part_count, paths, payload_size, CreateRequest, Created, Fixed, KdfParams, Meta, Opaque,
-    ShareId, Token, INLINE_MAX_BYTES, PART_SIZE,
+    part_count, paths, payload_size, Config, CreateRequest, Created, Fixed, KdfParams, Meta,
+    Opaque, ShareId, Token, PART_SIZE,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{Blob, BlobPropertyBag};
+use web_sys::{Blob, BlobPropertyBag, File};
 
-use super::{Content, PickedFile, Request, SendError, Sent, Stage};
+use super::archive::{archive_meta, archive_name};
+use super::plaintext::{Plaintext, STEP_BYTES};
+use super::secrets::{parse_word_list, passphrase as make_passphrase};
+use super::{packing, Content, Offer, Packing, PickedFile, Request, SendError, Sent, Stage};
 use crate::browser::dom::{js_error, now_ms, origin, sleep};
-use crate::browser::files::Source;
-use crate::browser::http::{call, call_with_retry, json, to_json, Body};
+use crate::browser::files::{from_input, local_stamp, Chosen, Dropped};
+use crate::browser::http::{
+    call, call_with_create_token, call_with_retry, get_text, json, to_json, Body,
+};
 use crate::browser::kdf::derive_password_key;
+use crate::browser::storage;
 use crate::failure::{ApiError, BrowserError};
 
 /// Parts uploading at once: a second request in flight gains about a fifth
 /// in Chromium on loopback (BENCHMARKS.md); a third gains nothing.
 const UPLOADS_IN_FLIGHT: usize = 2;
 
-/// Plaintext read from the file per step: large enough to keep the cipher
-/// busy, small enough that the page stays responsive between steps.
-const READ_BYTES: u64 = 4 * 1024 * 1024;
+/// Where the create token is kept (session or local storage).
+const CREATE_TOKEN_KEY: &str = "ots-create-token";
+
+/// The EFF long word list the site ships (`public/`).
+const WORD_LIST_PATH: &str = "/eff_large_wordlist.txt";
 
 thread_local! {
-    /// The file chosen by the picker or dropped on the page.
-    static PICKED: RefCell<Option<web_sys::File>> = const { RefCell::new(None) };
+    /// The files chosen by the pickers or dropped on the page, by id.
+    static PICKED: RefCell<Vec<(PickedFile, File)>> = const { RefCell::new(Vec::new()) };
+    /// The id of the next file chosen.
+    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    /// The word list, once fetched.
+    static WORDS: RefCell<Option<Rc<Vec<String>>>> = const { RefCell::new(None) };
 }
 
-/// Remembers the file of a file input's `change` or of a `drop`. A drop without a file keeps the file chosen before; a file input
-/// emptied by the sender forgets it.
-pub(super) fn pick(event: &Event) -> Option<PickedFile> {
-    let drop = event.dyn_ref::<web_sys::DragEvent>();
-    let files = match drop {
-        Some(drop) => drop.data_transfer().and_then(|d| d.files()),
-        None => event
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files()),
-    };
-    let file = files.and_then(|f| f.get(0));
-    let picked = file.as_ref().map(|f| PickedFile {
-        name: f.name(),
-        size: f.size() as u64,
+/// The files chosen so far, in order.
+pub(super) fn picked() -> Vec<PickedFile> {
+    PICKED.with(|p| p.borrow().iter().map(|(f, _)| f.clone()).collect())
+}
+
+/// Adds files to the list; a file already in it (same path, size and
+/// time) is not added twice.
+fn add(chosen: Vec<Chosen>) {
+    PICKED.with(|p| {
+        let mut list = p.borrow_mut();
+        for c in chosen {
+            let size = c.file.size() as u64;
+            let modified = local_stamp(&c.file);
+            let known = list.iter().any(|(f, file)| {
+                f.path == c.path && f.size == size && file.last_modified() == c.file.last_modified()
+            });
+            if known {
+                continue;
+            }
+            let id = NEXT_ID.with(|n| n.replace(n.get() + 1));
+            let entry = PickedFile {
+                id,
+                path: c.path,
+                in_folder: c.in_folder,
+                size,
+                modified,
+            };
+            list.push((entry, c.file));
+        }
     });
-    if file.is_some() || drop.is_none() {
-        PICKED.with(|p| *p.borrow_mut() = file);
+}
+
+/// Adds the files of a file input's `change` or of a `drop` (walking
+/// dropped folders), then hands over the whole list.
+pub(super) fn pick(event: &Event, on_done: impl FnOnce(Vec<PickedFile>) + 'static) {
+    if let Some(drop) = event.dyn_ref::<web_sys::DragEvent>() {
+        let Some(dropped) = drop.data_transfer().map(|d| Dropped::take(&d)) else {
+            return;
+        };
+        if dropped.is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            // A folder that cannot be read adds what was read before it.
+            if let Ok(chosen) = dropped.read().await {
+                add(chosen);
+            }
+            on_done(picked());
+        });
+        return;
     }
-    picked
+    let input = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+    if let Some(input) = input {
+        add(from_input(&input));
+        // The same file can be chosen again after it was removed.
+        input.set_value("");
+    }
+    on_done(picked());
+}
+
+/// Forgets the chosen file `id`.
+pub(super) fn remove(id: u64) -> Vec<PickedFile> {
+    PICKED.with(|p| p.borrow_mut().retain(|(f, _)| f.id != id));
+    picked()
+}
+
+/// The sent files are not sent twice by accident.
+fn forget_picked() {
+    PICKED.with(|p| p.borrow_mut().clear());
+}
+
+/// What the server accepts, or `None` when it does not say.
+pub(super) async fn offer() -> Option<Offer> {
+    let response = call("GET", &paths::config(), None, Body::Empty, None)
+        .await
+        .ok()?;
+    let config: Config = json(&response).await.ok()?;
+    Some(Offer::from_config(&config))
+}
+
+/// The create token kept for this tab or on this device.
+pub(super) fn saved_create_token() -> (String, bool) {
+    storage::get(CREATE_TOKEN_KEY).unwrap_or_default()
+}
+
+/// A passphrase from the shipped word list (fetched on first use).
+pub(super) async fn passphrase() -> Result<String, SendError> {
+    let cached = WORDS.with(|w| w.borrow().clone());
+    let words = match cached {
+        Some(words) => words,
+        None => {
+            let text = get_text(WORD_LIST_PATH)
+                .await
+                .map_err(|e| SendError::WordList(e.to_string()))?;
+            let words = Rc::new(parse_word_list(&text)?);
+            WORDS.with(|w| *w.borrow_mut() = Some(words.clone()));
+            words
+        }
+    };
+    make_passphrase(&words)
+}
+
+/// The plaintext and meta of the chosen files: one file as itself,
+/// several as a ZIP archive.
+fn files_plaintext(files: &[PickedFile]) -> Result<(Plaintext, Meta), SendError> {
+    let file_of = |id: u64| {
+        PICKED.with(|p| {
+            p.borrow()
+                .iter()
+                .find(|(f, _)| f.id == id)
+                .map(|(_, file)| file.clone())
+        })
+    };
+    match packing(files) {
+        Packing::Single(one) => {
+            let file = file_of(one.id).ok_or(SendError::NoFile)?;
+            let meta = Meta::file(file.name(), file.type_(), file.size() as u64);
+            Ok((Plaintext::file(file), meta))
+        }
+        Packing::Archive { entries, layout } => {
+            let name = archive_name(&entries);
+            let (meta, _) = archive_meta(&name, layout.size(), &entries);
+            let with_files = entries
+                .into_iter()
+                .zip(files)
+                .map(|(entry, f)| file_of(f.id).map(|file| (entry, file)))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(SendError::NoFile)?;
+            Ok((Plaintext::archive(with_files, layout), meta))
+        }
+    }
 }
 
 /// Reports stages with the time since the upload began and the bytes the
@@ -101,23 +227,19 @@ impl<F: Fn(Stage)> Reporter<F> {
     }
 }
 
-/// Seals the request's content and stores it on the server.
+/// Seals the request's content and stores it on the server; payloads up
+/// to `max_inline` bytes go with the create request.
 pub(super) async fn send(
     request: Request,
+    max_inline: u64,
     on_stage: impl Fn(Stage) + 'static,
 ) -> Result<Sent, SendError> {
-    let (source, meta) = match request.content {
+    let (mut plaintext, meta) = match &request.content {
         Content::Text(text) => {
             let size = text.len() as u64;
-            (Source::Text(text.into_bytes()), Meta::text(size))
+            (Plaintext::text(text.clone().into_bytes()), Meta::text(size))
         }
-        Content::File(_) => {
-            let file = PICKED
-                .with(|p| p.borrow().clone())
-                .ok_or(SendError::NoFile)?;
-            let meta = Meta::file(file.name(), file.type_(), file.size() as u64);
-            (Source::File(file), meta)
-        }
+        Content::Files(files) => files_plaintext(files)?,
     };
     let secret = LinkSecret::generate().map_err(|_| BrowserError::NoRandomness)?;
     let (password_key, kdf) = if request.password.is_empty() {
@@ -131,7 +253,7 @@ pub(super) async fn send(
     let link_keys = LinkKeys::derive(&secret);
     let keys = ContentKeys::derive(&secret, password_key.as_ref());
 
-    let plain_len = source.size();
+    let plain_len = plaintext.size();
     let sealed_meta = seal_meta(keys.meta_key(), &meta).map_err(|_| SendError::NameTooLong)?;
     let total = payload_size(plain_len);
     let mut create = CreateRequest {
@@ -152,16 +274,16 @@ pub(super) async fn send(
     });
     report.stored(0);
 
-    if total <= INLINE_MAX_BYTES {
-        let plain = source.read(0, plain_len).await?;
+    if total <= max_inline {
+        let plain = plaintext.read_all().await?;
         create.payload = Some(Opaque(seal_payload(keys.payload_key(), &plain)));
-        let created = create_share(&create).await?;
+        let created = create_share(&create, &request).await?;
         report.stored(total);
         forget_picked();
-        return Ok(links(&secret, &created));
+        return Ok(links(&secret, &created, request.key_apart));
     }
 
-    let created = create_share(&create).await?;
+    let created = create_share(&create, &request).await?;
     let upload_token = created
         .upload_token
         .clone()
@@ -169,27 +291,28 @@ pub(super) async fn send(
     let parts = part_count(total);
     let mut encryptor = Some(StreamEncryptor::new(keys.payload_key()));
     let mut pending: Vec<u8> =
-        Vec::with_capacity((PART_SIZE + READ_BYTES + READ_BYTES / 64) as usize);
+        Vec::with_capacity((PART_SIZE + STEP_BYTES + STEP_BYTES / 64) as usize);
     let mut next_part = 0u64;
     let mut stored = 0u64;
     // The first part that fails for good leaves its error here.
     let failure: Failure = Rc::default();
     // Up to two parts upload while the next is encrypted.
     let mut in_flight: VecDeque<(u64, JsFuture)> = VecDeque::with_capacity(UPLOADS_IN_FLIGHT);
-    let mut offset = 0u64;
     loop {
-        let end = (offset + READ_BYTES).min(plain_len);
-        if offset < end {
-            let plain = source.read(offset, end).await?;
-            if let Some(enc) = encryptor.as_mut() {
-                enc.push(&plain, &mut pending);
+        // The plaintext stage (a file's slices, or a ZIP archive written as
+        // its files are read) feeds the encryptor chunk by chunk.
+        let chunk = plaintext.next().await?;
+        let done_reading = chunk.is_none();
+        match chunk {
+            Some(plain) => {
+                if let Some(enc) = encryptor.as_mut() {
+                    enc.push(&plain, &mut pending);
+                }
             }
-            offset = end;
-        }
-        let done_reading = offset >= plain_len;
-        if done_reading {
-            if let Some(enc) = encryptor.take() {
-                enc.finish(&mut pending);
+            None => {
+                if let Some(enc) = encryptor.take() {
+                    enc.finish(&mut pending);
+                }
             }
         }
         while pending.len() as u64 >= PART_SIZE || (done_reading && !pending.is_empty()) {
@@ -232,7 +355,7 @@ pub(super) async fn send(
     report.completing();
     complete(&created.id, &upload_token).await?;
     forget_picked();
-    Ok(links(&secret, &created))
+    Ok(links(&secret, &created, request.key_apart))
 }
 
 /// Where a part upload leaves the error that ended it.
@@ -247,11 +370,6 @@ fn part_failed(failure: &Failure) -> SendError {
         .unwrap_or(SendError::Unreachable)
 }
 
-/// The sent file is not sent twice by accident.
-fn forget_picked() {
-    PICKED.with(|p| *p.borrow_mut() = None);
-}
-
 /// A part as a Blob (copied out of wasm memory once).
 fn part_blob(bytes: &[u8]) -> Result<Blob, JsValue> {
     let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
@@ -260,7 +378,7 @@ fn part_blob(bytes: &[u8]) -> Result<Blob, JsValue> {
     Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
 }
 
-fn links(secret: &LinkSecret, created: &Created) -> Sent {
+fn links(secret: &LinkSecret, created: &Created, key_apart: bool) -> Sent {
     let origin = origin();
     Sent {
         share_link: format!("{origin}/s/{}#{}", created.id, secret.to_fragment()),
@@ -270,15 +388,34 @@ fn links(secret: &LinkSecret, created: &Created) -> Sent {
             created.manage_token.to_b64()
         ),
         expires_at: created.expires_at.clone(),
+        key_apart,
     }
 }
 
-async fn create_share(request: &CreateRequest) -> Result<Created, SendError> {
-    let body = to_json(request)?;
+/// Creates the share, with the create token when the sender gave one; a
+/// token the server took is kept as the sender asked, one it refused is
+/// forgotten.
+async fn create_share(create: &CreateRequest, request: &Request) -> Result<Created, SendError> {
+    let body = to_json(create)?;
+    let token = Some(request.create_token.as_str()).filter(|t| !t.is_empty());
     // Not retried: a create that reached the server but lost its answer
     // would leave a second, orphaned share.
-    let response = call("POST", &paths::shares(), None, Body::Json(&body), None).await?;
-    Ok(json(&response).await?)
+    let answer = call_with_create_token("POST", &paths::shares(), token, Body::Json(&body)).await;
+    match answer {
+        Ok(response) => {
+            if let Some(token) = token {
+                storage::set(CREATE_TOKEN_KEY, token, request.remember_token);
+            }
+            Ok(json(&response).await?)
+        }
+        Err(e) => {
+            let error = SendError::from(e);
+            if error == SendError::BadCreateToken {
+                storage::remove(CREATE_TOKEN_KEY);
+            }
+            Err(error)
+        }
+    }
 }
 
 /// Starts uploading part `index` at once (a JS promise runs eagerly),

@@ -6,90 +6,143 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use ots_proto::TICKET_TTL_SECS;
+use bytes::Bytes;
+use futures_util::stream;
+use ots_proto::{ErrorBody, ShareId};
 use tracing::instrument;
 
 use super::{
     error::{ApiError, Stored},
-    extract::{Bearer, SharePath, Ticket},
+    extract::{Bearer, ClientKey, SharePath, Ticket},
+    openapi::PartBytes,
 };
-use crate::state::AppState;
+use crate::{
+    downloads::{ByteStream, Metered, TicketUse},
+    state::AppState,
+};
 
-/// Parses a single `bytes=` range against `size`: `Ok(None)` without a usable header,
-/// `Err` when it cannot be satisfied. Returns `[start, end)`.
+/// Parses a single `bytes=` range against `size` (RFC 9110 §14): `Ok(None)`
+/// when there is none or it is malformed (the whole body is the answer),
+/// `Err` when it is well formed but cannot be satisfied. Returns `[start, end)`.
 fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
-    let Some(v) = headers.get(header::RANGE) else {
-        return Ok(None);
-    };
-    let Some(spec) = v
-        .to_str()
-        .ok()
+    let Some(spec) = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
         .and_then(|s| s.trim().strip_prefix("bytes="))
     else {
         return Ok(None);
     };
-    if spec.contains(',') {
-        // Multiple ranges are not served; the whole body is a valid answer.
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    let unsatisfiable = ApiError::BadRange { size };
+    if a.is_empty() {
+        // A suffix: the last `n` bytes.
+        if !digits(b) {
+            return Ok(None);
+        }
+        let n: u64 = b.parse().unwrap_or(u64::MAX);
+        if n == 0 || size == 0 {
+            return Err(unsatisfiable);
+        }
+        return Ok(Some((size.saturating_sub(n), size)));
+    }
+    if !digits(a) || !(b.is_empty() || digits(b)) {
         return Ok(None);
     }
-    let (a, b) = spec.split_once('-').ok_or(ApiError::BadRange { size })?;
-    let (a, b) = (a.trim(), b.trim());
-    let range = if a.is_empty() {
-        let n: u64 = b.parse().map_err(|_| ApiError::BadRange { size })?;
-        if n == 0 {
-            return Err(ApiError::BadRange { size });
-        }
-        (size.saturating_sub(n), size)
+    let start: u64 = a.parse().unwrap_or(u64::MAX);
+    let end = if b.is_empty() {
+        size
     } else {
-        let start: u64 = a.parse().map_err(|_| ApiError::BadRange { size })?;
-        let end = if b.is_empty() {
-            size
-        } else {
-            let last: u64 = b.parse().map_err(|_| ApiError::BadRange { size })?;
-            if last < start {
-                return Err(ApiError::BadRange { size });
-            }
-            last.saturating_add(1).min(size)
-        };
-        (start, end)
+        let last: u64 = b.parse().unwrap_or(u64::MAX);
+        if last < start {
+            return Ok(None);
+        }
+        last.saturating_add(1).min(size)
     };
-    if range.0 >= size {
-        return Err(ApiError::BadRange { size });
+    if start >= size {
+        return Err(unsatisfiable);
     }
-    Ok(Some(range))
+    Ok(Some((start, end)))
 }
 
-/// Streams the ciphertext to a ticket holder; each use keeps the ticket alive 10 more minutes.
+/// Streams the ciphertext to a ticket holder: at most as many downloads per
+/// client address as allowed, each range taken from the ticket's byte budget,
+/// and the ticket kept alive while the bytes flow.
+#[utoipa::path(
+    get, path = "/api/v1/shares/{id}/blob", tag = "downloads",
+    params(
+        ("id" = ShareId, Path, description = "the share id"),
+        ("Range" = Option<String>, Header, description = "`bytes=a-b`, `bytes=a-` or `bytes=-n`; a malformed one is ignored"),
+    ),
+    security(("ticket" = [])),
+    responses(
+        (status = 200, description = "the whole ciphertext", content_type = "application/octet-stream", body = inline(PartBytes)),
+        (status = 206, description = "the range asked for", content_type = "application/octet-stream", body = inline(PartBytes)),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing, wrong or dead ticket (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 410, description = "expired, revoked or removed (`gone`, `reason`)", body = ErrorBody),
+        (status = 416, description = "the range cannot be satisfied (`bad_range`)", body = ErrorBody),
+        (status = 429, description = "the ticket served its byte budget (`ticket_exhausted`) or too many downloads from this address (`rate_limited`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn download(
     State(state): State<AppState>,
     SharePath(id): SharePath,
     ticket: Bearer<Ticket>,
+    ClientKey(client): ClientKey,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let slot = match client {
+        Some(key) => Some(
+            state
+                .downloads_per_address
+                .take(key)
+                .ok_or(ApiError::RateLimited { retry_after: 1 })?,
+        ),
+        None => None,
+    };
+    // The range is read against the share's size before the ticket's budget is
+    // taken; the ticket's own checks still come first in the answer.
+    let size = state.store.get(id.clone()).await?.map(|rec| rec.size);
+    let range = size.map_or(Ok(None), |size| parse_range(&headers, size));
+    let want = match (&range, size) {
+        (Ok(Some((start, end))), _) => end - start,
+        (Ok(None), Some(size)) => size,
+        _ => 0,
+    };
+    let ttl_secs = i64::from(state.config.ticket_ttl_secs);
     let outcome = state
         .store
-        .open_blob(
-            id.clone(),
-            ticket.hash(),
-            state.clock.now(),
-            i64::from(TICKET_TTL_SECS),
-        )
+        .open_blob(id.clone(), ticket.hash(), state.clock.now(), ttl_secs, want)
         .await?;
     let stored = Result::from(outcome)?;
     let size = match &stored {
         Stored::Inline(bytes) => bytes.len() as u64,
         Stored::Parts { size } => *size,
     };
-    let range = parse_range(&headers, size)?;
+    let range = range?;
     let (start, end) = range.unwrap_or((0, size));
-    let body = match stored {
+    let bytes: ByteStream = match stored {
         Stored::Inline(bytes) => {
-            let (s, e) = (start as usize, end as usize);
-            Body::from(bytes.get(s..e).map(|b| b.to_vec()).unwrap_or_default())
+            let part = Bytes::from(bytes).slice(start as usize..end as usize);
+            Box::pin(stream::once(std::future::ready(Ok(part))))
         }
-        Stored::Parts { .. } => Body::from_stream(state.blobs.read_range(&id, start, end)),
+        Stored::Parts { .. } => Box::pin(state.blobs.read_range(&id, start, end)),
     };
+    let ticket_use = TicketUse {
+        store: state.store.clone(),
+        clock: state.clock.clone(),
+        id: id.clone(),
+        ticket: ticket.hash(),
+        ttl_secs,
+    };
+    let body = Body::from_stream(Metered::new(bytes, ticket_use, want, slot));
     tracing::debug!(share = %id.short(), start, end, "download");
     let mut res = (
         if range.is_some() {
@@ -118,6 +171,19 @@ pub(super) async fn download(
 }
 
 /// The client has the whole plaintext: the ticket dies, and a consumed share's ciphertext goes now.
+#[utoipa::path(
+    delete, path = "/api/v1/shares/{id}/blob", tag = "downloads",
+    params(("id" = ShareId, Path, description = "the share id")),
+    security(("ticket" = [])),
+    responses(
+        (status = 204, description = "the ticket is dead; a consumed share's ciphertext is deleted"),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing, wrong or dead ticket (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 410, description = "expired, revoked or removed (`gone`, `reason`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn release(
     State(state): State<AppState>,
@@ -156,16 +222,19 @@ mod tests {
     }
 
     #[test]
-    fn unusable_ranges_serve_everything_and_unsatisfiable_ones_fail() {
-        assert!(matches!(range("bytes=0-1,5-6", 100), Ok(None)));
-        assert!(matches!(range("items=0-1", 100), Ok(None)));
-        for bad in [
-            "bytes=100-",
+    fn malformed_ranges_serve_everything_and_unsatisfiable_ones_fail() {
+        for ignored in [
+            "bytes=0-1,5-6",
+            "items=0-1",
             "bytes=5-1",
-            "bytes=-0",
             "bytes=x-1",
             "bytes=1",
+            "bytes=",
+            "bytes=1-x",
         ] {
+            assert!(matches!(range(ignored, 100), Ok(None)), "{ignored}");
+        }
+        for bad in ["bytes=100-", "bytes=100-200", "bytes=-0"] {
             assert!(
                 matches!(range(bad, 100), Err(ApiError::BadRange { size: 100 })),
                 "{bad}"

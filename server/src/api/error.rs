@@ -13,6 +13,7 @@ use ots_proto::{ErrorBody, ErrorCode, GoneReason};
 
 use crate::{
     limits::Limited,
+    metrics::in_request,
     store::{
         BlobOutcome, ClaimOutcome, CompleteOutcome, Grant, ReleaseOutcome, RevokeOutcome,
         StoreError, UploadCheck,
@@ -40,6 +41,9 @@ pub(crate) enum ApiError {
     /// `404 not_found`.
     #[error("no such share")]
     NotFound,
+    /// `405 method_not_allowed`: the route exists, the method does not.
+    #[error("the method is not allowed on this route")]
+    MethodNotAllowed,
     /// `410 gone`.
     #[error("the share is gone")]
     Gone(GoneReason),
@@ -58,6 +62,14 @@ pub(crate) enum ApiError {
     /// `401 bad_token`: a missing, wrong or dead bearer token (upload, manage, ticket).
     #[error("missing, wrong or expired token")]
     BadToken,
+    /// `401 token_required`: this server creates shares only for create token holders.
+    #[error(
+        "this server requires a create token (Authorization: Bearer <token>) to create a share"
+    )]
+    TokenRequired,
+    /// `403 bad_token`: a create token the server does not know.
+    #[error("the create token is not known to this server")]
+    BadCreateToken,
     /// `416 bad_range`.
     #[error("the range is not satisfiable")]
     BadRange {
@@ -70,6 +82,12 @@ pub(crate) enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// `429 ticket_exhausted`: the ticket has served its byte budget.
+    #[error("this ticket has served all the bytes it may; claim again if downloads are left")]
+    TicketExhausted,
+    /// `507 storage_full`: the share or part would pass the server's storage quota.
+    #[error("the server is full; try again later")]
+    StorageFull,
     /// `503 busy`: too many uploads at once.
     #[error("too many uploads at once")]
     Busy,
@@ -83,6 +101,7 @@ pub(crate) enum ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        in_request(|m, _| m.store_error());
         Self::Unavailable(e.to_string())
     }
 }
@@ -95,6 +114,7 @@ impl From<std::io::Error> for ApiError {
 
 impl From<Limited> for ApiError {
     fn from(l: Limited) -> Self {
+        in_request(|m, action| m.rate_limited(action.unwrap_or("other")));
         Self::RateLimited {
             retry_after: l.retry_after,
         }
@@ -117,13 +137,18 @@ impl ApiError {
             Self::Incomplete(_) => (StatusCode::CONFLICT, ErrorCode::Incomplete),
             Self::NotReady => (StatusCode::CONFLICT, ErrorCode::NotReady),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::Gone(_) => (StatusCode::GONE, ErrorCode::Gone),
             Self::BadLink => (StatusCode::FORBIDDEN, ErrorCode::BadLink),
             Self::BadPassword { .. } => (StatusCode::UNAUTHORIZED, ErrorCode::BadPassword),
             Self::Locked => (StatusCode::LOCKED, ErrorCode::Locked),
             Self::BadToken => (StatusCode::UNAUTHORIZED, ErrorCode::BadToken),
+            Self::TokenRequired => (StatusCode::UNAUTHORIZED, ErrorCode::TokenRequired),
+            Self::BadCreateToken => (StatusCode::FORBIDDEN, ErrorCode::BadToken),
             Self::BadRange { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, ErrorCode::BadRange),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::TicketExhausted => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TicketExhausted),
+            Self::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -202,12 +227,13 @@ impl From<CompleteOutcome> for Result<(), ApiError> {
 /// A claim granted (or, `true`, an earlier grant given again).
 impl From<ClaimOutcome> for Result<(Grant, bool), ApiError> {
     fn from(o: ClaimOutcome) -> Self {
+        in_request(|m, _| m.claim(&o));
         match o {
             ClaimOutcome::NotFound => Err(ApiError::NotFound),
             ClaimOutcome::Gone(r) => Err(r.into()),
             ClaimOutcome::NotReady => Err(ApiError::NotReady),
             ClaimOutcome::BadLink => Err(ApiError::BadLink),
-            ClaimOutcome::Locked => Err(ApiError::Locked),
+            ClaimOutcome::Locked | ClaimOutcome::LockedNow => Err(ApiError::Locked),
             ClaimOutcome::BadPassword { attempts_left } => {
                 Err(ApiError::BadPassword { attempts_left })
             }
@@ -223,6 +249,7 @@ impl From<BlobOutcome> for Result<Stored, ApiError> {
             BlobOutcome::NotFound => Err(ApiError::NotFound),
             BlobOutcome::Gone(r) => Err(r.into()),
             BlobOutcome::BadTicket => Err(ApiError::BadToken),
+            BlobOutcome::Exhausted => Err(ApiError::TicketExhausted),
             BlobOutcome::Inline(bytes) => Ok(Stored::Inline(bytes)),
             BlobOutcome::Files { size } => Ok(Stored::Parts { size }),
         }
@@ -247,7 +274,10 @@ impl From<RevokeOutcome> for Result<bool, ApiError> {
         match o {
             RevokeOutcome::NotFound => Err(ApiError::NotFound),
             RevokeOutcome::BadToken => Err(ApiError::BadToken),
-            RevokeOutcome::Revoked { delete_files } => Ok(delete_files),
+            RevokeOutcome::Revoked { delete_files } => {
+                in_request(|m, _| m.revoked());
+                Ok(delete_files)
+            }
         }
     }
 }

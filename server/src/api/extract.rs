@@ -8,7 +8,7 @@
 //! - [`JsonBody`]: a JSON request read no further than its limit (`413`),
 //!   refused with `400 invalid` when malformed or holding unknown fields.
 
-use std::marker::PhantomData;
+use std::{marker::PhantomData, net::IpAddr};
 
 use axum::{
     body::Body,
@@ -26,12 +26,15 @@ use crate::{
     store::Digest,
 };
 
-/// The value of path parameter `name`, if the route has it and it is UTF-8.
-async fn path_param(parts: &mut Parts, name: &str) -> Option<String> {
-    let params = RawPathParams::from_request_parts(parts, &()).await.ok()?;
-    params
+/// The value of path parameter `name`, if the route has it. A path whose
+/// segments do not decode (percent-escapes that are not UTF-8) is `400`.
+async fn path_param(parts: &mut Parts, name: &str) -> Result<Option<String>, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| ApiError::Invalid("a path segment is not valid UTF-8".into()))?;
+    Ok(params
         .iter()
-        .find_map(|(key, value)| (key == name).then(|| value.to_owned()))
+        .find_map(|(key, value)| (key == name).then(|| value.to_owned())))
 }
 
 /// The share id in the path (`{id}`). Anything that is not a canonical id is
@@ -42,7 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SharePath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let text = path_param(parts, "id").await.ok_or(ApiError::NotFound)?;
+        let text = path_param(parts, "id").await?.ok_or(ApiError::NotFound)?;
         ShareId::parse(&text)
             .map(Self)
             .map_err(|_| ApiError::NotFound)
@@ -75,7 +78,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PartIndex {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(Self(path_param(parts, "index").await))
+        Ok(Self(path_param(parts, "index").await?))
     }
 }
 
@@ -160,9 +163,27 @@ impl<B: Bucket> FromRequestParts<AppState> for Throttle<B> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // Requests that did not come through the listener (router tests) have no address.
         if let Some(addr) = parts.extensions.get::<ClientAddr>() {
-            B::limiter(state).check(addr.ip(&parts.headers, state.config.trust_proxy))?;
+            B::limiter(state).check(state.clients.key(addr, &parts.headers))?;
         }
         Ok(Self(PhantomData))
+    }
+}
+
+/// The key the abuse limits count this request's client by (its address, an
+/// IPv6 client's prefix); `None` for requests that did not come through the
+/// listener (router tests).
+pub(crate) struct ClientKey(pub(crate) Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ClientAddr>()
+                .map(|addr| state.clients.key(addr, &parts.headers)),
+        ))
     }
 }
 

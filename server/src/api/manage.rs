@@ -1,7 +1,7 @@
 //! The sender's view: status and revoke (manage token).
 
 use axum::{extract::State, http::StatusCode, Json};
-use ots_proto::{DownloadEvent, ManageStatus};
+use ots_proto::{DownloadEvent, ErrorBody, ManageStatus, ShareId};
 use tracing::instrument;
 
 use super::{
@@ -11,6 +11,18 @@ use super::{
 use crate::{clock::rfc3339, state::AppState, store::digest_eq};
 
 /// The share's state for its sender, as long as the server remembers it.
+#[utoipa::path(
+    get, path = "/api/v1/shares/{id}/manage", tag = "manage",
+    params(("id" = ShareId, Path, description = "the share id")),
+    security(("manage_token" = [])),
+    responses(
+        (status = 200, description = "the share's state for its sender", body = ManageStatus),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing or wrong manage token (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn status(
     State(state): State<AppState>,
@@ -35,6 +47,18 @@ pub(super) async fn status(
 }
 
 /// Revokes the share: its ciphertext is deleted now and later claims get `410 revoked`.
+#[utoipa::path(
+    delete, path = "/api/v1/shares/{id}", tag = "manage",
+    params(("id" = ShareId, Path, description = "the share id")),
+    security(("manage_token" = [])),
+    responses(
+        (status = 204, description = "revoked; its ciphertext is deleted or queued for deletion"),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 401, description = "missing or wrong manage token (`bad_token`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable, or the deletion could not be queued (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn revoke(
     State(state): State<AppState>,

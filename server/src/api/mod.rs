@@ -6,37 +6,51 @@ mod config;
 mod error;
 mod extract;
 mod manage;
+mod openapi;
 mod parts;
 mod shares;
 mod tokens;
 
 use axum::{
-    routing::{any, get, post, put},
+    routing::{any, get, post, put, MethodRouter},
     Router,
 };
 use ots_proto::API_PREFIX;
 
-use self::error::ApiError;
+pub(crate) use self::error::ApiError;
 use crate::state::AppState;
 
-/// The `/api/v1` routes; any other path under `/api/` is a JSON `404`.
-pub(crate) fn router(state: AppState) -> Router {
-    let v1 = Router::new()
-        .route("/config", get(config::config))
-        .route("/shares", post(shares::create))
-        .route("/shares/{id}", get(shares::info).delete(manage::revoke))
-        .route("/shares/{id}/parts/{index}", put(parts::upload))
-        .route("/shares/{id}/complete", post(parts::complete))
-        .route("/shares/{id}/claim", post(shares::claim))
-        .route(
+/// Every path under `/api/v1` and the methods that serve it: the router is
+/// built from this table, and a test holds the OpenAPI description to it.
+fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/config", get(config::config)),
+        ("/shares", post(shares::create)),
+        ("/shares/{id}", get(shares::info).delete(manage::revoke)),
+        ("/shares/{id}/parts/{index}", put(parts::upload)),
+        ("/shares/{id}/complete", post(parts::complete)),
+        ("/shares/{id}/claim", post(shares::claim)),
+        (
             "/shares/{id}/blob",
             get(blob::download).delete(blob::release),
-        )
-        .route("/shares/{id}/manage", get(manage::status))
+        ),
+        ("/shares/{id}/manage", get(manage::status)),
+        ("/openapi.json", get(openapi::document)),
+    ]
+}
+
+/// The `/api/v1` routes; any other path under `/api/` is a JSON `404`, a
+/// known path with another method a JSON `405` (with `Allow`).
+pub(crate) fn router(state: AppState) -> Router {
+    let v1 = routes()
+        .into_iter()
+        .fold(Router::new(), |v1, (path, methods)| v1.route(path, methods))
         .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state);
     Router::new()
         .nest(API_PREFIX, v1)
+        .route("/api/", any(|| async { ApiError::NotFound }))
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
 }
 
@@ -125,6 +139,47 @@ mod tests {
             (st, v["reason"].as_str()),
             (StatusCode::GONE, Some("expired"))
         );
+    }
+
+    #[tokio::test]
+    async fn the_openapi_description_lists_every_route_of_the_router_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = router(state(dir.path(), Clock::manual(START)));
+        let (st, doc) = call(&app, "GET", "/api/v1/openapi.json", None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(doc["openapi"], "3.1.0");
+        let documented = doc["paths"].as_object().unwrap();
+        let mut table: Vec<String> = routes()
+            .into_iter()
+            .map(|(path, _)| format!("{API_PREFIX}{path}"))
+            .collect();
+        table.sort();
+        let mut paths: Vec<String> = documented.keys().cloned().collect();
+        paths.sort();
+        assert_eq!(paths, table, "every path the router serves is described");
+        // Each path answers exactly the methods its description names.
+        for (path, item) in documented {
+            let uri = path
+                .replace("{id}", &"A".repeat(22))
+                .replace("{index}", "0");
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+                let described = item.get(method.to_lowercase()).is_some();
+                let req = Request::builder()
+                    .method(method)
+                    .uri(&uri)
+                    .body(Body::empty())
+                    .unwrap();
+                let res = app.clone().oneshot(req).await.unwrap();
+                let refused = res.status() == StatusCode::METHOD_NOT_ALLOWED;
+                assert_eq!(refused, !described, "{method} {path}: {}", res.status());
+                for op in ["get", "post", "put", "delete"] {
+                    if item.get(op).is_some() && refused {
+                        let allow = res.headers()["allow"].to_str().unwrap().to_string();
+                        assert!(allow.contains(&op.to_uppercase()), "{path}: {allow}");
+                    }
+                }
+            }
+        }
     }
 
     #[tokio::test]

@@ -2,8 +2,8 @@
 
 use axum::{extract::State, http::StatusCode, Json};
 use ots_proto::{
-    ClaimRequest, Claimed, CreateRequest, Created, Opaque, ShareInfo, ShareState, Token,
-    PROTOCOL_VERSION, TICKET_TTL_SECS,
+    ClaimRequest, Claimed, CreateRequest, Created, ErrorBody, Opaque, ShareId, ShareInfo,
+    ShareState, Token, PROTOCOL_VERSION,
 };
 use tracing::instrument;
 
@@ -13,6 +13,7 @@ use super::{
     tokens::{fresh_id, fresh_token, sha256, token_hash},
 };
 use crate::{
+    admin::{create_tokens::Creator, note_create},
     clock::rfc3339,
     state::AppState,
     store::{self, Digest, NewShare},
@@ -40,19 +41,32 @@ impl JsonRequest for ClaimRequest {
 }
 
 /// Creates a share: the protocol's rules, then this server's limits.
+#[utoipa::path(
+    post, path = "/api/v1/shares", tag = "shares",
+    request_body = CreateRequest,
+    responses(
+        (status = 201, description = "created", body = Created),
+        (status = 400, description = "a field out of range or malformed (`invalid`)", body = ErrorBody),
+        (status = 413, description = "size or body over the server's limit (`too_large`)", body = ErrorBody),
+        (status = 429, description = "over the create rate of this address (`rate_limited`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+        (status = 507, description = "the share would pass the storage quota (`storage_full`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn create(
     State(state): State<AppState>,
     _: Throttle<Creates>,
+    creator: Creator,
     JsonBody(req): JsonBody<CreateRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let cfg = &state.config;
     req.check_with_expiry(cfg.min_expiry_secs..=cfg.max_expiry_secs)
         .map_err(ApiError::Invalid)?;
-    if req.size > cfg.max_share_bytes {
+    let max_share_bytes = creator.max_share_bytes(cfg);
+    if req.size > max_share_bytes {
         return Err(ApiError::TooLarge(format!(
-            "size is over {} bytes",
-            cfg.max_share_bytes
+            "size is over {max_share_bytes} bytes"
         )));
     }
     if req.payload.is_some() && req.size > cfg.max_inline_bytes {
@@ -60,6 +74,9 @@ pub(super) async fn create(
             "an inline payload is at most {} bytes",
             cfg.max_inline_bytes
         )));
+    }
+    if !state.quota.admits(&*state.store, req.size).await? {
+        return Err(ApiError::StorageFull);
     }
     let created_at = state.clock.now();
     let expires_at = created_at + i64::from(req.expires_in);
@@ -86,6 +103,12 @@ pub(super) async fn create(
     for _ in 0..4 {
         if state.store.create(share.clone()).await? {
             tracing::info!(share = %share.id.short(), inline = share.inline_payload.is_some(), "created");
+            note_create(
+                &state,
+                &creator,
+                share.inline_payload.is_some(),
+                share.id.short(),
+            );
             let created = Created {
                 id: share.id,
                 manage_token,
@@ -100,6 +123,19 @@ pub(super) async fn create(
 }
 
 /// Public facts about a claimable share. Never changes state.
+#[utoipa::path(
+    get, path = "/api/v1/shares/{id}", tag = "shares",
+    params(("id" = ShareId, Path, description = "the share id")),
+    responses(
+        (status = 200, description = "a claimable share", body = ShareInfo),
+        (status = 400, description = "a path segment that does not decode (`invalid`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 409, description = "still uploading (`not_ready`)", body = ErrorBody),
+        (status = 410, description = "consumed, expired, revoked or removed (`gone`, `reason`)", body = ErrorBody),
+        (status = 423, description = "locked after wrong passwords (`locked`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn info(
     State(state): State<AppState>,
@@ -143,6 +179,24 @@ fn xor32(a: &Digest, b: &Digest) -> Digest {
 }
 
 /// Claims a download: protocol §5's checks, all inside the store.
+#[utoipa::path(
+    post, path = "/api/v1/shares/{id}/claim", tag = "shares",
+    params(("id" = ShareId, Path, description = "the share id")),
+    request_body = ClaimRequest,
+    responses(
+        (status = 200, description = "a download ticket", body = Claimed),
+        (status = 400, description = "malformed body (`invalid`)", body = ErrorBody),
+        (status = 401, description = "wrong password (`bad_password`, `attempts_left`)", body = ErrorBody),
+        (status = 403, description = "wrong link token (`bad_link`)", body = ErrorBody),
+        (status = 404, description = "no such share (`not_found`)", body = ErrorBody),
+        (status = 409, description = "still uploading (`not_ready`)", body = ErrorBody),
+        (status = 410, description = "consumed, expired, revoked or removed (`gone`, `reason`)", body = ErrorBody),
+        (status = 413, description = "body over its limit (`too_large`)", body = ErrorBody),
+        (status = 423, description = "locked (`locked`)", body = ErrorBody),
+        (status = 429, description = "over the claim rate of this address (`rate_limited`)", body = ErrorBody),
+        (status = 503, description = "storage unavailable (`unavailable`)", body = ErrorBody),
+    )
+)]
 #[instrument(skip_all)]
 pub(super) async fn claim(
     State(state): State<AppState>,
@@ -158,7 +212,7 @@ pub(super) async fn claim(
         request_id: req.request_id.map(|r| r.0),
         ticket_hash: token_hash(&ticket),
         ticket_sealed: xor32(ticket.as_bytes(), &mask),
-        ticket_ttl_secs: i64::from(TICKET_TTL_SECS),
+        ticket_ttl_secs: i64::from(state.config.ticket_ttl_secs),
         now: state.clock.now(),
     };
     let outcome = state.store.claim(id.clone(), claim).await?;

@@ -199,7 +199,7 @@ pub async fn claim_checks_run_in_protocol_order(store: Arc<dyn Store>) {
         .claim(f.id.clone(), claim_req(LINK, b"wrong", None, now))
         .await
         .unwrap();
-    assert_eq!(o, ClaimOutcome::Locked);
+    assert_eq!(o, ClaimOutcome::LockedNow, "the fifth wrong password locks");
     // Locked: the right password gets 423, a wrong link still 403, the counter stays at 5.
     assert_eq!(
         store
@@ -332,6 +332,56 @@ pub async fn request_id_replay_returns_the_same_grant(store: Arc<dyn Store>) {
     assert_eq!(late, ClaimOutcome::Gone(GoneReason::Consumed));
 }
 
+pub async fn request_id_replays_the_latest_claim_after_release_and_reclaim(store: Arc<dyn Store>) {
+    let f = make_inline(&*store, 3).await;
+    let rid = rand16();
+    let first = store
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now))
+        .await
+        .unwrap();
+    let g1 = granted(&first).unwrap().clone();
+    assert_eq!(g1.downloads_left, 2);
+    // Released: that ticket is dead, so the same request id is a new claim.
+    let r = store
+        .release(f.id.clone(), g1.ticket_hash, f.now)
+        .await
+        .unwrap();
+    assert!(matches!(r, ReleaseOutcome::Released { .. }));
+    let second = store
+        .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now + 1))
+        .await
+        .unwrap();
+    let g2 = match &second {
+        ClaimOutcome::Granted { grant, replayed } => {
+            assert!(!*replayed, "a dead ticket is not replayed");
+            grant.clone()
+        }
+        o => panic!("expected a new claim, got {o:?}"),
+    };
+    assert_ne!(g2.ticket_hash, g1.ticket_hash);
+    assert_eq!(g2.downloads_left, 1);
+    // Retried while the second ticket lives: the second answer again, nothing changes.
+    for _ in 0..2 {
+        let again = store
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, Some(rid), f.now + 2))
+            .await
+            .unwrap();
+        match &again {
+            ClaimOutcome::Granted { grant, replayed } => {
+                assert!(*replayed, "{again:?}");
+                assert_eq!(grant.ticket_hash, g2.ticket_hash);
+                assert_eq!(grant.ticket_sealed, g2.ticket_sealed);
+                assert_eq!(grant.downloads_left, 1);
+            }
+            o => panic!("expected a replay of the second claim, got {o:?}"),
+        }
+    }
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
+    assert_eq!(rec.downloads_left, 1);
+    assert_eq!(rec.downloads.len(), 2);
+    assert_eq!(rec.tickets.len(), 2);
+}
+
 pub async fn concurrent_claims_succeed_exactly_downloads_times(store: Arc<dyn Store>) {
     for d in [1u32, 7] {
         let f = make_inline(&*store, d).await;
@@ -370,15 +420,16 @@ pub async fn concurrent_wrong_passwords_lock_after_five(store: Arc<dyn Store>) {
                 .unwrap()
         }));
     }
-    let (mut bad, mut locked) = (0, 0);
+    let (mut bad, mut locking, mut locked) = (0, 0, 0);
     for t in tasks {
         match t.await.unwrap() {
             ClaimOutcome::BadPassword { .. } => bad += 1,
+            ClaimOutcome::LockedNow => locking += 1,
             ClaimOutcome::Locked => locked += 1,
             o => panic!("unexpected {o:?}"),
         }
     }
-    assert_eq!((bad, locked), (4, 26));
+    assert_eq!((bad, locking, locked), (4, 1, 25));
     assert_eq!(
         store
             .get(f.id.clone())
@@ -402,21 +453,21 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     .clone();
     assert_eq!(
         store
-            .open_blob(f.id.clone(), [9; 32], f.now, TTL)
+            .open_blob(f.id.clone(), [9; 32], f.now, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::BadTicket
     );
     assert_eq!(
         store
-            .open_blob(new_id(), g.ticket_hash, f.now, TTL)
+            .open_blob(new_id(), g.ticket_hash, f.now, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::NotFound
     );
     assert_eq!(
         store
-            .open_blob(f.id.clone(), g.ticket_hash, f.now + 500, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now + 500, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::Inline(vec![42; 1024])
@@ -424,14 +475,14 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     // Used at +500, so alive until +1100.
     assert_eq!(
         store
-            .open_blob(f.id.clone(), g.ticket_hash, f.now + 1000, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now + 1000, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::Inline(vec![42; 1024])
     );
     assert_eq!(
         store
-            .open_blob(f.id.clone(), g.ticket_hash, f.now + 1600, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now + 1600, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::BadTicket
@@ -455,7 +506,7 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     .clone();
     assert_eq!(
         store
-            .open_blob(up.id.clone(), g.ticket_hash, up.now, TTL)
+            .open_blob(up.id.clone(), g.ticket_hash, up.now, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::Files { size: 5000 }
@@ -463,7 +514,7 @@ pub async fn tickets_open_extend_and_die(store: Arc<dyn Store>) {
     // Past the share's expiry nothing is served.
     assert_eq!(
         store
-            .open_blob(up.id.clone(), g.ticket_hash, up.expires_at, TTL)
+            .open_blob(up.id.clone(), g.ticket_hash, up.expires_at, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::Gone(GoneReason::Expired)
@@ -506,7 +557,7 @@ pub async fn release_frees_consumed_bytes_only_when_no_ticket_lives(store: Arc<d
     );
     assert_eq!(
         store
-            .open_blob(f.id.clone(), a.ticket_hash, f.now, TTL)
+            .open_blob(f.id.clone(), a.ticket_hash, f.now, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::BadTicket
@@ -594,7 +645,7 @@ pub async fn revoke_needs_the_manage_token_and_kills_everything(store: Arc<dyn S
     );
     assert_eq!(
         store
-            .open_blob(f.id.clone(), g.ticket_hash, f.now, TTL)
+            .open_blob(f.id.clone(), g.ticket_hash, f.now, TTL, 0)
             .await
             .unwrap(),
         BlobOutcome::Gone(GoneReason::Revoked)
@@ -776,6 +827,121 @@ pub async fn sweep_frees_consumed_bytes_once_tickets_die(store: Arc<dyn Store>) 
     assert_eq!(rec.gone_reason(later), Some(GoneReason::Consumed));
 }
 
+pub async fn tickets_serve_at_most_three_times_the_size(store: Arc<dyn Store>) {
+    for f in [make_inline(&*store, 1).await, {
+        let f = make(&*store, 1, None, 1024).await;
+        store
+            .complete(f.id.clone(), h(UPLOAD), f.now)
+            .await
+            .unwrap();
+        f
+    }] {
+        let g = granted(
+            &store
+                .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
+                .await
+                .unwrap(),
+        )
+        .unwrap()
+        .clone();
+        let open = |bytes: u64| store.open_blob(f.id.clone(), g.ticket_hash, f.now, TTL, bytes);
+        assert_ne!(open(1024).await.unwrap(), BlobOutcome::Exhausted);
+        assert_ne!(open(1024).await.unwrap(), BlobOutcome::Exhausted);
+        // 2048 taken of 3072: a whole payload more would pass the budget; a part fits.
+        assert_eq!(open(1025).await.unwrap(), BlobOutcome::Exhausted);
+        assert_ne!(open(1000).await.unwrap(), BlobOutcome::Exhausted);
+        assert_eq!(open(25).await.unwrap(), BlobOutcome::Exhausted);
+        // A download that ended early gives back what it never sent.
+        store
+            .touch_ticket(f.id.clone(), g.ticket_hash, f.now, TTL, 500)
+            .await
+            .unwrap();
+        assert_ne!(open(524).await.unwrap(), BlobOutcome::Exhausted);
+        assert_eq!(open(1).await.unwrap(), BlobOutcome::Exhausted);
+    }
+}
+
+pub async fn concurrent_downloads_never_take_more_than_the_budget(store: Arc<dyn Store>) {
+    let f = make_inline(&*store, 1).await;
+    let g = granted(
+        &store
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (s, id, hash, now) = (store.clone(), f.id.clone(), g.ticket_hash, f.now);
+        tasks.push(tokio::spawn(async move {
+            s.open_blob(id, hash, now, TTL, 1024).await.unwrap()
+        }));
+    }
+    let mut served = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            BlobOutcome::Inline(_) => served += 1,
+            BlobOutcome::Exhausted => {}
+            o => panic!("unexpected {o:?}"),
+        }
+    }
+    assert_eq!(served, 3);
+}
+
+pub async fn a_touched_ticket_lives_on_while_its_download_flows(store: Arc<dyn Store>) {
+    let f = make_inline(&*store, 1).await;
+    let g = granted(
+        &store
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
+    // Touched every 300 s, the ticket outlives its first 600 s many times over.
+    for k in 1..=6 {
+        store
+            .touch_ticket(f.id.clone(), g.ticket_hash, f.now + 300 * k, TTL, 0)
+            .await
+            .unwrap();
+    }
+    let last = f.now + 1800;
+    assert!(matches!(
+        store
+            .open_blob(f.id.clone(), g.ticket_hash, last + TTL - 1, TTL, 0)
+            .await
+            .unwrap(),
+        BlobOutcome::Inline(_)
+    ));
+    // Dead tickets are not brought back, nor are released ones.
+    let dead_at = last + 2 * TTL;
+    store
+        .touch_ticket(f.id.clone(), g.ticket_hash, dead_at + 10, TTL, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .open_blob(f.id.clone(), g.ticket_hash, dead_at + 20, TTL, 0)
+            .await
+            .unwrap(),
+        BlobOutcome::BadTicket
+    );
+    // The sweeper keeps a consumed share's bytes while the ticket lives.
+    let rec = store.get(f.id.clone()).await.unwrap().unwrap();
+    assert!(!rec.bytes_due_for_deletion(last + TTL - 1));
+}
+
+pub async fn stored_bytes_are_counted_within_a_limit(store: Arc<dyn Store>) {
+    let before = store.stored_bytes().await.unwrap();
+    assert!(store.reserve_bytes(100, before + 150).await.unwrap());
+    assert!(!store.reserve_bytes(100, before + 150).await.unwrap());
+    assert_eq!(store.stored_bytes().await.unwrap(), before + 100);
+    assert!(store.reserve_bytes(50, before + 150).await.unwrap());
+    store.release_bytes(150).await.unwrap();
+    assert_eq!(store.stored_bytes().await.unwrap(), before);
+}
+
 pub async fn ping_answers(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
 }
@@ -788,6 +954,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     claims_count_down_to_consumed(store.clone()).await;
     expired_share_is_gone(store.clone()).await;
     request_id_replay_returns_the_same_grant(store.clone()).await;
+    request_id_replays_the_latest_claim_after_release_and_reclaim(store.clone()).await;
     concurrent_claims_succeed_exactly_downloads_times(store.clone()).await;
     concurrent_wrong_passwords_lock_after_five(store.clone()).await;
     tickets_open_extend_and_die(store.clone()).await;
@@ -796,4 +963,8 @@ pub async fn run_all(store: Arc<dyn Store>) {
     upload_token_works_until_complete(store.clone()).await;
     sweep_frees_bytes_then_forgets(store.clone()).await;
     sweep_frees_consumed_bytes_once_tickets_die(store.clone()).await;
+    tickets_serve_at_most_three_times_the_size(store.clone()).await;
+    concurrent_downloads_never_take_more_than_the_budget(store.clone()).await;
+    a_touched_ticket_lives_on_while_its_download_flows(store.clone()).await;
+    stored_bytes_are_counted_within_a_limit(store.clone()).await;
 }

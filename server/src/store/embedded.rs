@@ -9,6 +9,8 @@
 //! serialised (atomic with respect to each other) and each answer is durable,
 //! while the cost of an fsync is shared by every request that waited for it.
 
+mod operator;
+
 use std::{path::Path, sync::Arc, thread};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition};
@@ -22,6 +24,9 @@ use super::{
 
 const SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("shares");
 const PAYLOADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("payloads");
+/// Bytes each ticket has taken from its budget, by the ticket's hash (records
+/// keep their encoding; a lost entry only gives a ticket its budget back).
+const TICKET_BYTES: TableDefinition<&[u8], u64> = TableDefinition::new("ticket_bytes");
 
 /// Most operations applied in one transaction.
 const MAX_GROUP: usize = 4096;
@@ -36,6 +41,7 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) struct Tables<'t> {
     shares: Table<'t, &'static [u8], &'static [u8]>,
     payloads: Table<'t, &'static [u8], &'static [u8]>,
+    ticket_bytes: Table<'t, &'static [u8], u64>,
 }
 
 impl Tables<'_> {
@@ -55,6 +61,35 @@ impl Tables<'_> {
         self.shares
             .insert(id.to_bytes().as_slice(), bytes.as_slice())
             .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    fn ticket_bytes(&self, hash: &Digest) -> Result<u64, StoreError> {
+        Ok(self
+            .ticket_bytes
+            .get(hash.as_slice())
+            .map_err(StoreError::new)?
+            .map_or(0, |v| v.value()))
+    }
+
+    fn set_ticket_bytes(&mut self, hash: &Digest, bytes: u64) -> Result<(), StoreError> {
+        self.ticket_bytes
+            .insert(hash.as_slice(), bytes)
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    /// Forgets a record with everything kept beside it.
+    fn forget(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
+        self.shares
+            .remove(id.to_bytes().as_slice())
+            .map_err(StoreError::new)?;
+        self.drop_payload(id)?;
+        for t in &rec.tickets {
+            self.ticket_bytes
+                .remove(t.hash.as_slice())
+                .map_err(StoreError::new)?;
+        }
         Ok(())
     }
 
@@ -80,6 +115,9 @@ type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 pub struct EmbeddedStore {
     db: Arc<Database>,
     jobs: mpsc::UnboundedSender<Job>,
+    /// Bytes of part files, counted in memory: the server adds what is on
+    /// disk when it opens the store, so the count is exact after every start.
+    stored: std::sync::Mutex<u64>,
 }
 
 impl EmbeddedStore {
@@ -94,6 +132,7 @@ impl EmbeddedStore {
             let txn = db.begin_write().map_err(StoreError::new)?;
             txn.open_table(SHARES).map_err(StoreError::new)?;
             txn.open_table(PAYLOADS).map_err(StoreError::new)?;
+            txn.open_table(TICKET_BYTES).map_err(StoreError::new)?;
             txn.commit().map_err(StoreError::new)?;
         }
         let db = Arc::new(db);
@@ -103,7 +142,11 @@ impl EmbeddedStore {
             .name("store-writer".into())
             .spawn(move || writer(writer_db, rx))
             .map_err(StoreError::new)?;
-        Ok(Self { db, jobs })
+        Ok(Self {
+            db,
+            jobs,
+            stored: std::sync::Mutex::new(0),
+        })
     }
 
     /// Queues `f` for the next group and waits for its durable answer.
@@ -213,6 +256,7 @@ fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
                 let mut tables = Tables {
                     shares: txn.open_table(SHARES).map_err(StoreError::new)?,
                     payloads: txn.open_table(PAYLOADS).map_err(StoreError::new)?,
+                    ticket_bytes: txn.open_table(TICKET_BYTES).map_err(StoreError::new)?,
                 };
                 for job in group.drain(..) {
                     finishers.extend(job(&mut tables));
@@ -244,8 +288,16 @@ fn drain(rx: &mut mpsc::UnboundedReceiver<Job>, group: &mut Vec<Job>) {
 }
 
 impl Store for EmbeddedStore {
+    /// One instance owns the store: the system's clock is the one.
+    fn time(&self) -> StoreFuture<'_, Option<UnixSecs>> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
+
+    /// Ready means a write would commit: an empty write goes through the
+    /// writer thread and its group commit, so a dead writer or a disk that
+    /// refuses commits is not ready.
     fn ping(&self) -> StoreFuture<'_, ()> {
-        self.read(|_| Ok(()))
+        self.write(|_| Ok(()))
     }
 
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool> {
@@ -311,10 +363,19 @@ impl Store for EmbeddedStore {
         hash: Digest,
         now: UnixSecs,
         ttl: i64,
+        bytes: u64,
     ) -> StoreFuture<'_, BlobOutcome> {
         // Extending a ticket need not be durable: after a crash it merely dies sooner.
         self.update_with(true, id, BlobOutcome::NotFound, move |id, rec, tables| {
             let (out, changed) = logic::open_blob(rec, &hash, now, ttl);
+            if matches!(out, BlobOutcome::Inline(_) | BlobOutcome::Files { .. }) {
+                let used = tables.ticket_bytes(&hash)?;
+                let taken = used.saturating_add(bytes);
+                if taken > super::ticket_budget(rec.size) {
+                    return Ok((BlobOutcome::Exhausted, false));
+                }
+                tables.set_ticket_bytes(&hash, taken)?;
+            }
             if let BlobOutcome::Inline(_) = out {
                 let bytes = tables
                     .payloads
@@ -328,6 +389,44 @@ impl Store for EmbeddedStore {
             }
             Ok((out, changed))
         })
+    }
+
+    fn touch_ticket(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+        ttl: i64,
+        refund: u64,
+    ) -> StoreFuture<'_, ()> {
+        self.update_with(true, id, (), move |_, rec, tables| {
+            let changed = logic::touch_ticket(rec, &hash, now, ttl);
+            if refund > 0 && rec.tickets.iter().any(|t| t.hash == hash) {
+                let used = tables.ticket_bytes(&hash)?;
+                tables.set_ticket_bytes(&hash, used.saturating_sub(refund))?;
+            }
+            Ok(((), changed))
+        })
+    }
+
+    fn reserve_bytes(&self, bytes: u64, limit: u64) -> StoreFuture<'_, bool> {
+        let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
+        let fits = stored.saturating_add(bytes) <= limit;
+        if fits {
+            *stored = stored.saturating_add(bytes);
+        }
+        Box::pin(std::future::ready(Ok(fits)))
+    }
+
+    fn release_bytes(&self, bytes: u64) -> StoreFuture<'_, ()> {
+        let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
+        *stored = stored.saturating_sub(bytes);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn stored_bytes(&self) -> StoreFuture<'_, u64> {
+        let stored = *self.stored.lock().unwrap_or_else(|p| p.into_inner());
+        Box::pin(std::future::ready(Ok(stored)))
     }
 
     fn release(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, ReleaseOutcome> {
@@ -386,11 +485,7 @@ impl Store for EmbeddedStore {
                         continue;
                     };
                     if rec.forgettable(now, tombstone_secs) {
-                        tables
-                            .shares
-                            .remove(id.to_bytes().as_slice())
-                            .map_err(StoreError::new)?;
-                        tables.drop_payload(&id)?;
+                        tables.forget(&id, &rec)?;
                         continue;
                     }
                     if rec.bytes_due_for_deletion(now) {
@@ -422,5 +517,26 @@ impl Store for EmbeddedStore {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ping_fails_once_the_writer_thread_is_dead() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        store.ping().await.unwrap();
+        let died: Result<(), StoreError> = store
+            .write(|_| -> Result<(), StoreError> { panic!("the writer thread dies") })
+            .await;
+        assert!(died.is_err());
+        assert!(
+            store.ping().await.is_err(),
+            "not ready: no write can commit any more"
+        );
     }
 }

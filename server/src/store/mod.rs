@@ -8,11 +8,14 @@
 //! guarantees.
 
 pub mod embedded;
+pub mod operator;
 #[cfg(feature = "redis")]
 pub mod redis;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod contract;
+#[cfg(any(test, feature = "test-support"))]
+pub mod operator_contract;
 
 use std::{future::Future, pin::Pin};
 
@@ -20,6 +23,7 @@ pub use ots_proto::ShareId;
 use ots_proto::{GoneReason, KdfParams, ShareState, MAX_FAILED_ATTEMPTS, REQUEST_ID_SIZE};
 use serde::{Deserialize, Serialize};
 
+pub use self::operator::OperatorStore;
 pub use crate::clock::UnixSecs;
 
 /// A SHA-256 digest: a verifier or the hash of a server-issued token.
@@ -64,6 +68,8 @@ pub enum StoredState {
     /// Never written (expiry comes from `expires_at` and the clock); it keeps
     /// its index so that the variants after it could never take it.
     Expired,
+    /// Taken down by the operator (protocol 1.1: `410 removed`).
+    Removed,
 }
 
 impl StoredState {
@@ -76,6 +82,7 @@ impl StoredState {
             StoredState::Locked => ShareState::Locked,
             StoredState::Revoked => ShareState::Revoked,
             StoredState::Expired => ShareState::Expired,
+            StoredState::Removed => ShareState::Removed,
         }
     }
 }
@@ -148,10 +155,12 @@ pub struct ShareRecord {
 }
 
 impl ShareRecord {
-    /// The state as seen at `now`: revoked and consumed stay so; anything else past expiry is expired.
+    /// The state as seen at `now`: revoked, removed and consumed stay so; anything else past expiry is expired.
     pub fn state_at(&self, now: UnixSecs) -> ShareState {
         match self.state {
-            StoredState::Revoked | StoredState::Consumed => self.state.protocol(),
+            StoredState::Revoked | StoredState::Removed | StoredState::Consumed => {
+                self.state.protocol()
+            }
             _ if now >= self.expires_at => ShareState::Expired,
             s => s.protocol(),
         }
@@ -175,7 +184,7 @@ impl ShareRecord {
             return true;
         }
         match self.state_at(now) {
-            ShareState::Revoked | ShareState::Expired => true,
+            ShareState::Revoked | ShareState::Removed | ShareState::Expired => true,
             ShareState::Consumed => !self
                 .tickets
                 .iter()
@@ -306,6 +315,8 @@ pub enum ClaimOutcome {
     BadLink,
     /// Locked: `423`.
     Locked,
+    /// Wrong `claim_token`, the last one allowed: the share is locked from now on (`423`).
+    LockedNow,
     /// Wrong `claim_token`; the counter went up by one: `401`.
     BadPassword {
         /// Wrong passwords still allowed before the lock.
@@ -358,6 +369,8 @@ pub enum BlobOutcome {
     Gone(GoneReason),
     /// Bad, released or dead ticket: `401`.
     BadTicket,
+    /// The ticket has served its byte budget ([`ticket_budget`]): `429`.
+    Exhausted,
     /// The payload kept by the store.
     Inline(Vec<u8>),
     /// The payload is in part files of `size` bytes.
@@ -397,7 +410,8 @@ pub enum RevokeOutcome {
     },
 }
 
-/// Storage of share records.
+/// Storage of share records (and, through [`OperatorStore`], what the
+/// operator's console and metrics read).
 ///
 /// **Atomicity.** Every method is one atomic step with respect to every other
 /// call on the same share, from any number of server instances: a backend
@@ -408,16 +422,22 @@ pub enum RevokeOutcome {
 ///
 /// **Durability.** A method that changes a share returns only once the change
 /// is durable (survives `kill -9` and power loss): an answered claim is never
-/// un-claimed by a crash. The one exception is the ticket extension done by
-/// [`Store::open_blob`], which may be lost (the ticket then dies sooner).
+/// un-claimed by a crash. The exceptions are the ticket extensions and budget
+/// of [`Store::open_blob`] and [`Store::touch_ticket`], which may be lost (the
+/// ticket then dies sooner), and the stored-bytes count, which a backend may
+/// rebuild when it opens.
 ///
 /// **Time.** `now` is always given by the caller, so tests can move the clock.
 /// Verifiers and token hashes are compared by the store; it never sees tokens.
 ///
 /// Every backend must pass [`contract::run_all`] (feature `test-support`).
-pub trait Store: Send + Sync + 'static {
+pub trait Store: OperatorStore + Send + Sync + 'static {
     /// Answers when the store is usable (`/readyz`).
     fn ping(&self) -> StoreFuture<'_, ()>;
+
+    /// The store's own clock, when every server instance on it must follow
+    /// that one (Redis `TIME`); `None` for a store private to one instance.
+    fn time(&self) -> StoreFuture<'_, Option<UnixSecs>>;
 
     /// Stores a new share (with its inline payload, if any). `Ok(false)` if the id is taken.
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool>;
@@ -444,14 +464,40 @@ pub trait Store: Send + Sync + 'static {
     /// The claim of protocol §5: replay check, then steps 1–5, all atomically.
     fn claim(&self, id: ShareId, claim: ClaimRequest) -> StoreFuture<'_, ClaimOutcome>;
 
-    /// Validates a ticket for a download, extends its life to `now + ticket_ttl_secs`, and says where the payload is.
+    /// Validates a ticket for a download of `bytes` bytes, takes them from the
+    /// ticket's byte budget (refusing with [`BlobOutcome::Exhausted`] what would
+    /// pass it), extends its life to `now + ticket_ttl_secs`, and says where the
+    /// payload is. Concurrent downloads on one ticket never take more than the budget.
     fn open_blob(
         &self,
         id: ShareId,
         ticket_hash: Digest,
         now: UnixSecs,
         ticket_ttl_secs: i64,
+        bytes: u64,
     ) -> StoreFuture<'_, BlobOutcome>;
+
+    /// A download in progress: keeps a live ticket alive until `now +
+    /// ticket_ttl_secs` and gives `refund` bytes back to its budget (what an
+    /// ended download took but never sent). Does nothing for a dead ticket or
+    /// a share that can no longer be served. Need not be durable.
+    fn touch_ticket(
+        &self,
+        id: ShareId,
+        ticket_hash: Digest,
+        now: UnixSecs,
+        ticket_ttl_secs: i64,
+        refund: u64,
+    ) -> StoreFuture<'_, ()>;
+
+    /// Adds `bytes` to the stored-bytes count unless that would pass `limit`; `false` then.
+    fn reserve_bytes(&self, bytes: u64, limit: u64) -> StoreFuture<'_, bool>;
+
+    /// Takes `bytes` off the stored-bytes count (never below zero).
+    fn release_bytes(&self, bytes: u64) -> StoreFuture<'_, ()>;
+
+    /// The stored-bytes count: bytes of part files kept for shares.
+    fn stored_bytes(&self) -> StoreFuture<'_, u64>;
 
     /// Kills a ticket; drops an inline payload at once when no live ticket or download is left.
     fn release(
@@ -476,6 +522,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records that the part files of these shares are gone from disk.
     fn files_deleted(&self, ids: Vec<ShareId>) -> StoreFuture<'_, ()>;
+}
+
+/// The most bytes one ticket may serve in all, counting every range (protocol §5, 1.1).
+pub fn ticket_budget(size: u64) -> u64 {
+    size.saturating_mul(ots_proto::TICKET_BUDGET_FACTOR)
 }
 
 /// Compares two digests without an early exit.
@@ -541,7 +592,7 @@ pub mod logic {
             rec.failed_attempts = rec.failed_attempts.saturating_add(1);
             if rec.failed_attempts >= MAX_FAILED_ATTEMPTS {
                 rec.state = StoredState::Locked;
-                return (ClaimOutcome::Locked, true);
+                return (ClaimOutcome::LockedNow, true);
             }
             return (
                 ClaimOutcome::BadPassword {
@@ -592,6 +643,8 @@ pub mod logic {
     fn served_gone(rec: &ShareRecord, now: UnixSecs) -> Option<GoneReason> {
         if rec.state == StoredState::Revoked {
             Some(GoneReason::Revoked)
+        } else if rec.state == StoredState::Removed {
+            Some(GoneReason::Removed)
         } else if now >= rec.expires_at {
             Some(GoneReason::Expired)
         } else {
@@ -655,6 +708,23 @@ pub mod logic {
         }
     }
 
+    /// Keeps a live ticket alive until at least `now + ttl` (a download in progress).
+    /// Returns whether the record changed.
+    pub fn touch_ticket(rec: &mut ShareRecord, hash: &Digest, now: UnixSecs, ttl: i64) -> bool {
+        if served_gone(rec, now).is_some() {
+            return false;
+        }
+        let Some(i) = rec.live_ticket(hash, now) else {
+            return false;
+        };
+        let until = now.saturating_add(ttl);
+        if rec.tickets[i].expires_at >= until {
+            return false;
+        }
+        rec.tickets[i].expires_at = until;
+        true
+    }
+
     /// Releases a ticket in place. The backend drops an inline payload when
     /// `bytes_due_for_deletion` holds afterwards.
     pub fn release(rec: &mut ShareRecord, hash: &Digest, now: UnixSecs) -> (ReleaseOutcome, bool) {
@@ -673,11 +743,20 @@ pub mod logic {
         (ReleaseOutcome::Released { delete_files }, true)
     }
 
-    /// Revokes in place.
+    /// Revokes in place. A share the operator took down stays removed: its
+    /// sender's revoke has nothing left to do.
     pub fn revoke(rec: &mut ShareRecord, hash: &Digest, now: UnixSecs) -> (RevokeOutcome, bool) {
         let _ = now;
         if !digest_eq(&rec.manage_token_hash, hash) {
             return (RevokeOutcome::BadToken, false);
+        }
+        if rec.state == StoredState::Removed {
+            return (
+                RevokeOutcome::Revoked {
+                    delete_files: rec.files_present,
+                },
+                false,
+            );
         }
         rec.state = StoredState::Revoked;
         for t in &mut rec.tickets {
@@ -708,6 +787,7 @@ mod tests {
             StoredState::Locked,
             StoredState::Revoked,
             StoredState::Expired,
+            StoredState::Removed,
         ];
         for (index, state) in order.iter().enumerate() {
             assert_eq!(

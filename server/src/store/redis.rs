@@ -32,6 +32,16 @@
 //! itself when Redis is back; scripts missing after a restart are loaded again
 //! on `NOSCRIPT`.
 //!
+//! **Time.** Redis `TIME` is the one clock: [`Store::time`] reads it, each
+//! server instance shifts its clock to it, and the TTLs given to Redis are
+//! measured by it.
+//!
+//! **Stored bytes.** `{prefix}stored` counts the bytes of part files for every
+//! instance (the quota of `--max-stored-bytes`); it is the one key without a
+//! TTL and is deleted when it reaches zero. It is moved by its own script, not
+//! inside a share's, so a crash between writing or deleting parts and moving
+//! it leaves it off by those bytes.
+//!
 //! **Durability** is Redis's: see `docs/redis.md` for `appendfsync` and replication.
 
 use std::{
@@ -44,7 +54,7 @@ use std::{
 };
 
 use fred::{
-    interfaces::{ClientLike, HashesInterface, LuaInterface, SortedSetsInterface},
+    interfaces::{ClientLike, HashesInterface, KeysInterface, LuaInterface, SortedSetsInterface},
     prelude::{Builder, Client, Config as FredConfig, Error as FredError, Pool, ReconnectPolicy},
     types::{
         config::{Options, UnresponsiveConfig},
@@ -62,6 +72,16 @@ use super::{
     StoredState, Ticket, UnixSecs, UploadCheck,
 };
 use crate::clock::system_now;
+
+mod operator;
+
+/// Redis `TIME` in Unix seconds.
+fn time_reply(v: &Value) -> Option<UnixSecs> {
+    match v {
+        Value::Array(parts) => parts.first().and_then(int),
+        _ => None,
+    }
+}
 
 /// Longest wait for one command's answer; then the request fails with `503`.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(750);
@@ -143,6 +163,8 @@ struct Scripts {
     claim: Script,
     complete: Script,
     open_blob: Script,
+    touch_ticket: Script,
+    stored_bytes: Script,
     release: Script,
     revoke: Script,
     files_deleted: Script,
@@ -159,6 +181,8 @@ impl Scripts {
             claim: Script::share(include_str!("redis/claim.lua")),
             complete: Script::share(include_str!("redis/complete.lua")),
             open_blob: Script::share(include_str!("redis/open_blob.lua")),
+            touch_ticket: Script::share(include_str!("redis/touch_ticket.lua")),
+            stored_bytes: Script::new(include_str!("redis/stored_bytes.lua").to_owned()),
             release: Script::share(include_str!("redis/release.lua")),
             revoke: Script::share(include_str!("redis/revoke.lua")),
             files_deleted: Script::new(include_str!("redis/files_deleted.lua").to_owned()),
@@ -178,6 +202,8 @@ struct Inner {
     scripts: Scripts,
     /// When this instance last refreshed the sweep index's TTL.
     index_ttl_at: AtomicI64,
+    /// Redis's clock minus ours, from the last `TIME`: what `EXPIREAT` is measured by.
+    offset: AtomicI64,
 }
 
 /// The Redis store. Cheap to clone.
@@ -253,6 +279,7 @@ impl RedisStore {
                     .min(MAX_TOMBSTONE_SECS),
                 scripts: Scripts::new(),
                 index_ttl_at: AtomicI64::new(i64::MIN),
+                offset: AtomicI64::new(0),
             }),
         })
     }
@@ -281,6 +308,38 @@ impl RedisStore {
         format!("{}sweep", self.inner.prefix)
     }
 
+    /// The stored-bytes count, shared by every instance on this Redis.
+    fn stored_key(&self) -> String {
+        format!("{}stored", self.inner.prefix)
+    }
+
+    /// Moves the stored-bytes count by `delta`; a positive one only within `limit`.
+    async fn adjust_stored(&self, delta: i64, limit: Option<u64>) -> Result<bool, StoreError> {
+        let limit: Value = match limit {
+            Some(l) => i64::try_from(l).unwrap_or(i64::MAX).into(),
+            None => "".into(),
+        };
+        let reply = self
+            .eval(
+                &self.inner.scripts.stored_bytes,
+                vec![self.stored_key()],
+                vec![delta.into(), limit],
+            )
+            .await?;
+        Ok(int(&reply) == Some(1))
+    }
+
+    async fn read_stored(&self) -> Result<u64, StoreError> {
+        let client = self.client().with_options(&self.inner.options);
+        let v: Value = client.get(self.stored_key()).await.map_err(err)?;
+        Ok(match v {
+            Value::Null => 0,
+            v => int(&v)
+                .and_then(|n| u64::try_from(n).ok())
+                .ok_or_else(|| bad_reply("stored bytes"))?,
+        })
+    }
+
     /// `EVALSHA`, with `SCRIPT LOAD` and one more `EVALSHA` on `NOSCRIPT` (a script that was not found did not run).
     async fn eval(
         &self,
@@ -307,6 +366,28 @@ impl RedisStore {
         }
     }
 
+    /// Now by Redis's clock, as of the last `TIME`.
+    fn redis_now(&self) -> UnixSecs {
+        system_now().saturating_add(self.inner.offset.load(AtomicOrdering::Relaxed))
+    }
+
+    /// Redis `TIME`, remembered as the offset of Redis's clock from ours.
+    async fn redis_time(&self) -> Result<Option<UnixSecs>, StoreError> {
+        let client = self.client().with_options(&self.inner.options);
+        let reply: Value = client
+            .custom(
+                fred::types::CustomCommand::new_static("TIME", None, false),
+                Vec::<Value>::new(),
+            )
+            .await
+            .map_err(err)?;
+        let now = time_reply(&reply).ok_or_else(|| bad_reply("TIME"))?;
+        self.inner
+            .offset
+            .store(now.saturating_sub(system_now()), AtomicOrdering::Relaxed);
+        Ok(Some(now))
+    }
+
     /// Moves a share's sweep time earlier (or adds it): `ZADD LT`.
     async fn schedule(&self, id: &ShareId, at: UnixSecs) -> Result<(), StoreError> {
         let client = self.client().with_options(&self.inner.options);
@@ -321,7 +402,7 @@ impl RedisStore {
             )
             .await
             .map_err(err)?;
-        let now = system_now();
+        let now = self.redis_now();
         let last = self.inner.index_ttl_at.load(AtomicOrdering::Relaxed);
         if now.saturating_sub(last) >= INDEX_TTL_REFRESH_SECS
             && self
@@ -342,7 +423,7 @@ impl RedisStore {
         self.eval(
             &self.inner.scripts.index_ttl,
             vec![self.index_key()],
-            vec![system_now().into(), extra.into()],
+            vec![self.redis_now().into(), extra.into()],
         )
         .await
         .map(drop)
@@ -351,7 +432,7 @@ impl RedisStore {
     /// The instant at which Redis drops the record by itself.
     fn record_expire_at(&self, expires_at: UnixSecs) -> UnixSecs {
         expires_at
-            .max(system_now())
+            .max(self.redis_now())
             .saturating_add(self.inner.tombstone_secs)
             .saturating_add(KEY_GRACE_SECS)
     }
@@ -449,6 +530,7 @@ impl RedisStore {
             Some("notready") => ClaimOutcome::NotReady,
             Some("badlink") => ClaimOutcome::BadLink,
             Some("locked") => ClaimOutcome::Locked,
+            Some("lockednow") => ClaimOutcome::LockedNow,
             Some("badpw") => ClaimOutcome::BadPassword {
                 attempts_left: u32_at(v, 1, "claim")?,
             },
@@ -509,13 +591,22 @@ impl RedisStore {
         hash: Digest,
         now: UnixSecs,
         ttl: i64,
+        want: u64,
     ) -> Result<BlobOutcome, StoreError> {
         let keys = vec![self.rec_key(&id), self.payload_key(&id)];
+        let want = i64::try_from(want).unwrap_or(i64::MAX);
+        let factor = i64::try_from(ots_proto::TICKET_BUDGET_FACTOR).unwrap_or(i64::MAX);
         let reply = self
             .eval(
                 &self.inner.scripts.open_blob,
                 keys,
-                vec![blob(&hash), now.into(), ttl.into()],
+                vec![
+                    blob(&hash),
+                    now.into(),
+                    ttl.into(),
+                    want.into(),
+                    factor.into(),
+                ],
             )
             .await?;
         let v = items(&reply, "open_blob")?;
@@ -523,6 +614,7 @@ impl RedisStore {
             Some("notfound") => BlobOutcome::NotFound,
             Some("gone") => BlobOutcome::Gone(gone(v.get(1))?),
             Some("badticket") => BlobOutcome::BadTicket,
+            Some("exhausted") => BlobOutcome::Exhausted,
             Some("inline") => BlobOutcome::Inline(v.get(1).and_then(bytes).unwrap_or_default()),
             Some("files") => BlobOutcome::Files {
                 size: v
@@ -587,7 +679,9 @@ impl RedisStore {
             Some("revoked") => {
                 let delete_files = int_at(v, 1, "revoke")? == 1;
                 if delete_files {
-                    self.schedule_quietly(&id, now).await;
+                    // The sweep index is the durable queue of the deletion: a revoke is
+                    // answered only once it holds the share (a retry is harmless).
+                    self.schedule(&id, now).await?;
                 }
                 RevokeOutcome::Revoked { delete_files }
             }
@@ -734,6 +828,10 @@ impl Store for RedisStore {
         Box::pin(self.ping_redis())
     }
 
+    fn time(&self) -> StoreFuture<'_, Option<UnixSecs>> {
+        Box::pin(self.redis_time())
+    }
+
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool> {
         Box::pin(self.create_share(share))
     }
@@ -775,8 +873,45 @@ impl Store for RedisStore {
         hash: Digest,
         now: UnixSecs,
         ttl: i64,
+        bytes: u64,
     ) -> StoreFuture<'_, BlobOutcome> {
-        Box::pin(self.open_share_blob(id, hash, now, ttl))
+        Box::pin(self.open_share_blob(id, hash, now, ttl, bytes))
+    }
+
+    fn touch_ticket(
+        &self,
+        id: ShareId,
+        hash: Digest,
+        now: UnixSecs,
+        ttl: i64,
+        refund: u64,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let refund = i64::try_from(refund).unwrap_or(i64::MAX);
+            self.eval(
+                &self.inner.scripts.touch_ticket,
+                vec![self.rec_key(&id)],
+                vec![blob(&hash), now.into(), ttl.into(), refund.into()],
+            )
+            .await
+            .map(drop)
+        })
+    }
+
+    fn reserve_bytes(&self, bytes: u64, limit: u64) -> StoreFuture<'_, bool> {
+        Box::pin(self.adjust_stored(i64::try_from(bytes).unwrap_or(i64::MAX), Some(limit)))
+    }
+
+    fn release_bytes(&self, bytes: u64) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.adjust_stored(-i64::try_from(bytes).unwrap_or(i64::MAX), None)
+                .await
+                .map(drop)
+        })
+    }
+
+    fn stored_bytes(&self) -> StoreFuture<'_, u64> {
+        Box::pin(self.read_stored())
     }
 
     fn release(&self, id: ShareId, hash: Digest, now: UnixSecs) -> StoreFuture<'_, ReleaseOutcome> {
@@ -836,6 +971,7 @@ fn state_code(s: StoredState) -> &'static str {
         StoredState::Consumed => "c",
         StoredState::Locked => "l",
         StoredState::Revoked => "v",
+        StoredState::Removed => "d",
         // Never stored (derived from the clock); kept readable if it ever were.
         StoredState::Expired => "x",
     }
@@ -849,6 +985,7 @@ fn state_from(code: &[u8]) -> Option<StoredState> {
         b"l" => StoredState::Locked,
         b"v" => StoredState::Revoked,
         b"x" => StoredState::Expired,
+        b"d" => StoredState::Removed,
         _ => return None,
     })
 }
@@ -907,6 +1044,7 @@ fn gone(v: Option<&Value>) -> Result<GoneReason, StoreError> {
         Some(b"consumed") => Ok(GoneReason::Consumed),
         Some(b"expired") => Ok(GoneReason::Expired),
         Some(b"revoked") => Ok(GoneReason::Revoked),
+        Some(b"removed") => Ok(GoneReason::Removed),
         _ => Err(bad_reply("gone reason")),
     }
 }
@@ -1043,6 +1181,8 @@ mod tests {
             &s.claim,
             &s.complete,
             &s.open_blob,
+            &s.touch_ticket,
+            &s.stored_bytes,
             &s.release,
             &s.revoke,
             &s.files_deleted,

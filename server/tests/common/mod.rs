@@ -30,6 +30,8 @@ pub fn random<const N: usize>() -> [u8; N] {
 pub struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
+    /// `http://addr` of the metrics listener, when started with one.
+    pub metrics_base: Option<String>,
     pub data_dir: PathBuf,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -43,6 +45,15 @@ impl TestServer {
     }
 
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_full(configure, false).await
+    }
+
+    /// With a metrics listener of its own on another free port.
+    pub async fn start_with_metrics(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_full(configure, true).await
+    }
+
+    async fn start_full(configure: impl FnOnce(&mut Config), metrics: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(dir.path().join("data"));
         config.site_root = dir.path().join("site");
@@ -52,11 +63,20 @@ impl TestServer {
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let metrics_listener = if metrics {
+            Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        } else {
+            None
+        };
+        let metrics_base = metrics_listener
+            .as_ref()
+            .map(|l| format!("http://{}", l.local_addr().unwrap()));
         let (stop, rx) = oneshot::channel::<()>();
         let data_dir = config.data_dir.clone();
-        let task = tokio::spawn(onetimeshare::launch_with_listener(
+        let task = tokio::spawn(onetimeshare::launch_with_listeners(
             config,
             listener,
+            metrics_listener,
             async {
                 let _ = rx.await;
             },
@@ -68,6 +88,7 @@ impl TestServer {
         let s = Self {
             addr,
             base: format!("http://{addr}"),
+            metrics_base,
             data_dir,
             client,
             _dir: dir,

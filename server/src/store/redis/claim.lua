@@ -8,16 +8,18 @@ local lv_in, cv_in, rid, th, ts = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local ttl, now, max_fail = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 
 -- Replay: before step 1, only with the same tokens and while its ticket lives.
+-- The latest claim with this request id is the one a retry repeats (`logic::claim`).
 if rid ~= '' and lv == lv_in and cv == cv_in then
+  local last = nil
   for off = 1, #rp, RP do
-    if string.sub(rp, off, off + 15) == rid then
-      local rth = string.sub(rp, off + 16, off + 47)
-      local toff, texp = live_ticket(tk, rth, now)
-      if toff then
-        return {'granted', 1, rth, string.sub(rp, off + 48, off + 79), texp, meta, size,
-                tonumber(string.sub(rp, off + 80, off + RP - 1))}
-      end
-      break
+    if string.sub(rp, off, off + 15) == rid then last = off end
+  end
+  if last then
+    local rth = string.sub(rp, last + 16, last + 47)
+    local toff, texp = live_ticket(tk, rth, now)
+    if toff then
+      return {'granted', 1, rth, string.sub(rp, last + 48, last + 79), texp, meta, size,
+              tonumber(string.sub(rp, last + 80, last + RP - 1))}
     end
   end
 end
@@ -34,7 +36,7 @@ if cv ~= cv_in then
   fail = fail + 1
   if fail >= max_fail then
     redis.call('HSET', KEYS[1], 'fail', fail, 'st', 'l')
-    return {'locked'}
+    return {'lockednow'}
   end
   redis.call('HSET', KEYS[1], 'fail', fail)
   return {'badpw', max_fail - fail}

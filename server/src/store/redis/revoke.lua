@@ -1,7 +1,9 @@
 -- revoke: KEYS rec, payload; ARGV manage_token_hash, now.
-local r = redis.call('HMGET', KEYS[1], 'mh', 'fp', 'tk')
+local r = redis.call('HMGET', KEYS[1], 'mh', 'fp', 'tk', 'st')
 if not r[1] then return {'notfound'} end
 if r[1] ~= ARGV[1] then return {'badtoken'} end
+-- Taken down by the operator: it stays removed.
+if r[4] == 'd' then return {'revoked', r[2] == '1' and 1 or 0} end
 local tk = r[3] or ''
 local parts = {}
 for off = 1, #tk, TK do

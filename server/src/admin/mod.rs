@@ -1,0 +1,609 @@
+//! The operator's side: the console at `/admin` (sign-in, dashboard,
+//! takedown, audit), create tokens, and the footer links.
+//!
+//! The console is off unless `--admin-password-hash` is set; then `/admin` is
+//! a Leptos page (`app::admin`) rendered here with an [`AdminView`] that these
+//! handlers decide, and every action is a plain form post answered with a
+//! redirect (or a page saying why it was refused). Every answer says
+//! `Cache-Control: no-store` and carries the site's CSP.
+
+mod audit;
+mod auth;
+pub(crate) mod create_tokens;
+mod dashboard;
+mod lockout;
+mod session;
+mod takedown;
+#[cfg(test)]
+mod tests;
+
+use std::{net::IpAddr, sync::Arc};
+
+use app::{
+    admin::{AdminView, LoginView, RefusedView},
+    SiteLinks,
+};
+use axum::{
+    body::Body,
+    extract::{DefaultBodyLimit, Request, State},
+    http::{header, request::Parts, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Form, Router,
+};
+use ots_proto::b64;
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
+
+pub use self::auth::hash_password_command;
+use self::{
+    auth::PasswordCheck,
+    create_tokens::CreateTokens,
+    lockout::{Lockout, Refusal, LOCKOUT_SECS},
+    session::{Cookies, Signed},
+};
+use crate::{
+    config::Config,
+    headers::CspNonce,
+    limits::ClientAddr,
+    state::AppState,
+    store::{operator::AuditAction, Digest, StoreError},
+};
+
+/// What can be wrong with the operator's settings.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// A setting that cannot be used; the message says which and why.
+    #[error("{0}")]
+    Config(String),
+    /// Reading a password or a file failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Largest console form body.
+const FORM_BODY_BYTES: usize = 8 * 1024;
+/// Password checks run at once (each costs tens of milliseconds of one core).
+const VERIFY_CONCURRENCY: usize = 2;
+
+/// The console: its password, the key of its sign-in forms, its cookies and its limits.
+pub(crate) struct Console {
+    password: PasswordCheck,
+    form_key: Digest,
+    cookies: Cookies,
+    lockout: Lockout,
+    verifying: Semaphore,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console").finish_non_exhaustive()
+    }
+}
+
+/// Everything the operator's settings switch on, checked before the server starts.
+pub(crate) struct Operator {
+    /// The console, when a password hash is set.
+    pub(crate) console: Option<Arc<Console>>,
+    /// The create tokens.
+    pub(crate) create_tokens: Arc<CreateTokens>,
+    /// The footer links.
+    pub(crate) links: SiteLinks,
+}
+
+impl Operator {
+    /// Reads and checks the operator's settings; a bad one is an error that names it.
+    pub(crate) fn from_config(config: &Config) -> Result<Self, AdminError> {
+        let console = match &config.admin_password_hash {
+            Some(phc) => {
+                let password = PasswordCheck::parse(phc.expose())?;
+                Some(Arc::new(Console {
+                    form_key: session::form_key(password.material()),
+                    password,
+                    cookies: Cookies {
+                        https: config.hsts(),
+                    },
+                    lockout: Lockout::default(),
+                    verifying: Semaphore::new(VERIFY_CONCURRENCY),
+                }))
+            }
+            None => None,
+        };
+        Ok(Self {
+            console,
+            create_tokens: Arc::new(CreateTokens::from_config(config)?),
+            links: SiteLinks {
+                imprint: link(config.imprint_url.as_deref(), "--imprint-url", false)?,
+                privacy: link(config.privacy_url.as_deref(), "--privacy-url", false)?,
+                abuse: link(config.abuse_contact.as_deref(), "--abuse-contact", true)?,
+            },
+        })
+    }
+}
+
+/// A footer link: an http(s) or mailto: address; with `email`, a bare address becomes `mailto:`.
+fn link(value: Option<&str>, flag: &str, email: bool) -> Result<Option<String>, AdminError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let lower = v.to_ascii_lowercase();
+    let ok = (lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:"))
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        return Ok(Some(v.to_owned()));
+    }
+    if email && v.contains('@') && !v.contains(['/', ':', ' ']) {
+        return Ok(Some(format!("mailto:{v}")));
+    }
+    Err(AdminError::Config(format!(
+        "{flag} must be an https://, http:// or mailto: address{}",
+        if email { " (or an e-mail address)" } else { "" }
+    )))
+}
+
+/// The console's routes (only mounted when the console is on; otherwise
+/// `/admin` is the site's "not found").
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/admin", get(page))
+        // A reload of a form's answer asks for its path: the console is at /admin.
+        .route("/admin/login", post(login).get(to_console))
+        .route("/admin/logout", post(logout).get(to_console))
+        .route("/admin/takedown", post(takedown).get(to_console))
+        .layer(DefaultBodyLimit::max(FORM_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The client address of a request (the peer, or the trusted proxy's word).
+fn client_ip(state: &AppState, parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ClientAddr>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| {
+            state.clients.client_ip(a, &parts.headers)
+        })
+}
+
+/// Renders the console page with `view`, answering `status` with `cookies` set.
+async fn render(
+    state: &AppState,
+    parts: &Parts,
+    view: AdminView,
+    status: StatusCode,
+    cookies: Vec<HeaderValue>,
+) -> Response {
+    // The page is rendered for the path the browser shows, so that it hydrates the same route.
+    let mut req = Request::builder()
+        .uri(parts.uri.path())
+        .body(Body::empty())
+        .unwrap_or_default();
+    // The nonce of this response's CSP, for the page's scripts.
+    if let Some(nonce) = parts.extensions.get::<CspNonce>() {
+        req.extensions_mut().insert(nonce.clone());
+    }
+    let options = crate::site::options(&state.config.site_root);
+    let context = crate::site::page_context(state);
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            crate::site::provide_page_context(&context);
+            leptos::prelude::provide_context(view.clone());
+        },
+        move || app::shell(options.clone()),
+    );
+    let mut res = handler(req).await;
+    *res.status_mut() = status;
+    finish(&mut res, cookies);
+    res
+}
+
+/// The headers every console answer carries.
+fn finish(res: &mut Response, cookies: Vec<HeaderValue>) {
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for c in cookies {
+        h.append(header::SET_COOKIE, c);
+    }
+}
+
+/// `GET` of a form's path: the console.
+async fn to_console() -> Response {
+    back_to_console(Vec::new())
+}
+
+/// `303 See Other` to the dashboard.
+fn back_to_console(cookies: Vec<HeaderValue>) -> Response {
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response();
+    finish(&mut res, cookies);
+    res
+}
+
+/// A `Retry-After` header.
+fn retry_after(res: &mut Response, secs: u64) {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+}
+
+/// The store failed: `503`, the detail in the log only.
+async fn unavailable(state: &AppState, parts: &Parts, e: StoreError) -> Response {
+    state.metrics.store_error();
+    tracing::warn!(error = %e, "console: store unavailable");
+    let view = AdminView::Refused(RefusedView {
+        title: "Storage unavailable".into(),
+        detail: "The server's storage does not answer right now. Try again shortly.".into(),
+    });
+    let mut res = render(
+        state,
+        parts,
+        view,
+        StatusCode::SERVICE_UNAVAILABLE,
+        Vec::new(),
+    )
+    .await;
+    retry_after(&mut res, 5);
+    res
+}
+
+/// A post that did not come from the console: `403`, nothing changed.
+async fn refused(state: &AppState, parts: &Parts, what: &str) -> Response {
+    tracing::warn!(
+        target: "ots::audit",
+        action = "refused",
+        client = %client_ip(state, parts),
+        what,
+        "audit"
+    );
+    let view = AdminView::Refused(RefusedView {
+        title: "Request refused".into(),
+        detail: "This form was not sent from this console (another site, an old page or a missing token). Nothing was changed. Open the console again and retry.".into(),
+    });
+    render(state, parts, view, StatusCode::FORBIDDEN, Vec::new()).await
+}
+
+/// The sign-in form, bound to the request's pre-session (or a new one).
+async fn login_page(
+    state: &AppState,
+    console: &Console,
+    parts: &Parts,
+    error: Option<String>,
+    locked_out: bool,
+    status: StatusCode,
+) -> Response {
+    let names = console.cookies;
+    let (pre, mut cookies) =
+        match session::cookie_secrets(&parts.headers, names.pre_session()).first() {
+            Some(pre) => (*pre, Vec::new()),
+            None => match session::fresh_secret() {
+                Ok(pre) => (pre, vec![names.set_pre_session(&b64::encode(pre))]),
+                Err(e) => return unavailable(state, parts, e).await,
+            },
+        };
+    if !session::cookie_secrets(&parts.headers, names.session()).is_empty() {
+        // A dead session's cookie goes too.
+        cookies.push(names.clear_session());
+    }
+    let view = AdminView::Login(LoginView {
+        csrf: b64::encode(session::login_token(&console.form_key, &pre)),
+        error,
+        locked_out,
+    });
+    render(state, parts, view, status, cookies).await
+}
+
+/// The sentence of a lockout.
+fn locked_out_text(retry_after: u64) -> String {
+    let minutes = retry_after.div_ceil(60);
+    format!(
+        "Too many wrong passwords from your address: sign-in is locked for {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
+
+/// `GET /admin`: the dashboard when signed in, the sign-in form otherwise.
+async fn page(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let now = state.clock.now();
+    match session::current(&*state.store, console.cookies, &parts.headers, now).await {
+        Err(e) => unavailable(&state, &parts, e).await,
+        Ok(Some(mut signed)) => {
+            let notice = signed.session.notice.take();
+            if notice.is_some() {
+                // Shown once.
+                if let Err(e) = state
+                    .store
+                    .put_session(signed.key, signed.session.clone())
+                    .await
+                {
+                    return unavailable(&state, &parts, e).await;
+                }
+            }
+            let csrf = b64::encode(signed.session.csrf);
+            let view = dashboard::view(&state, csrf, notice).await;
+            render(
+                &state,
+                &parts,
+                AdminView::Dashboard(Box::new(view)),
+                StatusCode::OK,
+                Vec::new(),
+            )
+            .await
+        }
+        Ok(None) => match console.lockout.check(client_ip(&state, &parts), now) {
+            Err(Refusal::LockedOut { retry_after: secs }) => {
+                let mut res = login_page(
+                    &state,
+                    &console,
+                    &parts,
+                    Some(locked_out_text(secs)),
+                    true,
+                    StatusCode::TOO_MANY_REQUESTS,
+                )
+                .await;
+                retry_after(&mut res, secs);
+                res
+            }
+            _ => login_page(&state, &console, &parts, None, false, StatusCode::OK).await,
+        },
+    }
+}
+
+/// The fields of the sign-in form.
+#[derive(Deserialize, Default)]
+struct LoginForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The fields of the other console forms.
+#[derive(Deserialize, Default)]
+struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    share: String,
+}
+
+/// Reads a form body; one that is not a form reads as empty (and is then refused for its missing token).
+async fn read_form<T: serde::de::DeserializeOwned + Default>(
+    state: &AppState,
+    req: Request,
+) -> (Parts, T) {
+    use axum::extract::FromRequest;
+    let (parts, body) = req.into_parts();
+    let again = Request::from_parts(parts.clone(), body);
+    let form = Form::<T>::from_request(again, state)
+        .await
+        .map(|Form(f)| f)
+        .unwrap_or_default();
+    (parts, form)
+}
+
+/// `POST /admin/login`: checks, in order, the address's lockout and the
+/// global limit (`429`), the origin and the form token (`403`), then the password.
+async fn login(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, form) = read_form::<LoginForm>(&state, req).await;
+    let password = Zeroizing::new(form.password);
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let now = state.clock.now();
+    let ip = client_ip(&state, &parts);
+    let client = ip.to_string();
+    match console.lockout.check(ip, now) {
+        Ok(()) => {}
+        Err(Refusal::LockedOut { retry_after: secs }) => {
+            state.metrics.admin_login("locked_out");
+            let mut res = login_page(
+                &state,
+                &console,
+                &parts,
+                Some(locked_out_text(secs)),
+                true,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+            retry_after(&mut res, secs);
+            return res;
+        }
+        Err(Refusal::Busy { retry_after: secs }) => {
+            state.metrics.admin_login("rate_limited");
+            let mut res = login_page(
+                &state,
+                &console,
+                &parts,
+                Some(format!(
+                    "Too many sign-in attempts on this server right now. Try again in {secs} seconds."
+                )),
+                false,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+            retry_after(&mut res, secs);
+            return res;
+        }
+    }
+    let pres = session::cookie_secrets(&parts.headers, console.cookies.pre_session());
+    if !session::same_origin(&parts.headers, state.config.public_origin.as_deref())
+        || !session::login_token_ok(&console.form_key, &pres, &form.csrf)
+    {
+        state.metrics.admin_login("refused");
+        return refused(&state, &parts, "sign-in").await;
+    }
+    let right = {
+        let Ok(_permit) = console.verifying.acquire().await else {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        };
+        let check = console.password.clone();
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || check.verify(password.as_bytes()))
+            .await
+            .unwrap_or(false)
+    };
+    if !right {
+        state.metrics.admin_login("wrong_password");
+        audit::record(&state, now, AuditAction::LoginFailed, &client, None).await;
+        if let Some(until) = console.lockout.wrong(ip, now) {
+            audit::record(&state, now, AuditAction::Lockout, &client, None).await;
+            let secs = u64::try_from(until - now).unwrap_or(LOCKOUT_SECS as u64);
+            let mut res = login_page(
+                &state,
+                &console,
+                &parts,
+                Some(locked_out_text(secs)),
+                true,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+            retry_after(&mut res, secs);
+            return res;
+        }
+        let left = console.lockout.attempts_left(ip);
+        return login_page(
+            &state,
+            &console,
+            &parts,
+            Some(format!(
+                "Wrong password. {left} more wrong password{} from this address lock{} sign-in for 15 minutes.",
+                if left == 1 { "" } else { "s" },
+                if left == 1 { "s" } else { "" }
+            )),
+            false,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    console.lockout.success(ip);
+    // A new session every time: whatever session the browser had is forgotten.
+    for old in session::cookie_secrets(&parts.headers, console.cookies.session()) {
+        if let Err(e) = state.store.drop_session(session::sha256(&[&old])).await {
+            return unavailable(&state, &parts, e).await;
+        }
+    }
+    let (cookie, _) = match session::start(&*state.store, now).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&state, &parts, e).await,
+    };
+    state.metrics.admin_login("success");
+    audit::record(&state, now, AuditAction::Login, &client, None).await;
+    back_to_console(vec![
+        console.cookies.set_session(&cookie),
+        console.cookies.clear_pre_session(),
+    ])
+}
+
+/// The signed-in session of a post that passed the origin and token checks, or the answer.
+async fn checked_post(
+    state: &AppState,
+    console: &Console,
+    parts: &Parts,
+    csrf: &str,
+) -> Result<Signed, Box<Response>> {
+    let now = state.clock.now();
+    let signed = match session::current(&*state.store, console.cookies, &parts.headers, now).await {
+        Err(e) => return Err(Box::new(unavailable(state, parts, e).await)),
+        Ok(None) => {
+            let view = AdminView::Refused(RefusedView {
+                title: "Not signed in".into(),
+                detail: "Your console session has ended (or never began). Nothing was changed. Sign in again.".into(),
+            });
+            let cookies =
+                if session::cookie_secrets(&parts.headers, console.cookies.session()).is_empty() {
+                    Vec::new()
+                } else {
+                    vec![console.cookies.clear_session()]
+                };
+            return Err(Box::new(
+                render(state, parts, view, StatusCode::FORBIDDEN, cookies).await,
+            ));
+        }
+        Ok(Some(s)) => s,
+    };
+    if !session::same_origin(&parts.headers, state.config.public_origin.as_deref())
+        || !session::session_token_ok(&signed.session, csrf)
+    {
+        return Err(Box::new(refused(state, parts, "console form").await));
+    }
+    Ok(signed)
+}
+
+/// `POST /admin/logout`: the session ends.
+async fn logout(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, form) = read_form::<ActionForm>(&state, req).await;
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let signed = match checked_post(&state, &console, &parts, &form.csrf).await {
+        Ok(s) => s,
+        Err(res) => return *res,
+    };
+    if let Err(e) = state.store.drop_session(signed.key).await {
+        return unavailable(&state, &parts, e).await;
+    }
+    let client = client_ip(&state, &parts).to_string();
+    audit::record(
+        &state,
+        state.clock.now(),
+        AuditAction::Logout,
+        &client,
+        None,
+    )
+    .await;
+    back_to_console(vec![console.cookies.clear_session()])
+}
+
+/// `POST /admin/takedown` (fields `share`, `csrf`): the share is removed and
+/// its ciphertext deleted; `303` to the dashboard, which says what happened.
+async fn takedown(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, form) = read_form::<ActionForm>(&state, req).await;
+    let share = takedown::share_of(form.share);
+    // The router is mounted only with a console.
+    let Some(console) = state.console.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut signed = match checked_post(&state, &console, &parts, &form.csrf).await {
+        Ok(s) => s,
+        Err(res) => return *res,
+    };
+    let now = state.clock.now();
+    let done = match takedown::take_down(&state, share, now).await {
+        Ok(d) => d,
+        Err(e) => return unavailable(&state, &parts, e).await,
+    };
+    if let takedown::Done::Removed(short) | takedown::Done::AlreadyRemoved(short) = &done {
+        let client = client_ip(&state, &parts).to_string();
+        audit::record(&state, now, AuditAction::Takedown, &client, Some(short)).await;
+    } else {
+        tracing::info!(
+            share = done.short_id().unwrap_or(""),
+            "console: takedown of no known share"
+        );
+    }
+    signed.session.notice = Some(done.notice());
+    if let Err(e) = state.store.put_session(signed.key, signed.session).await {
+        return unavailable(&state, &parts, e).await;
+    }
+    back_to_console(Vec::new())
+}
+
+/// Records a create for metrics and, with a create token, the audit log.
+pub(crate) fn note_create(
+    state: &AppState,
+    creator: &create_tokens::Creator,
+    inline: bool,
+    short: &str,
+) {
+    state.metrics.created(inline, creator.token_name());
+    if let Some(token) = creator.token_name() {
+        audit::token_create(token, short);
+    }
+}
