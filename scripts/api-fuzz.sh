@@ -22,8 +22,13 @@ if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
   "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-log "release build of the server"
-cargo build --locked --release -p onetimeshare --bin onetimeshare
+# scripts/test.sh passes the release server its Playwright run just built.
+SERVER_BIN="${OTS_FUZZ_SERVER_BIN:-}"
+if [ -z "$SERVER_BIN" ]; then
+  log "release build of the server"
+  cargo build --locked --release -p onetimeshare --bin onetimeshare
+  SERVER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/onetimeshare"
+fi
 
 PORT="$(python3 "$ROOT/scripts/free-port.py")"
 WORK="$(mktemp -d)"
@@ -36,7 +41,7 @@ trap cleanup EXIT
 
 # Rate limits off: the fuzzer sends far more than a person would, and a 429
 # would hide the answers it is looking at.
-"$ROOT/target/release/onetimeshare" \
+"$SERVER_BIN" \
   --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --site-root "$WORK/site" \
   --rate-create-per-min 0 --rate-claim-per-min 0 \
   >"$WORK/server.log" 2>&1 &

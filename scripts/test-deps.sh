@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need on top of scripts/setup.sh: a real redis-server,
 # Debian's chromium (Playwright can never download its own browsers here) and
-# the locked npm packages of end2end/.
+# the locked npm packages of end2end/, Python for the API fuzzer.
 source "$(dirname "$0")/common.sh"
 
-apt_install redis-server chromium
+# python3-venv: the venv of schemathesis (scripts/api-fuzz.sh); python3: zipfile checks in the cli tests.
+apt_install redis-server chromium python3 python3-venv
 if [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ] \
    || ! cmp -s "$ROOT/end2end/package-lock.json" "$ROOT/end2end/node_modules/.package-lock.json.ci" ; then
   log "npm ci in end2end/"

@@ -48,6 +48,7 @@ log "browser tests: Playwright in /usr/bin/chromium"
 bash "$ROOT/scripts/e2e.sh"
 
 log "API fuzzing: schemathesis against a release server"
-bash "$ROOT/scripts/api-fuzz.sh"
+OTS_FUZZ_SERVER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/onetimeshare" \
+  bash "$ROOT/scripts/api-fuzz.sh"
 
 log "all checks and test suites passed"
