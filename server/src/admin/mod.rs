@@ -207,6 +207,29 @@ async fn login_page(
     render(state, parts, view, status, cookies).await
 }
 
+/// The sign-in page answering `429` with `Retry-After: secs`: a lockout
+/// (`locked_out`) or the server-wide limit, said in `text`.
+async fn too_many(
+    state: &AppState,
+    console: &Console,
+    parts: &Parts,
+    text: String,
+    locked_out: bool,
+    secs: u64,
+) -> Response {
+    let mut res = login_page(
+        state,
+        console,
+        parts,
+        Some(text),
+        locked_out,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    retry_after(&mut res, secs);
+    res
+}
+
 /// The sentence of a lockout.
 fn locked_out_text(retry_after: u64) -> String {
     let minutes = retry_after.div_ceil(60);
@@ -251,17 +274,7 @@ async fn page(State(state): State<AppState>, req: Request) -> Response {
         }
         Ok(None) => match console.lockout.check(client_ip(&state, &parts), now) {
             Err(Refusal::LockedOut { retry_after: secs }) => {
-                let mut res = login_page(
-                    &state,
-                    &console,
-                    &parts,
-                    Some(locked_out_text(secs)),
-                    true,
-                    StatusCode::TOO_MANY_REQUESTS,
-                )
-                .await;
-                retry_after(&mut res, secs);
-                res
+                too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await
             }
             _ => login_page(&state, &console, &parts, None, false, StatusCode::OK).await,
         },
@@ -317,33 +330,14 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         Ok(()) => {}
         Err(Refusal::LockedOut { retry_after: secs }) => {
             state.metrics.admin_login("locked_out");
-            let mut res = login_page(
-                &state,
-                &console,
-                &parts,
-                Some(locked_out_text(secs)),
-                true,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-            retry_after(&mut res, secs);
-            return res;
+            return too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await;
         }
         Err(Refusal::Busy { retry_after: secs }) => {
             state.metrics.admin_login("rate_limited");
-            let mut res = login_page(
-                &state,
-                &console,
-                &parts,
-                Some(format!(
-                    "Too many sign-in attempts on this server right now. Try again in {secs} seconds."
-                )),
-                false,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-            retry_after(&mut res, secs);
-            return res;
+            let text = format!(
+                "Too many sign-in attempts on this server right now. Try again in {secs} seconds."
+            );
+            return too_many(&state, &console, &parts, text, false, secs).await;
         }
     }
     let pres = session::cookie_secrets(&parts.headers, console.cookies.pre_session());
@@ -369,17 +363,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         if let Some(until) = console.lockout.wrong(ip, now) {
             audit::record(&state, now, AuditAction::Lockout, &client, None).await;
             let secs = u64::try_from(until - now).unwrap_or(LOCKOUT_SECS as u64);
-            let mut res = login_page(
-                &state,
-                &console,
-                &parts,
-                Some(locked_out_text(secs)),
-                true,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-            retry_after(&mut res, secs);
-            return res;
+            return too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await;
         }
         let left = console.lockout.attempts_left(ip);
         return login_page(
