@@ -1353,6 +1353,46 @@ async fn malformed_ranges_are_ignored_and_unsatisfiable_ones_answer_416() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_that_starts_in_a_part_lost_on_disk_answers_416_at_once() {
+    let s = TestServer::start().await;
+    let size = 8 * 1024 * 1024 + 100;
+    let c = create_with(&s, size as u64, 3600, 1, None).await;
+    upload_all(&s, &c, &vec![3u8; size]).await;
+    let (_, v) = claim(&s, &c, &c.secrets.claim_body()).await;
+    let ticket = v["ticket"].as_str().unwrap().to_string();
+    // The second part loses its bytes on disk after the upload completed.
+    std::fs::write(part_dir(&s, &c.id).join("1"), []).unwrap();
+    let blob = s.api(&format!("/shares/{}/blob", c.id));
+    let r = s
+        .client
+        .get(&blob)
+        .bearer_auth(&ticket)
+        .header("Range", format!("bytes={}-", 8 * 1024 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 416);
+    assert_eq!(
+        r.headers().get("content-range").unwrap().to_str().unwrap(),
+        format!("bytes */{size}")
+    );
+    let (_, v) = status_of(r).await;
+    assert_eq!(v["error"], "bad_range");
+    // The first part is whole: a range inside it is served.
+    let r = s
+        .client
+        .get(&blob)
+        .bearer_auth(&ticket)
+        .header("Range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.bytes().await.unwrap().len(), 100);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn complete_answers_409_when_the_stored_parts_do_not_add_up_to_the_size() {
     let s = TestServer::start().await;
     let size = 8 * 1024 * 1024 + 100;

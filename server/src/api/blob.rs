@@ -8,7 +8,7 @@ use axum::{
 };
 use bytes::Bytes;
 use futures_util::stream;
-use ots_proto::{ErrorBody, ShareId};
+use ots_proto::{part_len, ErrorBody, ShareId, PART_SIZE};
 use tracing::instrument;
 
 use super::{
@@ -133,7 +133,20 @@ pub(super) async fn download(
             let part = Bytes::from(bytes).slice(start as usize..end as usize);
             Box::pin(stream::once(std::future::ready(Ok(part))))
         }
-        Stored::Parts { .. } => Box::pin(state.blobs.read_range(&id, start, end)),
+        Stored::Parts { .. } => {
+            // A part that lost bytes on disk cannot give the first byte asked
+            // for: answer 416 now (a client reads it as damaged ciphertext)
+            // rather than a body that breaks off before its first byte.
+            let index = start / PART_SIZE;
+            let whole = match part_len(size, index) {
+                Some(len) => state.blobs.has_part(&id, index, len).await,
+                None => start == end,
+            };
+            if !whole {
+                return Err(ApiError::BadRange { size });
+            }
+            Box::pin(state.blobs.read_range(&id, start, end))
+        }
     };
     let ticket_use = TicketUse {
         store: state.store.clone(),
