@@ -4,7 +4,7 @@
 # server: time, throughput and peak RSS (/usr/bin/time -v); then the same
 # bytes as one file, for comparison. Builds nothing: run
 #   cargo build --release -p ots
-#   cargo build --release -p onetimeshare --no-default-features --features ssr
+#   cargo build --release -p onetimeshare --no-default-features
 # first. Usage: cli/bench/many-files.sh [FILES] [TOTAL_MIB] [RUNS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
