@@ -27,6 +27,11 @@ pub struct Config {
     #[arg(long, env = "OTS_REDIS_URL")]
     pub redis_url: Option<String>,
 
+    /// Where payload parts live: `file:///path` or `s3://bucket[/prefix]` (S3 settings
+    /// from the standard `AWS_*` variables). Default: files in `{data-dir}/parts`.
+    #[arg(long, env = "OTS_BLOB_URL")]
+    pub blob_url: Option<String>,
+
     /// The site root built by cargo-leptos (holds `pkg/`).
     #[arg(long, env = "OTS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

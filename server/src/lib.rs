@@ -84,9 +84,9 @@ async fn open_store(config: &Config, blobs: &Blobs) -> anyhow::Result<Arc<dyn St
         anyhow::bail!("this build has no Redis store (cargo feature `redis`); unset --redis-url / OTS_REDIS_URL");
     }
     let store = store::embedded::EmbeddedStore::open(&config.data_dir)?;
-    // This instance alone writes the data dir: its parts are the stored-bytes count.
+    // This instance alone keeps these records: its parts are the stored-bytes count.
     store
-        .reserve_bytes(blobs.bytes_on_disk()?, u64::MAX)
+        .reserve_bytes(blobs.stored_bytes().await?, u64::MAX)
         .await?;
     Ok(Arc::new(store))
 }
@@ -114,7 +114,7 @@ pub async fn launch_with_listeners(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let operator = admin::Operator::from_config(&config)?;
-    let blobs = Blobs::open(&config.data_dir)?;
+    let blobs = Blobs::from_config(&config)?;
     let store = open_store(&config, &blobs).await?;
     // On a shared store (Redis) every instance keeps time by the store's clock.
     let clock = Clock::following(store.clone()).await;

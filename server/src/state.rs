@@ -62,6 +62,7 @@ impl AppState {
         config: Arc<Config>,
         clock: Clock,
     ) -> Self {
+        let quota = Quota::new(config.max_stored_bytes, blobs.local_root());
         Self {
             store,
             blobs,
@@ -75,7 +76,7 @@ impl AppState {
             started: Instant::now(),
             uploads_per_address: Arc::new(AddressSlots::new(config.max_uploads_per_address)),
             downloads_per_address: Arc::new(AddressSlots::new(config.max_downloads_per_address)),
-            quota: Quota::new(config.max_stored_bytes, config.data_dir.clone()),
+            quota,
             clients: ClientKeys::new(config.trusted_proxies.clone(), config.ipv6_prefix_len),
             config,
             clock,

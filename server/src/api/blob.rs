@@ -128,19 +128,32 @@ pub(super) async fn download(
     };
     let range = range?;
     let (start, end) = range.unwrap_or((0, size));
-    let bytes: ByteStream = match stored {
-        Stored::Inline(bytes) => {
-            let part = Bytes::from(bytes).slice(start as usize..end as usize);
-            Box::pin(stream::once(std::future::ready(Ok(part))))
-        }
-        Stored::Parts { .. } => Box::pin(state.blobs.read_range(&id, start, end)),
-    };
     let ticket_use = TicketUse {
         store: state.store.clone(),
         clock: state.clock.clone(),
         id: id.clone(),
         ticket: ticket.hash(),
         ttl_secs,
+    };
+    let bytes: ByteStream = match stored {
+        Stored::Inline(bytes) => {
+            let part = Bytes::from(bytes).slice(start as usize..end as usize);
+            Box::pin(stream::once(std::future::ready(Ok(part))))
+        }
+        Stored::Parts { .. } => match state.blobs.read_range(&id, start, end).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                // Nothing was sent: the ticket gets its whole budget back (the refund of a
+                // stream dropped unread), and the share is as it was.
+                drop(Metered::new(
+                    Box::pin(stream::empty()),
+                    ticket_use,
+                    want,
+                    slot,
+                ));
+                return Err(e.into());
+            }
+        },
     };
     let body = Body::from_stream(Metered::new(bytes, ticket_use, want, slot));
     tracing::debug!(share = %id.short(), start, end, "download");
