@@ -77,6 +77,7 @@ async fn open_store(config: &Config, blobs: &Blobs) -> anyhow::Result<Arc<dyn St
     if let Some(url) = &config.redis_url {
         let mut opts = store::redis::RedisOptions::new(url.clone());
         opts.tombstone_secs = config.tombstone_secs;
+        opts.key_prefix = config.key_prefix.clone();
         return Ok(Arc::new(store::redis::RedisStore::open(&opts)?));
     }
     #[cfg(not(feature = "redis"))]

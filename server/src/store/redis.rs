@@ -114,7 +114,10 @@ const DOWNLOAD_LEN: usize = 20;
 /// How to reach Redis and name the keys.
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
-    /// `redis://[user:pass@]host[:port][/db]` or `rediss://...` (TLS).
+    /// `redis://[user:pass@]host[:port][/db]` or `rediss://...` (TLS); a Redis
+    /// Cluster as `redis-cluster://host:port[,host:port...]` (also spelled
+    /// `redis+cluster://`; `rediss-cluster://` for TLS). One node is enough:
+    /// the others are found with `CLUSTER SLOTS`.
     pub url: String,
     /// Prepended to every key; must not contain `{` (tests use one prefix each).
     pub key_prefix: String,
@@ -137,6 +140,61 @@ impl RedisOptions {
             command_timeout: COMMAND_TIMEOUT,
         }
     }
+}
+
+/// The URL as fred reads it. fred takes a cluster from a scheme ending in
+/// `-cluster` and further nodes as `?node=host:port`; it reads any other
+/// scheme, `redis+cluster://` included, as one server (and would then fail on
+/// the first `MOVED`). So `redis+cluster://` becomes `redis-cluster://`, and
+/// `host:port,host:port` lists become `?node=` parameters.
+fn fred_url(url: &str) -> Result<String, StoreError> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(StoreError(format!("redis URL without a scheme: {url:?}")));
+    };
+    let scheme = if let Some(base) = scheme.strip_suffix("+cluster") {
+        format!("{base}-cluster")
+    } else if scheme.ends_with("-cluster") {
+        scheme.to_string()
+    } else {
+        // One server (redis://, rediss://, valkey://, ...): fred reads it as it is.
+        return Ok(url.to_string());
+    };
+    // [user:pass@]host:port[,host:port...][/...][?query]
+    let (auth, hosts) = match rest.rsplit_once('@') {
+        Some((auth, hosts)) => (Some(auth), hosts),
+        None => (None, rest),
+    };
+    let (hosts, query) = match hosts.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (hosts, None),
+    };
+    let hosts = hosts.trim_end_matches('/');
+    let mut nodes = hosts.split(',').map(str::trim).filter(|h| !h.is_empty());
+    let first = nodes
+        .next()
+        .ok_or_else(|| StoreError(format!("redis cluster URL without a node: {url:?}")))?;
+    let mut params: Vec<String> = nodes.map(|n| format!("node={n}")).collect();
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        params.push(q.to_string());
+    }
+    for node in std::iter::once(first).chain(params.iter().filter_map(|p| p.strip_prefix("node=")))
+    {
+        let port_ok = node
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok());
+        if !port_ok {
+            return Err(StoreError(format!(
+                "redis cluster node {node:?} needs a port (host:port)"
+            )));
+        }
+    }
+    let auth = auth.map(|a| format!("{a}@")).unwrap_or_default();
+    let query = if params.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", params.join("&"))
+    };
+    Ok(format!("{scheme}://{auth}{first}{query}"))
 }
 
 /// One Lua script and its SHA-1, run with `EVALSHA` and loaded again on `NOSCRIPT`.
@@ -240,7 +298,8 @@ impl RedisStore {
                 "redis: the key prefix must not contain braces".into(),
             ));
         }
-        let mut config = FredConfig::from_url(&opts.url)
+        let url = fred_url(&opts.url)?;
+        let mut config = FredConfig::from_url(&url)
             .map_err(|e| StoreError(format!("redis URL: {}", e.details())))?;
         // Keep reconnecting when Redis is down at start: the server serves 503 until it is up.
         config.fail_fast = false;
@@ -1164,6 +1223,35 @@ mod tests {
         assert_eq!(unhex(&hex(&id)), Some(id));
         assert_eq!(unhex("zz"), None);
         assert_eq!(unhex(&"g".repeat(32)), None);
+    }
+
+    #[test]
+    fn cluster_urls_are_spelled_the_way_fred_reads_them() {
+        let ok = |u: &str| fred_url(u).expect("a valid URL");
+        assert_eq!(ok("redis://h:1/0"), "redis://h:1/0");
+        assert_eq!(ok("rediss://u:p@h:1"), "rediss://u:p@h:1");
+        assert_eq!(ok("redis-cluster://h:1"), "redis-cluster://h:1");
+        assert_eq!(ok("redis+cluster://h:1"), "redis-cluster://h:1");
+        assert_eq!(
+            ok("redis+cluster://a:1,b:2,c:3"),
+            "redis-cluster://a:1?node=b:2&node=c:3"
+        );
+        assert_eq!(
+            ok("rediss+cluster://u:p@a:1,b:2/"),
+            "rediss-cluster://u:p@a:1?node=b:2"
+        );
+        assert_eq!(
+            ok("redis-cluster://a:1?node=b:2"),
+            "redis-cluster://a:1?node=b:2"
+        );
+        assert_eq!(ok("valkey+cluster://a:1"), "valkey-cluster://a:1");
+        for bad in ["h:1", "redis+cluster://", "redis-cluster://a,b:2"] {
+            assert!(fred_url(bad).is_err(), "{bad}");
+        }
+        // fred itself picks a cluster from the translated URL.
+        let config = FredConfig::from_url(&ok("redis+cluster://127.0.0.1:7000,127.0.0.1:7001"))
+            .expect("fred reads it");
+        assert!(config.server.is_clustered());
     }
 
     #[test]
