@@ -16,6 +16,8 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use ipnet::IpNet;
 use tokio::time::Sleep;
 
+use crate::store::StoreError;
+
 /// The peer address of a connection, set by the server loop.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ClientAddr(pub(crate) SocketAddr);
@@ -112,10 +114,24 @@ pub(crate) struct Limited {
     pub(crate) retry_after: u64,
 }
 
+/// Rate-limit counts every instance shares (Redis): one atomic step per request.
+pub(crate) trait SharedCounts: Send + Sync {
+    /// Takes one request of `per_min` a minute for `key`: `None` when it may
+    /// go ahead, otherwise how long until it may.
+    fn take<'a>(
+        &'a self,
+        key: &'a str,
+        per_min: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, StoreError>> + Send + 'a>>;
+}
+
 /// A token bucket per client address: `per_min` requests a minute, bursts up to `per_min`.
+/// With [`SharedCounts`] the bucket lives there (one limit for all instances);
+/// the memory bucket then only stands in while the shared counts cannot be reached.
 pub(crate) struct RateLimiter {
     per_min: u32,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    shared: Option<(&'static str, Arc<dyn SharedCounts>)>,
 }
 
 impl RateLimiter {
@@ -124,7 +140,37 @@ impl RateLimiter {
         Self {
             per_min,
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// The same limit, counted in `counts` under `scope` (e.g. `create`).
+    pub(crate) fn shared(mut self, scope: &'static str, counts: Arc<dyn SharedCounts>) -> Self {
+        self.shared = Some((scope, counts));
+        self
+    }
+
+    /// Takes one request for `ip`: in the shared counts when there are some,
+    /// otherwise (or while they cannot be reached) in this instance's bucket.
+    pub(crate) async fn take(&self, ip: IpAddr) -> Result<(), Limited> {
+        if self.per_min == 0 {
+            return Ok(());
+        }
+        if let Some((scope, counts)) = &self.shared {
+            let key = format!("{scope}:{ip}");
+            match counts.take(&key, self.per_min).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(wait)) => {
+                    return Err(Limited {
+                        retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+                    })
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "shared rate limit unavailable: counting here");
+                }
+            }
+        }
+        self.check(ip)
     }
 
     /// Takes one token for `ip`, or says how long to wait.

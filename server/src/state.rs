@@ -11,7 +11,7 @@ use crate::{
     blobs::Blobs,
     clock::Clock,
     config::Config,
-    limits::{AddressSlots, ClientKeys, RateLimiter},
+    limits::{AddressSlots, ClientKeys, RateLimiter, SharedCounts},
     metrics::Metrics,
     quota::Quota,
     store::Store,
@@ -81,6 +81,19 @@ impl AppState {
             config,
             clock,
         }
+    }
+
+    /// With the create and claim limits counted in `counts` (Redis), so that
+    /// every instance on it enforces each limit once, not once per instance.
+    pub(crate) fn with_shared_limits(mut self, counts: Arc<dyn SharedCounts>) -> Self {
+        self.create_limiter = Arc::new(
+            RateLimiter::per_minute(self.config.rate_create_per_min)
+                .shared("create", counts.clone()),
+        );
+        self.claim_limiter = Arc::new(
+            RateLimiter::per_minute(self.config.rate_claim_per_min).shared("claim", counts),
+        );
+        self
     }
 
     /// With the console, create tokens and links the operator's settings switch on.

@@ -520,3 +520,43 @@ async fn s3_killed_mid_upload_answers_503_and_the_upload_resumes_when_it_returns
     // The share was never consumed by the outage: it downloads once, whole.
     assert!(p.claim_and_download(1, &s).await == data);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_limit_of_ten_a_minute_holds_across_both_instances() {
+    let redis = RedisServer::start();
+    let p = Pair::start(
+        &redis,
+        moto(),
+        &["--rate-create-per-min", "10", "--rate-claim-per-min", "0"],
+    )
+    .await;
+    for i in 0..10 {
+        p.create(i, 1, 3600, Some(b"sealed, opaque bytes"), 20)
+            .await;
+    }
+    for at in [0, 1] {
+        let res = p
+            .client
+            .post(p.api(at, "/shares"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            429,
+            "the 11th create, through either instance"
+        );
+        let wait: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=6).contains(&wait), "one create every 6 s: {wait}");
+    }
+    assert_eq!(
+        redis.count_keys("ots:rate:create:*"),
+        1,
+        "one count, in Redis"
+    );
+}

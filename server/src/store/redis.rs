@@ -46,6 +46,8 @@
 
 use std::{
     fmt::Write as _,
+    future::Future,
+    pin::Pin,
     sync::{
         atomic::{AtomicI64, Ordering as AtomicOrdering},
         Arc,
@@ -142,6 +144,16 @@ impl RedisOptions {
     }
 }
 
+impl crate::limits::SharedCounts for RedisStore {
+    fn take<'a>(
+        &'a self,
+        key: &'a str,
+        per_min: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, StoreError>> + Send + 'a>> {
+        Box::pin(self.rate_take(key, per_min))
+    }
+}
+
 /// The URL as fred reads it. fred takes a cluster from a scheme ending in
 /// `-cluster` and further nodes as `?node=host:port`; it reads any other
 /// scheme, `redis+cluster://` included, as one server (and would then fail on
@@ -230,6 +242,7 @@ struct Scripts {
     index_ttl: Script,
     sweep_lease: Script,
     sweep_finish: Script,
+    rate: Script,
 }
 
 impl Scripts {
@@ -248,6 +261,7 @@ impl Scripts {
             index_ttl: Script::new(include_str!("redis/index_ttl.lua").to_owned()),
             sweep_lease: Script::new(include_str!("redis/sweep_lease.lua").to_owned()),
             sweep_finish: Script::new(include_str!("redis/sweep_finish.lua").to_owned()),
+            rate: Script::new(include_str!("redis/rate.lua").to_owned()),
         }
     }
 }
@@ -422,6 +436,29 @@ impl RedisStore {
                     .map_err(err)
             }
             other => other.map_err(err),
+        }
+    }
+
+    /// Takes one request of `per_min` a minute under `key` (a client of one
+    /// limit), counted in Redis so every instance enforces the limit once:
+    /// `None` when it may go ahead, otherwise how long until it may. The key is
+    /// `{prefix}rate:{key}`, one key per client, so any Cluster slot will do.
+    pub(crate) async fn rate_take(
+        &self,
+        key: &str,
+        per_min: u32,
+    ) -> Result<Option<Duration>, StoreError> {
+        let reply = self
+            .eval(
+                &self.inner.scripts.rate,
+                vec![format!("{}rate:{key}", self.inner.prefix)],
+                vec![Value::from(i64::from(per_min.max(1)))],
+            )
+            .await?;
+        match reply {
+            Value::Integer(0) => Ok(None),
+            Value::Integer(ms) => Ok(Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))),
+            _ => Err(bad_reply("rate")),
         }
     }
 
@@ -1278,6 +1315,7 @@ mod tests {
             &s.index_ttl,
             &s.sweep_lease,
             &s.sweep_finish,
+            &s.rate,
         ];
         let shas: std::collections::HashSet<&str> = all.iter().map(|s| s.sha.as_str()).collect();
         assert_eq!(shas.len(), all.len());
