@@ -123,6 +123,41 @@ pub(crate) trait SharedCounts: Send + Sync {
         key: &'a str,
         per_min: u32,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, StoreError>> + Send + 'a>>;
+
+    /// One step of the console's sign-in limits for `address` at `now` (Unix
+    /// seconds): `max_wrong` wrong passwords lock it out for `lockout_secs`,
+    /// and at most `global_per_min` wrong passwords a minute are checked from
+    /// all addresses together.
+    fn login<'a>(
+        &'a self,
+        step: LoginStep,
+        address: &'a str,
+        now: i64,
+        limits: (u32, i64, u32),
+    ) -> Pin<Box<dyn Future<Output = Result<LoginCounts, StoreError>> + Send + 'a>>;
+}
+
+/// A step of the console's sign-in limits, counted in [`SharedCounts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoginStep {
+    /// May a sign-in from this address be checked now?
+    Check,
+    /// A wrong password from this address.
+    Wrong,
+    /// A right password: the address's count starts again.
+    Success,
+}
+
+/// What the shared sign-in counts say after a [`LoginStep`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LoginCounts {
+    /// Seconds the address is still locked out (0: it is not).
+    pub(crate) locked_for: u64,
+    /// Wrong passwords the address may still try before the lockout.
+    pub(crate) left: u32,
+    /// Seconds until sign-ins are checked again because of wrong passwords
+    /// from everywhere (0: now; only asked by [`LoginStep::Check`]).
+    pub(crate) busy_for: u64,
 }
 
 /// A token bucket per client address: `per_min` requests a minute, bursts up to `per_min`.

@@ -83,16 +83,20 @@ impl AppState {
         }
     }
 
-    /// With the create and claim limits counted in `counts` (Redis), so that
-    /// every instance on it enforces each limit once, not once per instance.
+    /// With the create and claim limits and the console's sign-in limits
+    /// counted in `counts` (Redis), so that every instance on it enforces each
+    /// limit once, not once per instance. Call after [`AppState::with_operator`].
     pub(crate) fn with_shared_limits(mut self, counts: Arc<dyn SharedCounts>) -> Self {
         self.create_limiter = Arc::new(
             RateLimiter::per_minute(self.config.rate_create_per_min)
                 .shared("create", counts.clone()),
         );
         self.claim_limiter = Arc::new(
-            RateLimiter::per_minute(self.config.rate_claim_per_min).shared("claim", counts),
+            RateLimiter::per_minute(self.config.rate_claim_per_min).shared("claim", counts.clone()),
         );
+        if let Some(console) = &self.console {
+            console.share_limits(counts);
+        }
         self
     }
 

@@ -383,6 +383,38 @@ fn cheap_hash(password: &str) -> String {
         .to_string()
 }
 
+/// One sign-in attempt at the console of `base` (a fresh client each time); the
+/// status (that of the sign-in page when it offers no form).
+async fn sign_in(base: &str, password: &str) -> u16 {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http.get(format!("{base}/admin")).send().await.unwrap();
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let status = res.status().as_u16();
+    let page = res.text().await.unwrap();
+    // A locked-out address gets no sign-in form at all.
+    let Some(at) = page.find("name=\"csrf\" value=\"") else {
+        return status;
+    };
+    let at = at + 19;
+    let csrf = page[at..at + page[at..].find('"').unwrap()].to_owned();
+    http.post(format!("{base}/admin/login"))
+        .header("cookie", cookies.join("; "))
+        .form(&[("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Signs in to the console of `base` and takes a share down; the status of the takedown post.
 async fn take_down(base: &str, id: &str) -> u16 {
     let http = reqwest::Client::builder()
@@ -469,9 +501,10 @@ async fn no_object_of_a_share_is_left_after_consume_revoke_takedown_or_expiry() 
     assert_eq!(take_down(&p.bases[0], &shares[2].id).await, 303);
     p.wait_no_objects(&shares[2], "removed").await;
     // Expired, ready and still uploading: the sweeper of either instance deletes them.
-    let expiring = p.create(1, 1, 1, None, data.len() as u64).await;
+    // (Four seconds to live: enough to upload on a busy machine.)
+    let expiring = p.create(1, 1, 4, None, data.len() as u64).await;
     p.upload_split(&expiring, &data).await;
-    let uploading = p.create(0, 1, 1, None, data.len() as u64).await;
+    let uploading = p.create(0, 1, 4, None, data.len() as u64).await;
     assert_eq!(
         p.put_part(1, &uploading, 0, data[..PART].to_vec()).await,
         204
@@ -559,4 +592,31 @@ async fn a_create_limit_of_ten_a_minute_holds_across_both_instances() {
         1,
         "one count, in Redis"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_wrong_console_passwords_across_both_instances_lock_the_address_out_on_both() {
+    let redis = RedisServer::start();
+    let hash = cheap_hash(PASSWORD);
+    let p = Pair::start(&redis, moto(), &["--admin-password-hash", &hash]).await;
+    for i in 0..4 {
+        assert_eq!(
+            sign_in(&p.bases[i % 2], "wrong").await,
+            401,
+            "wrong password {i}"
+        );
+    }
+    assert_eq!(
+        sign_in(&p.bases[0], "wrong").await,
+        429,
+        "the fifth, in all, locks out"
+    );
+    for base in &p.bases {
+        assert_eq!(
+            sign_in(base, PASSWORD).await,
+            429,
+            "locked out on {base} too"
+        );
+    }
+    assert_eq!(redis.count_keys("ots:login:*"), 1, "one count, in Redis");
 }

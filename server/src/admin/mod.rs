@@ -76,6 +76,13 @@ pub(crate) struct Console {
     verifying: Semaphore,
 }
 
+impl Console {
+    /// Counts the sign-in limits in `counts` (Redis), shared by every instance.
+    pub(crate) fn share_limits(&self, counts: Arc<dyn crate::limits::SharedCounts>) {
+        self.lockout.share(counts);
+    }
+}
+
 impl std::fmt::Debug for Console {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Console").finish_non_exhaustive()
@@ -334,7 +341,7 @@ async fn page(State(state): State<AppState>, req: Request) -> Response {
             )
             .await
         }
-        Ok(None) => match console.lockout.check(client_ip(&state, &parts), now) {
+        Ok(None) => match console.lockout.admit(client_ip(&state, &parts), now).await {
             Err(Refusal::LockedOut { retry_after: secs }) => {
                 let mut res = login_page(
                     &state,
@@ -398,7 +405,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
     let now = state.clock.now();
     let ip = client_ip(&state, &parts);
     let client = ip.to_string();
-    match console.lockout.check(ip, now) {
+    match console.lockout.admit(ip, now).await {
         Ok(()) => {}
         Err(Refusal::LockedOut { retry_after: secs }) => {
             state.metrics.admin_login("locked_out");
@@ -451,7 +458,8 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
     if !right {
         state.metrics.admin_login("wrong_password");
         audit::record(&state, now, AuditAction::LoginFailed, &client, None).await;
-        if let Some(until) = console.lockout.wrong(ip, now) {
+        let (locked_until, left) = console.lockout.count_wrong(ip, now).await;
+        if let Some(until) = locked_until {
             audit::record(&state, now, AuditAction::Lockout, &client, None).await;
             let secs = u64::try_from(until - now).unwrap_or(LOCKOUT_SECS as u64);
             let mut res = login_page(
@@ -466,7 +474,6 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
             retry_after(&mut res, secs);
             return res;
         }
-        let left = console.lockout.attempts_left(ip);
         return login_page(
             &state,
             &console,
@@ -481,7 +488,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         )
         .await;
     }
-    console.lockout.success(ip);
+    console.lockout.forget(ip, now).await;
     // A new session every time: whatever session the browser had is forgotten.
     for old in session::cookie_secrets(&parts.headers, console.cookies.session()) {
         if let Err(e) = state.store.drop_session(session::sha256(&[&old])).await {

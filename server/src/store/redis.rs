@@ -152,6 +152,17 @@ impl crate::limits::SharedCounts for RedisStore {
     ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, StoreError>> + Send + 'a>> {
         Box::pin(self.rate_take(key, per_min))
     }
+
+    fn login<'a>(
+        &'a self,
+        step: crate::limits::LoginStep,
+        address: &'a str,
+        now: i64,
+        limits: (u32, i64, u32),
+    ) -> Pin<Box<dyn Future<Output = Result<crate::limits::LoginCounts, StoreError>> + Send + 'a>>
+    {
+        Box::pin(self.login_step(step, address, now, limits))
+    }
 }
 
 /// The URL as fred reads it. fred takes a cluster from a scheme ending in
@@ -243,6 +254,8 @@ struct Scripts {
     sweep_lease: Script,
     sweep_finish: Script,
     rate: Script,
+    login: Script,
+    login_global: Script,
 }
 
 impl Scripts {
@@ -262,6 +275,8 @@ impl Scripts {
             sweep_lease: Script::new(include_str!("redis/sweep_lease.lua").to_owned()),
             sweep_finish: Script::new(include_str!("redis/sweep_finish.lua").to_owned()),
             rate: Script::new(include_str!("redis/rate.lua").to_owned()),
+            login: Script::new(include_str!("redis/login.lua").to_owned()),
+            login_global: Script::new(include_str!("redis/login_global.lua").to_owned()),
         }
     }
 }
@@ -460,6 +475,66 @@ impl RedisStore {
             Value::Integer(ms) => Ok(Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))),
             _ => Err(bad_reply("rate")),
         }
+    }
+
+    /// One step of the console's sign-in limits: the address's hash
+    /// `{prefix}login:{address}` and the set of recent wrong passwords from
+    /// everywhere, `{prefix}login-wrong` (one key per script, so any Cluster
+    /// slot will do).
+    pub(crate) async fn login_step(
+        &self,
+        step: crate::limits::LoginStep,
+        address: &str,
+        now: i64,
+        (max_wrong, lockout_secs, global_per_min): (u32, i64, u32),
+    ) -> Result<crate::limits::LoginCounts, StoreError> {
+        use crate::limits::{LoginCounts, LoginStep};
+        let name = match step {
+            LoginStep::Check => "check",
+            LoginStep::Wrong => "wrong",
+            LoginStep::Success => "success",
+        };
+        let reply = self
+            .eval(
+                &self.inner.scripts.login,
+                vec![format!("{}login:{address}", self.inner.prefix)],
+                vec![
+                    Value::from(name),
+                    Value::from(now),
+                    Value::from(i64::from(max_wrong)),
+                    Value::from(lockout_secs),
+                ],
+            )
+            .await?;
+        let v = items(&reply, "login")?;
+        let locked_for = u64::try_from(int_at(v, 0, "login")?).unwrap_or(0);
+        let left = u32::try_from(int_at(v, 1, "login")?).unwrap_or(0);
+        let mut busy_for = 0;
+        if step != LoginStep::Success {
+            let mut member = [0u8; 8];
+            getrandom::fill(&mut member).map_err(|e| StoreError(format!("random: {e}")))?;
+            let reply = self
+                .eval(
+                    &self.inner.scripts.login_global,
+                    vec![format!("{}login-wrong", self.inner.prefix)],
+                    vec![
+                        Value::from(name),
+                        Value::from(now),
+                        Value::from(i64::from(global_per_min)),
+                        Value::from(format!("{now}:{}", u64::from_le_bytes(member))),
+                    ],
+                )
+                .await?;
+            busy_for = match reply {
+                Value::Integer(n) => u64::try_from(n).unwrap_or(0),
+                _ => return Err(bad_reply("login-wrong")),
+            };
+        }
+        Ok(LoginCounts {
+            locked_for,
+            left,
+            busy_for,
+        })
     }
 
     /// Now by Redis's clock, as of the last `TIME`.
@@ -1316,6 +1391,8 @@ mod tests {
             &s.sweep_lease,
             &s.sweep_finish,
             &s.rate,
+            &s.login,
+            &s.login_global,
         ];
         let shas: std::collections::HashSet<&str> = all.iter().map(|s| s.sha.as_str()).collect();
         assert_eq!(shas.len(), all.len());
