@@ -7,7 +7,7 @@
 # Then times moto alone serving the same 1 GiB (boto3, 8 MiB objects in
 # order), to tell the server's cost from moto's.
 #
-#   cargo build --release -p onetimeshare --bin onetimeshare -p ots-bench
+#   cargo build --release -p onetimeshare --bin onetimeshare && cargo build --release -p ots-bench
 #   bash bench/redis-s3.sh                  # OTS_BENCH_SECS=15 OTS_BENCH_CLIENTS=64
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,6 +1,7 @@
 //! `ots-bench`: a load generator for the onetimeshare server.
 //!
-//! It starts the server binary itself (fresh data directory, rate limits off;
+//! It starts the server binary itself (fresh data directory, rate limits and
+//! per-address caps off;
 //! it inherits the environment, so `OTS_REDIS_URL`, `OTS_BLOB_URL` and the
 //! `AWS_*` settings select Redis and S3),
 //! so it can read the server's peak RSS from `/proc/PID/status`, then runs:
@@ -165,6 +166,11 @@ impl Server {
                 "0",
                 "--rate-claim-per-min",
                 "0",
+                // Every bench client has the one address 127.0.0.1: no per-address caps.
+                "--max-uploads-per-address",
+                "0",
+                "--max-downloads-per-address",
+                "0",
             ])
             .arg("--data-dir")
             .arg(dir.path())
@@ -183,6 +189,12 @@ impl Server {
                 break rest.trim().parse()?;
             }
         };
+        // The server's later log lines (warnings) go to our stderr, not into a closed pipe.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                eprintln!("server: {line}");
+            }
+        });
         Ok(Self {
             child,
             addr,
