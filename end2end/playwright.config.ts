@@ -49,6 +49,9 @@ export default defineConfig({
       RUST_LOG: process.env.RUST_LOG ?? "warn",
       OTS_RATE_CREATE_PER_MIN: "0",
       OTS_RATE_CLAIM_PER_MIN: "0",
+      // A quota of its own (16 GiB): the default, keep 10% of the disk free,
+      // would make the suite depend on the host's free space.
+      OTS_MAX_STORED_BYTES: String(16 * 1024 ** 3),
     },
   },
 });

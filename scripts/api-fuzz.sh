@@ -40,10 +40,11 @@ cleanup() {
 trap cleanup EXIT
 
 # Rate limits off: the fuzzer sends far more than a person would, and a 429
-# would hide the answers it is looking at.
+# would hide the answers it is looking at. A quota of its own (16 GiB): the
+# default (keep 10% of the disk free) would depend on the host's free space.
 "$SERVER_BIN" \
   --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --site-root "$WORK/site" \
-  --rate-create-per-min 0 --rate-claim-per-min 0 \
+  --rate-create-per-min 0 --rate-claim-per-min 0 --max-stored-bytes 17179869184 \
   >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 BASE="http://127.0.0.1:$PORT"

@@ -21,7 +21,7 @@ use ots_crypto::{
     open_meta, payload_size, plaintext_size, ContentKeys, LinkKeys, Meta, MetaKind, PasswordKey,
     ShareLink, StreamDecryptor, Token,
 };
-use ots_proto::{safe_file_name, Claimed, FileEntry, REQUEST_ID_SIZE};
+use ots_proto::{archive_file_name, safe_file_name, Claimed, FileEntry, REQUEST_ID_SIZE};
 use reqwest::StatusCode;
 use tempfile::NamedTempFile;
 use tokio::sync::mpsc;
@@ -327,14 +327,7 @@ fn sealed_file_name(meta: &Meta) -> String {
     match meta.kind {
         MetaKind::Text => "ots-text.txt".to_owned(),
         MetaKind::File => safe_file_name(&meta.name),
-        MetaKind::Files => {
-            let name = safe_file_name(&meta.name);
-            if name.to_ascii_lowercase().ends_with(".zip") {
-                name
-            } else {
-                safe_file_name(&format!("{name}.zip"))
-            }
-        }
+        MetaKind::Files => archive_file_name(&meta.name),
     }
 }
 

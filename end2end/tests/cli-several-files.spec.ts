@@ -45,15 +45,15 @@ test("several files sent with ots open in the browser as one zip", async ({ page
 
     const receive = new ReceivePage(page);
     await receive.open(share);
-    // The sealed list, before anything is downloaded: names as text.
-    for (const name of ["notes.txt", "photo.jpg", "deep.bin"]) {
-      await expect(page.getByText(name, { exact: false }).first()).toBeVisible();
-    }
     const download = page.waitForEvent("download", { timeout: 120_000 });
     await receive.revealWith();
     const saved = await download;
     expect(saved.suggestedFilename()).toBe("files.zip");
     await expect(receive.saved).toBeVisible();
+    // The sealed list (it opens with the claim): names as text.
+    for (const name of ["notes.txt", "photo.jpg", "deep.bin"]) {
+      await expect(page.getByText(name, { exact: false }).first()).toBeVisible();
+    }
 
     const digests = zipDigests(await saved.path());
     expect(digests).toEqual({

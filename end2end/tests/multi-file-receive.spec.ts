@@ -50,12 +50,13 @@ test("the receive page lists the files of a multi-file share and saves its zip",
     await expect(receive.filesTitle).toHaveText("90 files in the archive");
     await expect(receive.files).toHaveCount(60);
     await expect(receive.filesMore).toHaveText("and 30 more");
-    // Names are shown as text, made safe by the protocol's rules, with sizes.
+    // Names are shown as text, paths inside the archive made safe by the
+    // protocol's rules (no `..`, each folder a safe name), with sizes.
     await expect(receive.files.nth(0)).toContainText("résumé 2026 — ünïcødé.txt");
     await expect(receive.files.nth(0)).toContainText("7 B");
-    await expect(receive.files.nth(1).locator(".file-name")).toHaveText("_escape.txt");
+    await expect(receive.files.nth(1).locator(".file-name")).toHaveText("escape.txt");
     await expect(receive.files.nth(2).locator(".file-name")).toHaveText("_img src=x onerror=alert(1)_.txt");
-    await expect(receive.files.nth(3).locator(".file-name")).toHaveText("folder_photo-000.jpg");
+    await expect(receive.files.nth(3).locator(".file-name")).toHaveText("folder/photo-000.jpg");
     expect(await page.locator("#file-list img").count()).toBe(0);
     expect(dialogs).toEqual([]);
     // A long list scrolls inside its box instead of stretching the page.

@@ -37,6 +37,8 @@ pub use kdf::{
     KDF_T_MIN,
 };
 pub use meta::{FileEntry, Meta, MetaKind, TEXT_MIME, ZIP_MIME};
-pub use names::{safe_archive_path, safe_file_name, FALLBACK_FILE_NAME, MAX_FILE_NAME_BYTES};
+pub use names::{
+    archive_file_name, safe_archive_path, safe_file_name, FALLBACK_FILE_NAME, MAX_FILE_NAME_BYTES,
+};
 pub use sizes::*;
 pub use values::{Fixed, Opaque, ShareId, Token};

@@ -90,6 +90,18 @@ pub fn safe_archive_path(path: &str) -> String {
     parts.join("/")
 }
 
+/// The name a share of several files (protocol 1.1 §3) is saved under: its
+/// sealed name made safe by [`safe_file_name`], ending in `.zip` (added when
+/// missing, within the length bound).
+pub fn archive_file_name(name: &str) -> String {
+    let safe = safe_file_name(name);
+    if safe.to_ascii_lowercase().ends_with(".zip") {
+        safe
+    } else {
+        safe_file_name(&format!("{safe}.zip"))
+    }
+}
+
 /// Cuts `name` to [`MAX_FILE_NAME_BYTES`] on a character boundary, keeping
 /// a short extension: it is what tells the recipient what the file is.
 fn bounded(name: &str) -> String {
@@ -118,6 +130,17 @@ fn bounded(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_archive_is_saved_as_a_safe_zip_name() {
+        assert_eq!(archive_file_name("photos.zip"), "photos.zip");
+        assert_eq!(archive_file_name("Photos.ZIP"), "Photos.ZIP");
+        assert_eq!(archive_file_name("photos"), "photos.zip");
+        assert_eq!(archive_file_name(""), "ots-download.zip");
+        assert_eq!(archive_file_name("../a:b"), "_a_b.zip");
+        let long = archive_file_name(&"x".repeat(300));
+        assert!(long.ends_with(".zip") && long.len() <= MAX_FILE_NAME_BYTES);
+    }
 
     #[test]
     fn plain_names_are_kept() {

@@ -7,6 +7,8 @@
 //! ([`Clock::following`]), so expiry and tickets mean the same on all of them.
 
 use std::{
+    future::Future,
+    pin::Pin,
     sync::{
         atomic::{AtomicI64, Ordering},
         Arc,
@@ -14,12 +16,19 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use crate::store::Store;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 /// How often an instance reads its store's clock again.
 const FOLLOW_EVERY: Duration = Duration::from_secs(10);
 
-use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+/// A clock that several instances share (the store's: Redis `TIME`).
+pub(crate) trait SharedTime: Send + Sync + 'static {
+    /// Its time now: `Ok(None)` when there is no such clock (a store private
+    /// to one instance), `Err` a reason to log when it could not be read.
+    fn shared_now(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<UnixSecs>, String>> + Send + '_>>;
+}
 
 /// Seconds since the Unix epoch.
 pub type UnixSecs = i64;
@@ -55,15 +64,15 @@ impl Clock {
     /// The system's clock, shifted to the store's when the store has one:
     /// reads it now and every [`FOLLOW_EVERY`] after (in a task that ends
     /// with the runtime). A store that cannot answer leaves the last shift.
-    pub(crate) async fn following(store: Arc<dyn Store>) -> Self {
+    pub(crate) async fn following(store: impl SharedTime) -> Self {
         let offset = Arc::new(AtomicI64::new(0));
         let clock = Self::shifted(offset.clone());
-        if sync_offset(&*store, &offset).await {
+        if sync_offset(&store, &offset).await {
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(FOLLOW_EVERY);
                 loop {
                     tick.tick().await;
-                    sync_offset(&*store, &offset).await;
+                    sync_offset(&store, &offset).await;
                 }
             });
         }
@@ -93,8 +102,8 @@ impl Clock {
 
 /// Sets `offset` to the store's clock minus the system's; `false` when the
 /// store has no clock of its own.
-async fn sync_offset(store: &dyn Store, offset: &AtomicI64) -> bool {
-    match store.time().await {
+async fn sync_offset(store: &impl SharedTime, offset: &AtomicI64) -> bool {
+    match store.shared_now().await {
         Ok(Some(theirs)) => {
             offset.store(theirs.saturating_sub(system_now()), Ordering::Relaxed);
             true
@@ -141,7 +150,7 @@ mod tests {
     #[tokio::test]
     async fn a_clock_following_a_store_with_its_own_clock_reads_that_clock() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let embedded: Arc<dyn Store> =
+        let embedded: Arc<dyn crate::store::Store> =
             Arc::new(crate::store::embedded::EmbeddedStore::open(dir.path()).expect("open"));
         // The embedded store has no clock of its own: the system's is the one.
         let own = Clock::following(embedded).await;

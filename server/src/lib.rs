@@ -119,7 +119,7 @@ pub async fn launch_with_listeners(
     metrics_listener: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let operator = admin::Operator::from_config(&config)?;
+    let operator = admin::settings::Operator::from_config(&config)?;
     let blobs = Blobs::from_config(&config)?;
     let (store, shared_counts) = open_store(&config, &blobs).await?;
     // On a shared store (Redis) every instance keeps time by the store's clock.
@@ -132,7 +132,7 @@ pub async fn launch_with_listeners(
         state.clone(),
         Duration::from_secs(state.config.sweep_secs.clamp(1, sweeper::MAX_PERIOD_SECS)),
     ));
-    let upkeep = tokio::spawn(metrics::upkeep(state.clone()));
+    let upkeep = tokio::spawn(metrics::upkeep(state.metrics.clone(), state.store.clone()));
     let hangup = tokio::spawn(state.create_tokens.clone().reload_on_hangup());
     let max_connections = state.config.max_connections.max(1) as usize;
     serve::raise_open_files_limit(max_connections);
@@ -148,7 +148,12 @@ pub async fn launch_with_listeners(
         let until = async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
-        tokio::spawn(serve::serve(l, metrics::router(state.clone()), opts, until))
+        tokio::spawn(serve::serve(
+            l,
+            metrics::router(state.metrics.clone(), state.store.clone()),
+            opts,
+            until,
+        ))
     });
     serve::serve(listener, router(state.clone()), opts, shutdown).await;
     let _ = stop.send(true);

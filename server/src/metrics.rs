@@ -44,7 +44,6 @@ use metrics_exporter_prometheus::{
 
 use crate::{
     clock::Clock,
-    state::AppState,
     store::{
         operator::{minute_of, EventCount, EventKind},
         ClaimOutcome, Store, StoreError,
@@ -507,17 +506,20 @@ impl HttpBody for CountedBody {
     }
 }
 
+/// What the metrics listener reads: this instance's metrics and the store.
+type Source = (Arc<Metrics>, Arc<dyn Store>);
+
 /// The router of the metrics listener: `GET /metrics` and nothing else.
-pub(crate) fn router(state: AppState) -> Router {
+pub(crate) fn router(metrics: Arc<Metrics>, store: Arc<dyn Store>) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
-        .with_state(state)
+        .with_state((metrics, store))
 }
 
 /// The Prometheus text format, with the store gauges fresh.
-async fn scrape(State(state): State<AppState>) -> Response {
-    state.metrics.refresh_gauges(&*state.store).await;
-    let mut res = state.metrics.render().into_response();
+async fn scrape(State((metrics, store)): State<Source>) -> Response {
+    metrics.refresh_gauges(&*store).await;
+    let mut res = metrics.render().into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -528,13 +530,13 @@ async fn scrape(State(state): State<AppState>) -> Response {
 }
 
 /// Drains histograms and adds console counts to the store, every [`UPKEEP_PERIOD`].
-pub(crate) async fn upkeep(state: AppState) {
+pub(crate) async fn upkeep(metrics: Arc<Metrics>, store: Arc<dyn Store>) {
     let mut tick = tokio::time::interval(UPKEEP_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        state.metrics.upkeep();
-        if let Err(e) = state.metrics.flush_events(&*state.store).await {
+        metrics.upkeep();
+        if let Err(e) = metrics.flush_events(&*store).await {
             tracing::warn!(error = %e, "could not add console counts to the store");
         }
     }

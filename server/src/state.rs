@@ -7,7 +7,10 @@ use app::SiteLinks;
 use tokio::sync::Semaphore;
 
 use crate::{
-    admin::{create_tokens::CreateTokens, Console, Operator},
+    admin::{
+        create_tokens::CreateTokens,
+        settings::{Console, Operator},
+    },
     blobs::Blobs,
     clock::Clock,
     config::Config,

@@ -46,6 +46,8 @@ impl Instance {
         config.rate_create_per_min = 0;
         config.rate_claim_per_min = 0;
         config.max_concurrent_uploads = 64;
+        // Independent of the host's free space.
+        config.max_stored_bytes = Some(1 << 40);
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();

@@ -15,7 +15,8 @@ mod engine;
 pub mod page;
 
 use ots_proto::{
-    b64, plaintext_size, safe_file_name, ErrorCode, KdfParams, Meta, MetaKind, ShareInfo,
+    archive_file_name, b64, plaintext_size, safe_archive_path, safe_file_name, ErrorCode,
+    KdfParams, Meta, MetaKind, ShareInfo,
 };
 
 use crate::failure::{ApiError, BrowserError};
@@ -340,7 +341,8 @@ fn listed_files(meta: &Meta, in_archive: Option<u64>) -> Option<FileList> {
             .files
             .iter()
             .map(|f| ListedFile {
-                name: safe_file_name(&f.name),
+                // The path inside the archive, each folder made safe.
+                name: safe_archive_path(&f.name),
                 size: f.size,
             })
             .collect(),
@@ -360,14 +362,7 @@ fn saved_name(meta: &Meta) -> String {
     match meta.kind {
         MetaKind::Text => "secret.txt".to_string(),
         MetaKind::File => safe_file_name(&meta.name),
-        MetaKind::Files => {
-            let name = safe_file_name(&meta.name);
-            if name.to_ascii_lowercase().ends_with(".zip") {
-                name
-            } else {
-                format!("{name}.zip")
-            }
-        }
+        MetaKind::Files => archive_file_name(&meta.name),
     }
 }
 
@@ -572,11 +567,11 @@ mod tests {
             list.files,
             [
                 ListedFile {
-                    name: "_b_bold__b_.txt".into(),
+                    name: "_b_bold_/b_.txt".into(),
                     size: 3
                 },
                 ListedFile {
-                    name: "_.._etc_passwd".into(),
+                    name: "etc/passwd".into(),
                     size: 7
                 },
             ]

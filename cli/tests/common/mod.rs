@@ -29,6 +29,9 @@ impl TestServer {
         let mut config = onetimeshare::Config::for_data_dir(data_dir.path());
         config.rate_create_per_min = 0;
         config.rate_claim_per_min = 0;
+        // A quota of its own: the default (keep 10% of the disk free) would
+        // make the tests depend on the host's free space.
+        config.max_stored_bytes = Some(1 << 40);
         configure(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let origin = format!("http://{}", listener.local_addr().expect("local addr"));

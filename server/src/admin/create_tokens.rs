@@ -11,16 +11,11 @@
 
 use std::{path::PathBuf, sync::Arc, sync::RwLock};
 
-use axum::{
-    extract::FromRequestParts,
-    http::{header, request::Parts, HeaderMap},
-};
+use axum::http::{header, HeaderMap};
 
-use super::{audit, AdminError};
+use super::AdminError;
 use crate::{
-    api::ApiError,
     config::Config,
-    state::AppState,
     store::{digest_eq, Digest},
 };
 
@@ -159,7 +154,7 @@ impl CreateTokens {
     }
 
     /// The name of the token `presented`, if it is one (every entry is compared).
-    fn name_of(&self, presented: &str) -> Option<Arc<str>> {
+    pub(crate) fn name_of(&self, presented: &str) -> Option<Arc<str>> {
         let hash = super::session::sha256(&[presented.as_bytes()]);
         let entries = self
             .entries
@@ -261,32 +256,10 @@ impl Creator {
 }
 
 /// The credential of `Authorization: Bearer {credential}`.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ")?.trim();
     (!token.is_empty()).then_some(token)
-}
-
-impl FromRequestParts<AppState> for Creator {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let tokens = &state.create_tokens;
-        if !tokens.configured() {
-            return Ok(Creator::Anonymous);
-        }
-        match bearer(&parts.headers) {
-            Some(t) => match tokens.name_of(t) {
-                Some(name) => Ok(Creator::Holder(name)),
-                None => {
-                    audit::create_token_refused(state, parts);
-                    Err(ApiError::BadCreateToken)
-                }
-            },
-            None if tokens.required() => Err(ApiError::TokenRequired),
-            None => Ok(Creator::Anonymous),
-        }
-    }
 }
 
 #[cfg(test)]

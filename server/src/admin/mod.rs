@@ -7,22 +7,20 @@
 //! redirect (or a page saying why it was refused). Every answer says
 //! `Cache-Control: no-store` and carries the site's CSP.
 
-mod audit;
+pub(crate) mod audit;
 mod auth;
 pub(crate) mod create_tokens;
 mod dashboard;
 mod lockout;
 mod session;
+pub(crate) mod settings;
 mod takedown;
 #[cfg(test)]
 mod tests;
 
-use std::{net::IpAddr, sync::Arc};
+use std::net::IpAddr;
 
-use app::{
-    admin::{AdminView, LoginView, RefusedView},
-    SiteLinks,
-};
+use app::admin::{AdminView, LoginView, RefusedView};
 use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
@@ -33,22 +31,19 @@ use axum::{
 };
 use ots_proto::b64;
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 pub use self::auth::hash_password_command;
 use self::{
-    auth::PasswordCheck,
-    create_tokens::CreateTokens,
-    lockout::{Lockout, Refusal, LOCKOUT_SECS},
-    session::{Cookies, Signed},
+    lockout::{Refusal, LOCKOUT_SECS},
+    session::Signed,
+    settings::Console,
 };
 use crate::{
-    config::Config,
     headers::CspNonce,
     limits::ClientAddr,
     state::AppState,
-    store::{operator::AuditAction, Digest, StoreError},
+    store::{operator::AuditAction, StoreError},
 };
 
 /// What can be wrong with the operator's settings.
@@ -64,93 +59,6 @@ pub enum AdminError {
 
 /// Largest console form body.
 const FORM_BODY_BYTES: usize = 8 * 1024;
-/// Password checks run at once (each costs tens of milliseconds of one core).
-const VERIFY_CONCURRENCY: usize = 2;
-
-/// The console: its password, the key of its sign-in forms, its cookies and its limits.
-pub(crate) struct Console {
-    password: PasswordCheck,
-    form_key: Digest,
-    cookies: Cookies,
-    lockout: Lockout,
-    verifying: Semaphore,
-}
-
-impl Console {
-    /// Counts the sign-in limits in `counts` (Redis), shared by every instance.
-    pub(crate) fn share_limits(&self, counts: Arc<dyn crate::limits::SharedCounts>) {
-        self.lockout.share(counts);
-    }
-}
-
-impl std::fmt::Debug for Console {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Console").finish_non_exhaustive()
-    }
-}
-
-/// Everything the operator's settings switch on, checked before the server starts.
-pub(crate) struct Operator {
-    /// The console, when a password hash is set.
-    pub(crate) console: Option<Arc<Console>>,
-    /// The create tokens.
-    pub(crate) create_tokens: Arc<CreateTokens>,
-    /// The footer links.
-    pub(crate) links: SiteLinks,
-}
-
-impl Operator {
-    /// Reads and checks the operator's settings; a bad one is an error that names it.
-    pub(crate) fn from_config(config: &Config) -> Result<Self, AdminError> {
-        let console = match &config.admin_password_hash {
-            Some(phc) => {
-                let password = PasswordCheck::parse(phc.expose())?;
-                Some(Arc::new(Console {
-                    form_key: session::form_key(password.material()),
-                    password,
-                    cookies: Cookies {
-                        https: config.hsts(),
-                    },
-                    lockout: Lockout::default(),
-                    verifying: Semaphore::new(VERIFY_CONCURRENCY),
-                }))
-            }
-            None => None,
-        };
-        Ok(Self {
-            console,
-            create_tokens: Arc::new(CreateTokens::from_config(config)?),
-            links: SiteLinks {
-                imprint: link(config.imprint_url.as_deref(), "--imprint-url", false)?,
-                privacy: link(config.privacy_url.as_deref(), "--privacy-url", false)?,
-                abuse: link(config.abuse_contact.as_deref(), "--abuse-contact", true)?,
-            },
-        })
-    }
-}
-
-/// A footer link: an http(s) or mailto: address; with `email`, a bare address becomes `mailto:`.
-fn link(value: Option<&str>, flag: &str, email: bool) -> Result<Option<String>, AdminError> {
-    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let lower = v.to_ascii_lowercase();
-    let ok = (lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || lower.starts_with("mailto:"))
-        && !v.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        return Ok(Some(v.to_owned()));
-    }
-    if email && v.contains('@') && !v.contains(['/', ':', ' ']) {
-        return Ok(Some(format!("mailto:{v}")));
-    }
-    Err(AdminError::Config(format!(
-        "{flag} must be an https://, http:// or mailto: address{}",
-        if email { " (or an e-mail address)" } else { "" }
-    )))
-}
-
 /// The console's routes (only mounted when the console is on; otherwise
 /// `/admin` is the site's "not found").
 pub(crate) fn router(state: AppState) -> Router {
@@ -299,6 +207,29 @@ async fn login_page(
     render(state, parts, view, status, cookies).await
 }
 
+/// The sign-in page answering `429` with `Retry-After: secs`: a lockout
+/// (`locked_out`) or the server-wide limit, said in `text`.
+async fn too_many(
+    state: &AppState,
+    console: &Console,
+    parts: &Parts,
+    text: String,
+    locked_out: bool,
+    secs: u64,
+) -> Response {
+    let mut res = login_page(
+        state,
+        console,
+        parts,
+        Some(text),
+        locked_out,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    retry_after(&mut res, secs);
+    res
+}
+
 /// The sentence of a lockout.
 fn locked_out_text(retry_after: u64) -> String {
     let minutes = retry_after.div_ceil(60);
@@ -343,17 +274,7 @@ async fn page(State(state): State<AppState>, req: Request) -> Response {
         }
         Ok(None) => match console.lockout.admit(client_ip(&state, &parts), now).await {
             Err(Refusal::LockedOut { retry_after: secs }) => {
-                let mut res = login_page(
-                    &state,
-                    &console,
-                    &parts,
-                    Some(locked_out_text(secs)),
-                    true,
-                    StatusCode::TOO_MANY_REQUESTS,
-                )
-                .await;
-                retry_after(&mut res, secs);
-                res
+                too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await
             }
             _ => login_page(&state, &console, &parts, None, false, StatusCode::OK).await,
         },
@@ -409,33 +330,14 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         Ok(()) => {}
         Err(Refusal::LockedOut { retry_after: secs }) => {
             state.metrics.admin_login("locked_out");
-            let mut res = login_page(
-                &state,
-                &console,
-                &parts,
-                Some(locked_out_text(secs)),
-                true,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-            retry_after(&mut res, secs);
-            return res;
+            return too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await;
         }
         Err(Refusal::Busy { retry_after: secs }) => {
             state.metrics.admin_login("rate_limited");
-            let mut res = login_page(
-                &state,
-                &console,
-                &parts,
-                Some(format!(
-                    "Too many sign-in attempts on this server right now. Try again in {secs} seconds."
-                )),
-                false,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-            retry_after(&mut res, secs);
-            return res;
+            let text = format!(
+                "Too many sign-in attempts on this server right now. Try again in {secs} seconds."
+            );
+            return too_many(&state, &console, &parts, text, false, secs).await;
         }
     }
     let pres = session::cookie_secrets(&parts.headers, console.cookies.pre_session());
@@ -462,17 +364,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         if let Some(until) = locked_until {
             audit::record(&state, now, AuditAction::Lockout, &client, None).await;
             let secs = u64::try_from(until - now).unwrap_or(LOCKOUT_SECS as u64);
-            let mut res = login_page(
-                &state,
-                &console,
-                &parts,
-                Some(locked_out_text(secs)),
-                true,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-            retry_after(&mut res, secs);
-            return res;
+            return too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await;
         }
         return login_page(
             &state,

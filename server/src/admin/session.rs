@@ -168,11 +168,14 @@ pub(crate) fn session_token_ok(session: &ConsoleSession, presented: &str) -> boo
 /// says: `Origin` (when sent) is the public origin (or, without one, names the
 /// `Host` the request was sent to), and `Sec-Fetch-Site` (when sent) is
 /// `same-origin`. A client that sends neither (a script) is judged by its token.
+///
+/// The site's `Referrer-Policy: no-referrer` makes browsers send `Origin:
+/// null` on the console's own form posts; such a post is the console's only
+/// when `Sec-Fetch-Site` (which no page can set) says `same-origin`.
 pub(crate) fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if site.as_bytes() != b"same-origin" {
-            return false;
-        }
+    let fetch_site = headers.get("sec-fetch-site");
+    if fetch_site.is_some_and(|site| site.as_bytes() != b"same-origin") {
+        return false;
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
@@ -181,6 +184,9 @@ pub(crate) fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> b
         return false;
     };
     let origin = origin.trim().trim_end_matches('/');
+    if origin == "null" {
+        return fetch_site.is_some();
+    }
     match public_origin {
         Some(public) => origin.eq_ignore_ascii_case(public.trim().trim_end_matches('/')),
         None => {
@@ -311,6 +317,20 @@ mod tests {
             None
         ));
         assert!(!same_origin(&headers(&[host, ("origin", "null")]), None));
+        // A browser under `Referrer-Policy: no-referrer` posting its own form.
+        let own_form = [("origin", "null"), ("sec-fetch-site", "same-origin")];
+        assert!(same_origin(
+            &headers(&[host, own_form[0], own_form[1]]),
+            None
+        ));
+        assert!(same_origin(
+            &headers(&own_form),
+            Some("https://share.example")
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            None
+        ));
         assert!(!same_origin(
             &headers(&[host, ("sec-fetch-site", "cross-site")]),
             None

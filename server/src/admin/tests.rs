@@ -14,7 +14,7 @@ use axum::{
 use ots_proto::{payload_size, CreateRequest, Fixed, Opaque};
 use tower::ServiceExt;
 
-use super::*;
+use super::{settings::Operator, *};
 use crate::{
     blobs::Blobs, clock::Clock, config::Config, limits::ClientAddr, store::embedded::EmbeddedStore,
 };
@@ -47,6 +47,8 @@ fn rig_with(configure: impl FnOnce(&mut Config)) -> Rig {
     let mut config = Config::for_data_dir(dir.path());
     config.site_root = dir.path().join("site");
     config.admin_password_hash = Some(cheap_hash(PASSWORD).into());
+    // Independent of the host's free space.
+    config.max_stored_bytes = Some(1 << 40);
     configure(&mut config);
     let operator = Operator::from_config(&config).unwrap();
     let store = Arc::new(EmbeddedStore::open(dir.path()).unwrap());

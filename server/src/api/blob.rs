@@ -14,7 +14,7 @@ use tracing::instrument;
 use super::{
     error::{ApiError, Stored},
     extract::{Bearer, ClientKey, SharePath, Ticket},
-    openapi::PartBytes,
+    parts::PartBytes,
 };
 use crate::{
     downloads::{ByteStream, Metered, TicketUse},

@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 
 use super::{error::ApiError, tokens::token_hash};
 use crate::{
+    admin::create_tokens::{self, Creator},
     limits::{ClientAddr, RateLimiter},
     state::AppState,
     store::Digest,
@@ -236,4 +237,29 @@ async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<V
         out.extend_from_slice(&chunk);
     }
     Ok(out)
+}
+
+/// A create request's creator: anyone when no create token is configured,
+/// else the holder of a valid one (protocol 1.1: `401 token_required`,
+/// `403 bad_token`).
+impl FromRequestParts<AppState> for Creator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let tokens = &state.create_tokens;
+        if !tokens.configured() {
+            return Ok(Creator::Anonymous);
+        }
+        match create_tokens::bearer(&parts.headers) {
+            Some(t) => match tokens.name_of(t) {
+                Some(name) => Ok(Creator::Holder(name)),
+                None => {
+                    crate::admin::audit::create_token_refused(state, parts);
+                    Err(ApiError::BadCreateToken)
+                }
+            },
+            None if tokens.required() => Err(ApiError::TokenRequired),
+            None => Ok(Creator::Anonymous),
+        }
+    }
 }

@@ -80,7 +80,10 @@ mod tests {
     fn state(dir: &std::path::Path, clock: Clock) -> AppState {
         let store = Arc::new(EmbeddedStore::open(dir).unwrap());
         let blobs = Blobs::open(dir).unwrap();
-        AppState::new(store, blobs, Arc::new(Config::for_data_dir(dir)), clock)
+        let mut config = Config::for_data_dir(dir);
+        // Independent of the host's free space.
+        config.max_stored_bytes = Some(1 << 40);
+        AppState::new(store, blobs, Arc::new(config), clock)
     }
 
     async fn call(

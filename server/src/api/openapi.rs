@@ -9,15 +9,10 @@ use ots_proto::{
 };
 use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
-    Modify, OpenApi, ToSchema,
+    Modify, OpenApi,
 };
 
 use super::{blob, config, manage, parts, shares};
-
-/// Raw ciphertext bytes: a part's body, a download.
-#[derive(ToSchema)]
-#[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
-pub(crate) struct PartBytes(#[allow(dead_code)] Vec<u8>);
 
 /// The three bearer tokens the server issues.
 struct BearerTokens;

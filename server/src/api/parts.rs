@@ -16,9 +16,13 @@ use tracing::instrument;
 use super::{
     error::ApiError,
     extract::{content_length, Bearer, ClientKey, PartIndex, SharePath, Upload},
-    openapi::PartBytes,
 };
 use crate::{blobs::Placed, config::Config, state::AppState};
+
+/// Raw ciphertext bytes, for the API's description: a part's body, a download.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+pub(crate) struct PartBytes(#[allow(dead_code)] Vec<u8>);
 
 /// Checks the upload token and answers the payload size.
 async fn authorize(

@@ -773,6 +773,15 @@ pub mod logic {
     }
 }
 
+/// Instances on one store keep time by the store's clock, when it has one.
+impl crate::clock::SharedTime for std::sync::Arc<dyn Store> {
+    fn shared_now(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<UnixSecs>, String>> + Send + '_>> {
+        Box::pin(async move { self.time().await.map_err(|e| e.to_string()) })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -60,6 +60,9 @@ impl TestServer {
         config.rate_create_per_min = 0;
         config.rate_claim_per_min = 0;
         config.max_concurrent_uploads = 64;
+        // A quota of its own: the default (keep 10% of the disk free) would
+        // make the tests depend on the host's free space.
+        config.max_stored_bytes = Some(1 << 40);
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
