@@ -98,14 +98,6 @@ impl RedisCluster {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Keys on each node.
-    pub fn keys_per_node(&self) -> Vec<usize> {
-        self.ports
-            .iter()
-            .map(|p| self.cli(*p, &["DBSIZE"]).trim().parse().unwrap_or(0))
-            .collect()
-    }
-
     fn wait_for(&self, port: u16, cmd: &str, want: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         let args: Vec<&str> = cmd.split(' ').collect();
