@@ -1,10 +1,15 @@
 //! `ots-bench`: a load generator for the onetimeshare server.
 //!
-//! It starts the server binary itself (fresh data directory, rate limits off),
+//! It starts the server binary itself (fresh data directory, rate limits and
+//! per-address caps off;
+//! it inherits the environment, so `OTS_REDIS_URL`, `OTS_BLOB_URL` and the
+//! `AWS_*` settings select Redis and S3),
 //! so it can read the server's peak RSS from `/proc/PID/status`, then runs:
 //! - `lifecycle`: N clients, each on its own keep-alive connection, looping
 //!   create (inline 1 KiB) → claim → download → release; lifecycles/s,
-//!   p50/p95/p99 of a lifecycle and of a single request, errors;
+//!   p50/p95/p99 of a lifecycle and of a single request, errors. With
+//!   `--lifecycle-bytes N` each share is file-backed instead: create, upload
+//!   its 8 MiB parts, complete, claim, download, release;
 //! - `bulk`: one share of `--bulk-bytes` uploaded in 8 MiB parts and
 //!   downloaded in one stream; MB/s each way and the server's RSS growth.
 //!
@@ -62,6 +67,10 @@ struct Args {
     /// Part uploads in flight during the bulk run.
     #[arg(long, default_value_t = 2)]
     bulk_parallel: usize,
+    /// Plaintext bytes of each lifecycle's share: 0 sends a 1 KiB share
+    /// inline; more makes file-backed shares uploaded in parts.
+    #[arg(long, default_value_t = 0)]
+    lifecycle_bytes: u64,
     /// Tokio worker threads of the load generator.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -85,17 +94,19 @@ async fn run(args: Args) -> Result<()> {
             server.child.id(),
             clients,
             Duration::from_secs(args.secs),
+            args.lifecycle_bytes,
         )
         .await?;
         let rss = server.rss()?;
         println!(
-            "lifecycle clients={clients} secs={} lifecycles={} rate={:.0}/s requests/s={:.0} errors={} \
+            "lifecycle clients={clients} plaintext_bytes={} secs={} lifecycles={} rate={:.0}/s requests/s={:.0} errors={} \
              lifecycle_ms p50={:.2} p95={:.2} p99={:.2} request_ms p50={:.2} p95={:.2} p99={:.2} server_rss_mib={:.1} server_peak_rss_mib={:.1} \
              server_cpu_s={:.2} bench_cpu_s={:.2} lifecycles_per_cpu_s={:.0} lifecycles_per_server_cpu_s={:.0} load1={}",
+            args.lifecycle_bytes,
             args.secs,
             r.lifecycles,
             r.lifecycles as f64 / r.elapsed.as_secs_f64(),
-            (r.lifecycles * 4) as f64 / r.elapsed.as_secs_f64(),
+            (r.lifecycles * r.requests_per_lifecycle) as f64 / r.elapsed.as_secs_f64(),
             r.errors,
             pct(&r.lifecycle_us, 50.0),
             pct(&r.lifecycle_us, 95.0),
@@ -155,6 +166,11 @@ impl Server {
                 "0",
                 "--rate-claim-per-min",
                 "0",
+                // Every bench client has the one address 127.0.0.1: no per-address caps.
+                "--max-uploads-per-address",
+                "0",
+                "--max-downloads-per-address",
+                "0",
             ])
             .arg("--data-dir")
             .arg(dir.path())
@@ -173,6 +189,12 @@ impl Server {
                 break rest.trim().parse()?;
             }
         };
+        // The server's later log lines (warnings) go to our stderr, not into a closed pipe.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                eprintln!("server: {line}");
+            }
+        });
         Ok(Self {
             child,
             addr,
@@ -294,6 +316,7 @@ struct LifecycleResult {
     elapsed: Duration,
     lifecycle_us: Vec<u32>,
     request_us: Vec<u32>,
+    requests_per_lifecycle: u64,
 }
 
 /// The bodies every lifecycle sends: the same tokens for every share, since
@@ -301,15 +324,42 @@ struct LifecycleResult {
 struct LifecycleBodies {
     create_body: Bytes,
     claim_body: Bytes,
+    /// The parts of a file-backed share (none: the payload is inline).
+    parts: Vec<Bytes>,
 }
 
-fn lifecycle_bodies() -> Result<LifecycleBodies> {
+impl LifecycleBodies {
+    /// Requests of one lifecycle.
+    fn requests(&self) -> u64 {
+        if self.parts.is_empty() {
+            4
+        } else {
+            5 + self.parts.len() as u64
+        }
+    }
+}
+
+fn lifecycle_bodies(plaintext: u64) -> Result<LifecycleBodies> {
     let (link, claim) = (Token::from_bytes([1; 32]), Token::from_bytes([2; 32]));
-    let payload = vec![0x5a; payload_size(LIFECYCLE_PLAINTEXT) as usize];
-    let create = create_request(&link, &claim, payload.len() as u64, Some(Opaque(payload)));
+    let (create, parts) = if plaintext == 0 {
+        let payload = vec![0x5a; payload_size(LIFECYCLE_PLAINTEXT) as usize];
+        let size = payload.len() as u64;
+        (
+            create_request(&link, &claim, size, Some(Opaque(payload))),
+            Vec::new(),
+        )
+    } else {
+        let size = payload_size(plaintext);
+        let part = Bytes::from(vec![0x5a; PART_SIZE as usize]);
+        let parts = (0..size.div_ceil(PART_SIZE))
+            .map(|i| part.slice(..(size - i * PART_SIZE).min(PART_SIZE) as usize))
+            .collect();
+        (create_request(&link, &claim, size, None), parts)
+    };
     Ok(LifecycleBodies {
         create_body: Bytes::from(serde_json::to_vec(&create)?),
         claim_body: Bytes::from(serde_json::to_vec(&claim_request(&link, &claim))?),
+        parts,
     })
 }
 
@@ -356,6 +406,39 @@ async fn one_lifecycle(c: &mut Conn, t: &LifecycleBodies, req_us: &mut Vec<u32>)
         bail!("create: {st}");
     }
     let created: Created = parse("create", &body)?;
+    if !t.parts.is_empty() {
+        let upload = created
+            .upload_token
+            .as_ref()
+            .ok_or_else(|| anyhow!("create: no upload token"))?
+            .to_b64();
+        for (i, part) in t.parts.iter().enumerate() {
+            let (st, _) = c
+                .call(
+                    Method::PUT,
+                    &paths::part(&created.id, i as u64),
+                    Some(&upload),
+                    part.clone(),
+                )
+                .await?;
+            lap(req_us);
+            if st != StatusCode::NO_CONTENT {
+                bail!("part {i}: {st}");
+            }
+        }
+        let (st, _) = c
+            .call(
+                Method::POST,
+                &paths::complete(&created.id),
+                Some(&upload),
+                Bytes::new(),
+            )
+            .await?;
+        lap(req_us);
+        if st != StatusCode::NO_CONTENT {
+            bail!("complete: {st}");
+        }
+    }
     let (st, body) = c
         .call(
             Method::POST,
@@ -393,9 +476,11 @@ async fn lifecycle(
     server_pid: u32,
     clients: usize,
     measure: Duration,
+    plaintext: u64,
 ) -> Result<LifecycleResult> {
     let server_pid = server_pid.to_string();
-    let bodies = Arc::new(lifecycle_bodies()?);
+    let bodies = Arc::new(lifecycle_bodies(plaintext)?);
+    let requests_per_lifecycle = bodies.requests();
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
@@ -427,7 +512,7 @@ async fn lifecycle(
             while !stop.load(Ordering::Relaxed) {
                 let on = measuring.load(Ordering::Relaxed);
                 let started = Instant::now();
-                let mut laps = Vec::with_capacity(4);
+                let mut laps = Vec::with_capacity(8);
                 match one_lifecycle(&mut conn, &bodies, &mut laps).await {
                     Ok(()) if on && !stop.load(Ordering::Relaxed) => {
                         n += 1;
@@ -467,6 +552,7 @@ async fn lifecycle(
         elapsed,
         lifecycle_us: Vec::new(),
         request_us: Vec::new(),
+        requests_per_lifecycle,
     };
     for t in tasks {
         let (n, l, r) = t.await?;
@@ -608,7 +694,8 @@ mod tests {
 
     #[test]
     fn lifecycle_bodies_are_what_the_protocol_accepts() {
-        let t = lifecycle_bodies().unwrap();
+        let t = lifecycle_bodies(0).unwrap();
+        assert_eq!(t.requests(), 4);
         let create: CreateRequest = serde_json::from_slice(&t.create_body).unwrap();
         assert_eq!(create.check(), Ok(()));
         assert_eq!(
@@ -622,6 +709,20 @@ mod tests {
             "the claim must prove the link the create announced"
         );
         assert_eq!(create.claim_verifier, Fixed(claim.claim_token.verifier()));
+    }
+
+    #[test]
+    fn file_backed_lifecycles_send_every_part_at_its_length() {
+        let t = lifecycle_bodies(8 << 20).unwrap();
+        let create: CreateRequest = serde_json::from_slice(&t.create_body).unwrap();
+        assert_eq!(create.check(), Ok(()));
+        assert!(create.payload.is_none());
+        let lens: Vec<u64> = t.parts.iter().map(|p| p.len() as u64).collect();
+        assert_eq!(lens.iter().sum::<u64>(), create.size);
+        for (i, len) in lens.iter().enumerate() {
+            assert_eq!(Some(*len), ots_proto::part_len(create.size, i as u64));
+        }
+        assert_eq!(t.requests(), 5 + lens.len() as u64);
     }
 
     #[test]

@@ -23,9 +23,20 @@ pub struct Config {
     #[arg(long, env = "OTS_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
-    /// Redis URL (redis:// or rediss://); selects the Redis store for share records.
+    /// Redis URL (redis:// or rediss://; a Redis Cluster as redis-cluster://host:port[,host:port...],
+    /// also spelled redis+cluster://); selects the Redis store for share records.
     #[arg(long, env = "OTS_REDIS_URL")]
     pub redis_url: Option<String>,
+
+    /// Prepended to every Redis key, so that several deployments can share one Redis
+    /// (no braces: they are the Cluster hash tag).
+    #[arg(long, env = "OTS_KEY_PREFIX", default_value = "ots:")]
+    pub key_prefix: String,
+
+    /// Where payload parts live: `file:///path` or `s3://bucket[/prefix]` (S3 settings
+    /// from the standard `AWS_*` variables). Default: files in `{data-dir}/parts`.
+    #[arg(long, env = "OTS_BLOB_URL")]
+    pub blob_url: Option<String>,
 
     /// The site root built by cargo-leptos (holds `pkg/`).
     #[arg(long, env = "OTS_SITE_ROOT", default_value = "target/site")]

@@ -71,24 +71,30 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
+/// The record store the config selects, and the rate-limit counts every
+/// instance shares (Redis), if any.
+type Opened = (Arc<dyn Store>, Option<Arc<dyn limits::SharedCounts>>);
+
 /// Opens the store the config selects.
-async fn open_store(config: &Config, blobs: &Blobs) -> anyhow::Result<Arc<dyn Store>> {
+async fn open_store(config: &Config, blobs: &Blobs) -> anyhow::Result<Opened> {
     #[cfg(feature = "redis")]
     if let Some(url) = &config.redis_url {
         let mut opts = store::redis::RedisOptions::new(url.clone());
         opts.tombstone_secs = config.tombstone_secs;
-        return Ok(Arc::new(store::redis::RedisStore::open(&opts)?));
+        opts.key_prefix = config.key_prefix.clone();
+        let redis = Arc::new(store::redis::RedisStore::open(&opts)?);
+        return Ok((redis.clone(), Some(redis)));
     }
     #[cfg(not(feature = "redis"))]
     if config.redis_url.is_some() {
         anyhow::bail!("this build has no Redis store (cargo feature `redis`); unset --redis-url / OTS_REDIS_URL");
     }
     let store = store::embedded::EmbeddedStore::open(&config.data_dir)?;
-    // This instance alone writes the data dir: its parts are the stored-bytes count.
+    // This instance alone keeps these records: its parts are the stored-bytes count.
     store
-        .reserve_bytes(blobs.bytes_on_disk()?, u64::MAX)
+        .reserve_bytes(blobs.stored_bytes().await?, u64::MAX)
         .await?;
-    Ok(Arc::new(store))
+    Ok((Arc::new(store), None))
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight
@@ -114,11 +120,14 @@ pub async fn launch_with_listeners(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let operator = admin::settings::Operator::from_config(&config)?;
-    let blobs = Blobs::open(&config.data_dir)?;
-    let store = open_store(&config, &blobs).await?;
+    let blobs = Blobs::from_config(&config)?;
+    let (store, shared_counts) = open_store(&config, &blobs).await?;
     // On a shared store (Redis) every instance keeps time by the store's clock.
     let clock = Clock::following(store.clone()).await;
-    let state = AppState::new(store, blobs, Arc::new(config), clock).with_operator(operator);
+    let mut state = AppState::new(store, blobs, Arc::new(config), clock).with_operator(operator);
+    if let Some(counts) = shared_counts {
+        state = state.with_shared_limits(counts);
+    }
     let sweeper = tokio::spawn(sweeper::run(
         state.clone(),
         Duration::from_secs(state.config.sweep_secs.clamp(1, sweeper::MAX_PERIOD_SECS)),

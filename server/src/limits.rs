@@ -16,6 +16,8 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use ipnet::IpNet;
 use tokio::time::Sleep;
 
+use crate::store::StoreError;
+
 /// The peer address of a connection, set by the server loop.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ClientAddr(pub(crate) SocketAddr);
@@ -112,10 +114,59 @@ pub(crate) struct Limited {
     pub(crate) retry_after: u64,
 }
 
+/// Rate-limit counts every instance shares (Redis): one atomic step per request.
+pub(crate) trait SharedCounts: Send + Sync {
+    /// Takes one request of `per_min` a minute for `key`: `None` when it may
+    /// go ahead, otherwise how long until it may.
+    fn take<'a>(
+        &'a self,
+        key: &'a str,
+        per_min: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, StoreError>> + Send + 'a>>;
+
+    /// One step of the console's sign-in limits for `address` at `now` (Unix
+    /// seconds): `max_wrong` wrong passwords lock it out for `lockout_secs`,
+    /// and at most `global_per_min` wrong passwords a minute are checked from
+    /// all addresses together.
+    fn login<'a>(
+        &'a self,
+        step: LoginStep,
+        address: &'a str,
+        now: i64,
+        limits: (u32, i64, u32),
+    ) -> Pin<Box<dyn Future<Output = Result<LoginCounts, StoreError>> + Send + 'a>>;
+}
+
+/// A step of the console's sign-in limits, counted in [`SharedCounts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoginStep {
+    /// May a sign-in from this address be checked now?
+    Check,
+    /// A wrong password from this address.
+    Wrong,
+    /// A right password: the address's count starts again.
+    Success,
+}
+
+/// What the shared sign-in counts say after a [`LoginStep`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LoginCounts {
+    /// Seconds the address is still locked out (0: it is not).
+    pub(crate) locked_for: u64,
+    /// Wrong passwords the address may still try before the lockout.
+    pub(crate) left: u32,
+    /// Seconds until sign-ins are checked again because of wrong passwords
+    /// from everywhere (0: now; only asked by [`LoginStep::Check`]).
+    pub(crate) busy_for: u64,
+}
+
 /// A token bucket per client address: `per_min` requests a minute, bursts up to `per_min`.
+/// With [`SharedCounts`] the bucket lives there (one limit for all instances);
+/// the memory bucket then only stands in while the shared counts cannot be reached.
 pub(crate) struct RateLimiter {
     per_min: u32,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    shared: Option<(&'static str, Arc<dyn SharedCounts>)>,
 }
 
 impl RateLimiter {
@@ -124,7 +175,37 @@ impl RateLimiter {
         Self {
             per_min,
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// The same limit, counted in `counts` under `scope` (e.g. `create`).
+    pub(crate) fn shared(mut self, scope: &'static str, counts: Arc<dyn SharedCounts>) -> Self {
+        self.shared = Some((scope, counts));
+        self
+    }
+
+    /// Takes one request for `ip`: in the shared counts when there are some,
+    /// otherwise (or while they cannot be reached) in this instance's bucket.
+    pub(crate) async fn take(&self, ip: IpAddr) -> Result<(), Limited> {
+        if self.per_min == 0 {
+            return Ok(());
+        }
+        if let Some((scope, counts)) = &self.shared {
+            let key = format!("{scope}:{ip}");
+            match counts.take(&key, self.per_min).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(wait)) => {
+                    return Err(Limited {
+                        retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+                    })
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "shared rate limit unavailable: counting here");
+                }
+            }
+        }
+        self.check(ip)
     }
 
     /// Takes one token for `ip`, or says how long to wait.

@@ -3,9 +3,11 @@
 //! With `--max-stored-bytes` the limit is on the store's stored-bytes count:
 //! the bytes of part files, added when a part is about to be written and
 //! taken off when parts are deleted. The count lives in the store, so several
-//! instances on one Redis share one quota. Without it, the limit is the data
-//! dir's filesystem: a share or part is refused when writing it would leave
-//! less than a tenth of the filesystem free (counting parts being written).
+//! instances on one Redis share one quota. Without it, the limit is the parts
+//! directory's filesystem: a share or part is refused when writing it would
+//! leave less than a tenth of the filesystem free (counting parts being
+//! written). On object storage (`--blob-url s3://…`) there is no filesystem
+//! to ask: only `--max-stored-bytes` limits it.
 //!
 //! A create is refused when the share would pass the limit; a part is refused
 //! before any of its bytes is written.
@@ -28,8 +30,10 @@ const KEEP_FREE_DIVISOR: u64 = 10;
 enum Limit {
     /// `--max-stored-bytes`, on the store's count.
     Bytes(u64),
-    /// A tenth of the data dir's filesystem kept free.
+    /// A tenth of the parts directory's filesystem kept free.
     KeepFree(PathBuf),
+    /// Object storage without `--max-stored-bytes`: no limit here.
+    None,
 }
 
 /// The quota of one server.
@@ -54,10 +58,16 @@ impl Drop for PartRoom {
 }
 
 impl Quota {
-    /// A quota of `max_stored_bytes`, or a tenth of `data_dir`'s filesystem kept free.
-    pub(crate) fn new(max_stored_bytes: Option<u64>, data_dir: PathBuf) -> Self {
+    /// A quota of `max_stored_bytes`, or a tenth of `parts_dir`'s filesystem
+    /// kept free (no parts directory: no limit).
+    pub(crate) fn new(max_stored_bytes: Option<u64>, parts_dir: Option<PathBuf>) -> Self {
+        let limit = match (max_stored_bytes, parts_dir) {
+            (Some(max), _) => Limit::Bytes(max),
+            (None, Some(dir)) => Limit::KeepFree(dir),
+            (None, None) => Limit::None,
+        };
         Self {
-            limit: max_stored_bytes.map_or(Limit::KeepFree(data_dir), Limit::Bytes),
+            limit,
             writing: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -67,6 +77,7 @@ impl Quota {
         match &self.limit {
             Limit::Bytes(max) => Ok(store.stored_bytes().await?.saturating_add(size) <= *max),
             Limit::KeepFree(dir) => Ok(self.leaves_room(dir, size)),
+            Limit::None => Ok(true),
         }
     }
 
@@ -89,6 +100,7 @@ impl Quota {
                 }
                 false
             }
+            Limit::None => false,
         };
         self.writing.fetch_add(len, Ordering::SeqCst);
         Ok(Some(PartRoom {

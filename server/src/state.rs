@@ -14,7 +14,7 @@ use crate::{
     blobs::Blobs,
     clock::Clock,
     config::Config,
-    limits::{AddressSlots, ClientKeys, RateLimiter},
+    limits::{AddressSlots, ClientKeys, RateLimiter, SharedCounts},
     metrics::Metrics,
     quota::Quota,
     store::Store,
@@ -65,6 +65,7 @@ impl AppState {
         config: Arc<Config>,
         clock: Clock,
     ) -> Self {
+        let quota = Quota::new(config.max_stored_bytes, blobs.local_root());
         Self {
             store,
             blobs,
@@ -78,11 +79,28 @@ impl AppState {
             started: Instant::now(),
             uploads_per_address: Arc::new(AddressSlots::new(config.max_uploads_per_address)),
             downloads_per_address: Arc::new(AddressSlots::new(config.max_downloads_per_address)),
-            quota: Quota::new(config.max_stored_bytes, config.data_dir.clone()),
+            quota,
             clients: ClientKeys::new(config.trusted_proxies.clone(), config.ipv6_prefix_len),
             config,
             clock,
         }
+    }
+
+    /// With the create and claim limits and the console's sign-in limits
+    /// counted in `counts` (Redis), so that every instance on it enforces each
+    /// limit once, not once per instance. Call after [`AppState::with_operator`].
+    pub(crate) fn with_shared_limits(mut self, counts: Arc<dyn SharedCounts>) -> Self {
+        self.create_limiter = Arc::new(
+            RateLimiter::per_minute(self.config.rate_create_per_min)
+                .shared("create", counts.clone()),
+        );
+        self.claim_limiter = Arc::new(
+            RateLimiter::per_minute(self.config.rate_claim_per_min).shared("claim", counts.clone()),
+        );
+        if let Some(console) = &self.console {
+            console.share_limits(counts);
+        }
+        self
     }
 
     /// With the console, create tokens and links the operator's settings switch on.

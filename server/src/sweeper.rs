@@ -53,11 +53,19 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
     if !deleted.is_empty() {
         state.store.files_deleted(deleted).await?;
     }
-    // Part directories whose share is forgotten or no longer holds files (e.g. a part
-    // written while the share expired) are orphans.
+    // Parts whose share no longer holds files (e.g. a part written while the share
+    // expired) are orphans; so are parts of a share the store has forgotten, once
+    // they are older than any share can live (a crash between the record's and the
+    // parts' deletion, a store that lost its data): never a share being uploaded.
+    let orphan_age = orphan_age(state);
     if let Ok(ids) = state.blobs.share_ids().await {
-        for id in ids {
-            let keep = matches!(state.store.get(id.clone()).await?, Some(rec) if rec.files_present);
+        for (id, written) in ids {
+            let keep = match state.store.get(id.clone()).await? {
+                Some(rec) => rec.files_present,
+                None => written
+                    .and_then(|at| at.elapsed().ok())
+                    .is_some_and(|age| age < orphan_age),
+            };
             if !keep {
                 if let Ok(bytes) = state.blobs.delete_share(&id).await {
                     state.metrics.swept("orphan");
@@ -73,6 +81,16 @@ pub(crate) async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
         tracing::info!(deleted = n, "sweep");
     }
     Ok(n)
+}
+
+/// Margin on top of the longest expiry before unknown parts count as orphans.
+const ORPHAN_MARGIN: Duration = Duration::from_secs(3600);
+
+/// How old parts of a share the store does not know must be before they go.
+fn orphan_age(state: &AppState) -> Duration {
+    Duration::from_secs(u64::from(state.config.max_expiry_secs))
+        .saturating_add(Duration::from_secs(state.config.tombstone_secs))
+        .saturating_add(ORPHAN_MARGIN)
 }
 
 /// Sweeps every `period` until the process ends.

@@ -3,16 +3,21 @@
 //! wrong passwords a minute are checked from all addresses together, so that
 //! guessing from many addresses stays slow too.
 //!
-//! Kept in this instance's memory (with several instances each counts its
-//! own), on the server's clock.
+//! Kept in this instance's memory, on the server's clock; with Redis
+//! ([`Lockout::share`]) counted there, so several instances lock an address
+//! out once, after five wrong passwords in all (memory stands in while Redis
+//! cannot be reached).
 
 use std::{
     collections::{HashMap, VecDeque},
     net::IpAddr,
-    sync::Mutex,
+    sync::{Arc, Mutex, OnceLock},
 };
 
-use crate::clock::UnixSecs;
+use crate::{
+    clock::UnixSecs,
+    limits::{LoginCounts, LoginStep, SharedCounts},
+};
 
 /// Wrong passwords from one address before it is locked out.
 pub(crate) const MAX_WRONG: u32 = 5;
@@ -50,10 +55,19 @@ pub(crate) enum Refusal {
 }
 
 /// The per-address and global counts.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Lockout {
     by_address: Mutex<HashMap<IpAddr, Record>>,
     recent_wrong: Mutex<VecDeque<UnixSecs>>,
+    shared: OnceLock<Arc<dyn SharedCounts>>,
+}
+
+impl std::fmt::Debug for Lockout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lockout")
+            .field("shared", &self.shared.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The key of an address: IPv6 clients are counted by their /64, which one
@@ -73,6 +87,62 @@ pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
 }
 
 impl Lockout {
+    /// Counts from now on in `counts` (Redis), shared by every instance.
+    pub(crate) fn share(&self, counts: Arc<dyn SharedCounts>) {
+        let _ = self.shared.set(counts);
+    }
+
+    /// One step in the shared counts; `None` without them or when they fail.
+    async fn shared_step(&self, step: LoginStep, ip: IpAddr, now: UnixSecs) -> Option<LoginCounts> {
+        let counts = self.shared.get()?;
+        let address = address_key(ip).to_string();
+        let limits = (MAX_WRONG, LOCKOUT_SECS, GLOBAL_WRONG_PER_MIN as u32);
+        match counts.login(step, &address, now, limits).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, "shared sign-in limits unavailable: counting here");
+                None
+            }
+        }
+    }
+
+    /// [`Lockout::check`], in the shared counts when there are some.
+    pub(crate) async fn admit(&self, ip: IpAddr, now: UnixSecs) -> Result<(), Refusal> {
+        match self.shared_step(LoginStep::Check, ip, now).await {
+            Some(c) if c.locked_for > 0 => Err(Refusal::LockedOut {
+                retry_after: c.locked_for,
+            }),
+            Some(c) if c.busy_for > 0 => Err(Refusal::Busy {
+                retry_after: c.busy_for,
+            }),
+            Some(_) => Ok(()),
+            None => self.check(ip, now),
+        }
+    }
+
+    /// [`Lockout::wrong`] and then [`Lockout::attempts_left`], in the shared
+    /// counts when there are some: the lockout's end when this one locked the
+    /// address out, and the wrong passwords it may still try.
+    pub(crate) async fn count_wrong(&self, ip: IpAddr, now: UnixSecs) -> (Option<UnixSecs>, u32) {
+        match self.shared_step(LoginStep::Wrong, ip, now).await {
+            Some(c) if c.locked_for > 0 => (
+                Some(now.saturating_add(i64::try_from(c.locked_for).unwrap_or(LOCKOUT_SECS))),
+                0,
+            ),
+            Some(c) => (None, c.left),
+            None => {
+                let until = self.wrong(ip, now);
+                (until, self.attempts_left(ip))
+            }
+        }
+    }
+
+    /// [`Lockout::success`], in the shared counts too.
+    pub(crate) async fn forget(&self, ip: IpAddr, now: UnixSecs) {
+        let _ = self.shared_step(LoginStep::Success, ip, now).await;
+        self.success(ip);
+    }
+
     /// Whether a sign-in from `ip` may be checked at `now`.
     pub(crate) fn check(&self, ip: IpAddr, now: UnixSecs) -> Result<(), Refusal> {
         let key = address_key(ip);

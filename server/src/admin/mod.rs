@@ -272,7 +272,7 @@ async fn page(State(state): State<AppState>, req: Request) -> Response {
             )
             .await
         }
-        Ok(None) => match console.lockout.check(client_ip(&state, &parts), now) {
+        Ok(None) => match console.lockout.admit(client_ip(&state, &parts), now).await {
             Err(Refusal::LockedOut { retry_after: secs }) => {
                 too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await
             }
@@ -326,7 +326,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
     let now = state.clock.now();
     let ip = client_ip(&state, &parts);
     let client = ip.to_string();
-    match console.lockout.check(ip, now) {
+    match console.lockout.admit(ip, now).await {
         Ok(()) => {}
         Err(Refusal::LockedOut { retry_after: secs }) => {
             state.metrics.admin_login("locked_out");
@@ -360,12 +360,12 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
     if !right {
         state.metrics.admin_login("wrong_password");
         audit::record(&state, now, AuditAction::LoginFailed, &client, None).await;
-        if let Some(until) = console.lockout.wrong(ip, now) {
+        let (locked_until, left) = console.lockout.count_wrong(ip, now).await;
+        if let Some(until) = locked_until {
             audit::record(&state, now, AuditAction::Lockout, &client, None).await;
             let secs = u64::try_from(until - now).unwrap_or(LOCKOUT_SECS as u64);
             return too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await;
         }
-        let left = console.lockout.attempts_left(ip);
         return login_page(
             &state,
             &console,
@@ -380,7 +380,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         )
         .await;
     }
-    console.lockout.success(ip);
+    console.lockout.forget(ip, now).await;
     // A new session every time: whatever session the browser had is forgotten.
     for old in session::cookie_secrets(&parts.headers, console.cookies.session()) {
         if let Err(e) = state.store.drop_session(session::sha256(&[&old])).await {

@@ -27,6 +27,13 @@ pub(crate) struct Console {
     pub(super) verifying: Semaphore,
 }
 
+impl Console {
+    /// Counts the sign-in limits in `counts` (Redis), shared by every instance.
+    pub(crate) fn share_limits(&self, counts: Arc<dyn crate::limits::SharedCounts>) {
+        self.lockout.share(counts);
+    }
+}
+
 impl std::fmt::Debug for Console {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Console").finish_non_exhaustive()

@@ -128,32 +128,51 @@ pub(super) async fn download(
     };
     let range = range?;
     let (start, end) = range.unwrap_or((0, size));
-    let bytes: ByteStream = match stored {
-        Stored::Inline(bytes) => {
-            let part = Bytes::from(bytes).slice(start as usize..end as usize);
-            Box::pin(stream::once(std::future::ready(Ok(part))))
-        }
-        Stored::Parts { .. } => {
-            // A part that lost bytes on disk cannot give the first byte asked
-            // for: answer 416 now (a client reads it as damaged ciphertext)
-            // rather than a body that breaks off before its first byte.
-            let index = start / PART_SIZE;
-            let whole = match part_len(size, index) {
-                Some(len) => state.blobs.has_part(&id, index, len).await,
-                None => start == end,
-            };
-            if !whole {
-                return Err(ApiError::BadRange { size });
-            }
-            Box::pin(state.blobs.read_range(&id, start, end))
-        }
-    };
     let ticket_use = TicketUse {
         store: state.store.clone(),
         clock: state.clock.clone(),
         id: id.clone(),
         ticket: ticket.hash(),
         ttl_secs,
+    };
+    let bytes: ByteStream = match stored {
+        Stored::Inline(bytes) => {
+            let part = Bytes::from(bytes).slice(start as usize..end as usize);
+            Box::pin(stream::once(std::future::ready(Ok(part))))
+        }
+        Stored::Parts { .. } => {
+            // A part that lost bytes in storage cannot give the first byte
+            // asked for: answer 416 now (a client reads it as damaged
+            // ciphertext) rather than a body that breaks off before it.
+            let index = start / PART_SIZE;
+            let whole = match part_len(size, index) {
+                Some(len) => state.blobs.part_is_whole(&id, index, len).await,
+                None => Ok(start == end),
+            };
+            let opened = match whole {
+                Ok(true) => state
+                    .blobs
+                    .read_range(&id, start, end)
+                    .await
+                    .map_err(ApiError::from),
+                Ok(false) => Err(ApiError::BadRange { size }),
+                Err(e) => Err(ApiError::from(e)),
+            };
+            match opened {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    // Nothing was sent: the ticket gets its whole budget back (the refund of a
+                    // stream dropped unread), and the share is as it was.
+                    drop(Metered::new(
+                        Box::pin(stream::empty()),
+                        ticket_use,
+                        want,
+                        slot,
+                    ));
+                    return Err(e);
+                }
+            }
+        }
     };
     let body = Body::from_stream(Metered::new(bytes, ticket_use, want, slot));
     tracing::debug!(share = %id.short(), start, end, "download");

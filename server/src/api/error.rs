@@ -106,6 +106,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::blobs::BlobError> for ApiError {
+    fn from(e: crate::blobs::BlobError) -> Self {
+        in_request(|m, _| m.store_error());
+        Self::Unavailable(e.to_string())
+    }
+}
+
 impl From<std::io::Error> for ApiError {
     fn from(e: std::io::Error) -> Self {
         Self::Internal(format!("io: {e}"))

@@ -164,7 +164,9 @@ impl<B: Bucket> FromRequestParts<AppState> for Throttle<B> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // Requests that did not come through the listener (router tests) have no address.
         if let Some(addr) = parts.extensions.get::<ClientAddr>() {
-            B::limiter(state).check(state.clients.key(addr, &parts.headers))?;
+            B::limiter(state)
+                .take(state.clients.key(addr, &parts.headers))
+                .await?;
         }
         Ok(Self(PhantomData))
     }

@@ -46,6 +46,8 @@
 
 use std::{
     fmt::Write as _,
+    future::Future,
+    pin::Pin,
     sync::{
         atomic::{AtomicI64, Ordering as AtomicOrdering},
         Arc,
@@ -114,7 +116,10 @@ const DOWNLOAD_LEN: usize = 20;
 /// How to reach Redis and name the keys.
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
-    /// `redis://[user:pass@]host[:port][/db]` or `rediss://...` (TLS).
+    /// `redis://[user:pass@]host[:port][/db]` or `rediss://...` (TLS); a Redis
+    /// Cluster as `redis-cluster://host:port[,host:port...]` (also spelled
+    /// `redis+cluster://`; `rediss-cluster://` for TLS). One node is enough:
+    /// the others are found with `CLUSTER SLOTS`.
     pub url: String,
     /// Prepended to every key; must not contain `{` (tests use one prefix each).
     pub key_prefix: String,
@@ -137,6 +142,82 @@ impl RedisOptions {
             command_timeout: COMMAND_TIMEOUT,
         }
     }
+}
+
+impl crate::limits::SharedCounts for RedisStore {
+    fn take<'a>(
+        &'a self,
+        key: &'a str,
+        per_min: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, StoreError>> + Send + 'a>> {
+        Box::pin(self.rate_take(key, per_min))
+    }
+
+    fn login<'a>(
+        &'a self,
+        step: crate::limits::LoginStep,
+        address: &'a str,
+        now: i64,
+        limits: (u32, i64, u32),
+    ) -> Pin<Box<dyn Future<Output = Result<crate::limits::LoginCounts, StoreError>> + Send + 'a>>
+    {
+        Box::pin(self.login_step(step, address, now, limits))
+    }
+}
+
+/// The URL as fred reads it. fred takes a cluster from a scheme ending in
+/// `-cluster` and further nodes as `?node=host:port`; it reads any other
+/// scheme, `redis+cluster://` included, as one server (and would then fail on
+/// the first `MOVED`). So `redis+cluster://` becomes `redis-cluster://`, and
+/// `host:port,host:port` lists become `?node=` parameters.
+fn fred_url(url: &str) -> Result<String, StoreError> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(StoreError(format!("redis URL without a scheme: {url:?}")));
+    };
+    let scheme = if let Some(base) = scheme.strip_suffix("+cluster") {
+        format!("{base}-cluster")
+    } else if scheme.ends_with("-cluster") {
+        scheme.to_string()
+    } else {
+        // One server (redis://, rediss://, valkey://, ...): fred reads it as it is.
+        return Ok(url.to_string());
+    };
+    // [user:pass@]host:port[,host:port...][/...][?query]
+    let (auth, hosts) = match rest.rsplit_once('@') {
+        Some((auth, hosts)) => (Some(auth), hosts),
+        None => (None, rest),
+    };
+    let (hosts, query) = match hosts.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (hosts, None),
+    };
+    let hosts = hosts.trim_end_matches('/');
+    let mut nodes = hosts.split(',').map(str::trim).filter(|h| !h.is_empty());
+    let first = nodes
+        .next()
+        .ok_or_else(|| StoreError(format!("redis cluster URL without a node: {url:?}")))?;
+    let mut params: Vec<String> = nodes.map(|n| format!("node={n}")).collect();
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        params.push(q.to_string());
+    }
+    for node in std::iter::once(first).chain(params.iter().filter_map(|p| p.strip_prefix("node=")))
+    {
+        let port_ok = node
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok());
+        if !port_ok {
+            return Err(StoreError(format!(
+                "redis cluster node {node:?} needs a port (host:port)"
+            )));
+        }
+    }
+    let auth = auth.map(|a| format!("{a}@")).unwrap_or_default();
+    let query = if params.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", params.join("&"))
+    };
+    Ok(format!("{scheme}://{auth}{first}{query}"))
 }
 
 /// One Lua script and its SHA-1, run with `EVALSHA` and loaded again on `NOSCRIPT`.
@@ -172,6 +253,9 @@ struct Scripts {
     index_ttl: Script,
     sweep_lease: Script,
     sweep_finish: Script,
+    rate: Script,
+    login: Script,
+    login_global: Script,
 }
 
 impl Scripts {
@@ -190,6 +274,9 @@ impl Scripts {
             index_ttl: Script::new(include_str!("redis/index_ttl.lua").to_owned()),
             sweep_lease: Script::new(include_str!("redis/sweep_lease.lua").to_owned()),
             sweep_finish: Script::new(include_str!("redis/sweep_finish.lua").to_owned()),
+            rate: Script::new(include_str!("redis/rate.lua").to_owned()),
+            login: Script::new(include_str!("redis/login.lua").to_owned()),
+            login_global: Script::new(include_str!("redis/login_global.lua").to_owned()),
         }
     }
 }
@@ -240,7 +327,8 @@ impl RedisStore {
                 "redis: the key prefix must not contain braces".into(),
             ));
         }
-        let mut config = FredConfig::from_url(&opts.url)
+        let url = fred_url(&opts.url)?;
+        let mut config = FredConfig::from_url(&url)
             .map_err(|e| StoreError(format!("redis URL: {}", e.details())))?;
         // Keep reconnecting when Redis is down at start: the server serves 503 until it is up.
         config.fail_fast = false;
@@ -364,6 +452,89 @@ impl RedisStore {
             }
             other => other.map_err(err),
         }
+    }
+
+    /// Takes one request of `per_min` a minute under `key` (a client of one
+    /// limit), counted in Redis so every instance enforces the limit once:
+    /// `None` when it may go ahead, otherwise how long until it may. The key is
+    /// `{prefix}rate:{key}`, one key per client, so any Cluster slot will do.
+    pub(crate) async fn rate_take(
+        &self,
+        key: &str,
+        per_min: u32,
+    ) -> Result<Option<Duration>, StoreError> {
+        let reply = self
+            .eval(
+                &self.inner.scripts.rate,
+                vec![format!("{}rate:{key}", self.inner.prefix)],
+                vec![Value::from(i64::from(per_min.max(1)))],
+            )
+            .await?;
+        match reply {
+            Value::Integer(0) => Ok(None),
+            Value::Integer(ms) => Ok(Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))),
+            _ => Err(bad_reply("rate")),
+        }
+    }
+
+    /// One step of the console's sign-in limits: the address's hash
+    /// `{prefix}login:{address}` and the set of recent wrong passwords from
+    /// everywhere, `{prefix}login-wrong` (one key per script, so any Cluster
+    /// slot will do).
+    pub(crate) async fn login_step(
+        &self,
+        step: crate::limits::LoginStep,
+        address: &str,
+        now: i64,
+        (max_wrong, lockout_secs, global_per_min): (u32, i64, u32),
+    ) -> Result<crate::limits::LoginCounts, StoreError> {
+        use crate::limits::{LoginCounts, LoginStep};
+        let name = match step {
+            LoginStep::Check => "check",
+            LoginStep::Wrong => "wrong",
+            LoginStep::Success => "success",
+        };
+        let reply = self
+            .eval(
+                &self.inner.scripts.login,
+                vec![format!("{}login:{address}", self.inner.prefix)],
+                vec![
+                    Value::from(name),
+                    Value::from(now),
+                    Value::from(i64::from(max_wrong)),
+                    Value::from(lockout_secs),
+                ],
+            )
+            .await?;
+        let v = items(&reply, "login")?;
+        let locked_for = u64::try_from(int_at(v, 0, "login")?).unwrap_or(0);
+        let left = u32::try_from(int_at(v, 1, "login")?).unwrap_or(0);
+        let mut busy_for = 0;
+        if step != LoginStep::Success {
+            let mut member = [0u8; 8];
+            getrandom::fill(&mut member).map_err(|e| StoreError(format!("random: {e}")))?;
+            let reply = self
+                .eval(
+                    &self.inner.scripts.login_global,
+                    vec![format!("{}login-wrong", self.inner.prefix)],
+                    vec![
+                        Value::from(name),
+                        Value::from(now),
+                        Value::from(i64::from(global_per_min)),
+                        Value::from(format!("{now}:{}", u64::from_le_bytes(member))),
+                    ],
+                )
+                .await?;
+            busy_for = match reply {
+                Value::Integer(n) => u64::try_from(n).unwrap_or(0),
+                _ => return Err(bad_reply("login-wrong")),
+            };
+        }
+        Ok(LoginCounts {
+            locked_for,
+            left,
+            busy_for,
+        })
     }
 
     /// Now by Redis's clock, as of the last `TIME`.
@@ -1167,6 +1338,35 @@ mod tests {
     }
 
     #[test]
+    fn cluster_urls_are_spelled_the_way_fred_reads_them() {
+        let ok = |u: &str| fred_url(u).expect("a valid URL");
+        assert_eq!(ok("redis://h:1/0"), "redis://h:1/0");
+        assert_eq!(ok("rediss://u:p@h:1"), "rediss://u:p@h:1");
+        assert_eq!(ok("redis-cluster://h:1"), "redis-cluster://h:1");
+        assert_eq!(ok("redis+cluster://h:1"), "redis-cluster://h:1");
+        assert_eq!(
+            ok("redis+cluster://a:1,b:2,c:3"),
+            "redis-cluster://a:1?node=b:2&node=c:3"
+        );
+        assert_eq!(
+            ok("rediss+cluster://u:p@a:1,b:2/"),
+            "rediss-cluster://u:p@a:1?node=b:2"
+        );
+        assert_eq!(
+            ok("redis-cluster://a:1?node=b:2"),
+            "redis-cluster://a:1?node=b:2"
+        );
+        assert_eq!(ok("valkey+cluster://a:1"), "valkey-cluster://a:1");
+        for bad in ["h:1", "redis+cluster://", "redis-cluster://a,b:2"] {
+            assert!(fred_url(bad).is_err(), "{bad}");
+        }
+        // fred itself picks a cluster from the translated URL.
+        let config = FredConfig::from_url(&ok("redis+cluster://127.0.0.1:7000,127.0.0.1:7001"))
+            .expect("fred reads it");
+        assert!(config.server.is_clustered());
+    }
+
+    #[test]
     fn a_key_prefix_with_braces_is_refused() {
         let mut o = RedisOptions::new("redis://127.0.0.1:1");
         o.key_prefix = "a{b".into();
@@ -1190,6 +1390,9 @@ mod tests {
             &s.index_ttl,
             &s.sweep_lease,
             &s.sweep_finish,
+            &s.rate,
+            &s.login,
+            &s.login_global,
         ];
         let shas: std::collections::HashSet<&str> = all.iter().map(|s| s.sha.as_str()).collect();
         assert_eq!(shas.len(), all.len());

@@ -1,40 +1,42 @@
-//! The bytes of file-backed payloads, kept as parts of protocol §5's size
-//! ([`PART_SIZE`]): put a part, say which parts are missing, read a range,
-//! delete a share's parts, list the shares that have any.
-//!
-//! The one backend today keeps them as files, `{data_dir}/parts/{id}/{index}`;
-//! everything about files stays inside this module. Paths are built only from
-//! a [`ShareId`] (canonical by construction) and a numeric index, never from
-//! client text, so no request can name a file outside this directory.
+//! Payload parts as files, `{root}/{id}/{index}` (root: `{data_dir}/parts`
+//! unless `--blob-url file:///…` says otherwise). Everything about files stays
+//! inside this module.
 
 use std::{
     io::{self, Write},
     path::{Path, PathBuf},
+    time::SystemTime,
 };
 
 use bytes::Bytes;
-use futures_util::{stream, Stream, StreamExt, TryStreamExt};
-use ots_proto::{part_count, part_len, ShareId, PART_SIZE};
+use futures_util::{future::BoxFuture, FutureExt};
+use ots_proto::ShareId;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::store::Store;
+use super::{expected_parts, BlobFuture, BlobHealth, BlobStore, BlobStream, Placed};
 
 /// Read buffer of a download stream.
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 
 /// The parts of every share, as files in one directory.
 #[derive(Clone, Debug)]
-pub(crate) struct Blobs {
+pub(crate) struct FsBlobs {
     root: PathBuf,
 }
 
-impl Blobs {
+impl FsBlobs {
     /// Part files under `{data_dir}/parts`.
     pub(crate) fn open(data_dir: &Path) -> io::Result<Self> {
-        let root = data_dir.join("parts");
-        std::fs::create_dir_all(&root)?;
-        Ok(Self { root })
+        Self::open_root(&data_dir.join("parts"))
+    }
+
+    /// Part files under `root` itself.
+    pub(crate) fn open_root(root: &Path) -> io::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
     }
 
     fn dir(&self, id: &ShareId) -> PathBuf {
@@ -46,15 +48,10 @@ impl Blobs {
     }
 
     /// Stores a part (temp file, then link or rename), replacing an earlier
-    /// copy, and says which. It is made durable by [`Blobs::missing_parts`]
-    /// before the share becomes ready: a part lost in a crash before that is
-    /// simply reported missing again.
-    pub(crate) async fn put_part(
-        &self,
-        id: &ShareId,
-        index: u64,
-        data: Bytes,
-    ) -> io::Result<Placed> {
+    /// copy, and says which. It is made durable by `missing_parts` before the
+    /// share becomes ready: a part lost in a crash before that is simply
+    /// reported missing again.
+    async fn put(&self, id: &ShareId, index: u64, data: Bytes) -> io::Result<Placed> {
         let dir = self.dir(id);
         let path = self.part_path(id, index);
         let root = self.root.clone();
@@ -95,23 +92,12 @@ impl Blobs {
         .map_err(io::Error::other)?
     }
 
-    /// Whether part `index` is stored with its `len` bytes.
-    pub(crate) async fn has_part(&self, id: &ShareId, index: u64, len: u64) -> bool {
-        tokio::fs::metadata(self.part_path(id, index))
-            .await
-            .is_ok_and(|m| m.len() == len)
-    }
-
-    /// Indexes of parts missing or of the wrong length for a payload of `size`
-    /// bytes. When none is missing, the parts are durable before this answers
-    /// (every part and the directory are fsynced).
-    pub(crate) async fn missing_parts(&self, id: &ShareId, size: u64) -> io::Result<Vec<u64>> {
+    async fn missing(&self, id: &ShareId, size: u64) -> io::Result<Vec<u64>> {
         let this = self.clone();
         let id = id.clone();
         tokio::task::spawn_blocking(move || {
             let mut missing = Vec::new();
-            for i in 0..part_count(size) {
-                let want = part_len(size, i).unwrap_or(0);
+            for (i, want) in expected_parts(size) {
                 match std::fs::metadata(this.part_path(&id, i)) {
                     Ok(m) if m.len() == want => {}
                     Ok(_) => missing.push(i),
@@ -123,7 +109,7 @@ impl Blobs {
                 return Ok(missing);
             }
             // Every part's bytes and rename must be durable before the share is called ready.
-            for i in 0..part_count(size) {
+            for (i, _) in expected_parts(size) {
                 std::fs::File::open(this.part_path(&id, i))?.sync_data()?;
             }
             sync_dir(&this.root)?;
@@ -140,9 +126,7 @@ impl Blobs {
         .map_err(io::Error::other)?
     }
 
-    /// Deletes every part of a share (no error if there are none); answers the
-    /// bytes of the parts it deleted.
-    pub(crate) async fn delete_share(&self, id: &ShareId) -> io::Result<u64> {
+    async fn delete(&self, id: &ShareId) -> io::Result<u64> {
         let dir = self.dir(id);
         tokio::task::spawn_blocking(move || {
             let bytes = part_bytes(&dir)?;
@@ -155,36 +139,20 @@ impl Blobs {
         .map_err(io::Error::other)?
     }
 
-    /// Bytes of every part file kept (the stored-bytes count of a store opened afresh).
-    pub(crate) fn bytes_on_disk(&self) -> io::Result<u64> {
-        let mut total = 0u64;
-        for entry in std::fs::read_dir(&self.root)? {
-            total = total.saturating_add(part_bytes(&entry?.path())?);
-        }
-        Ok(total)
+    async fn total_bytes(&self) -> io::Result<u64> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut total = 0u64;
+            for entry in std::fs::read_dir(&root)? {
+                total = total.saturating_add(part_bytes(&entry?.path())?);
+            }
+            Ok(total)
+        })
+        .await
+        .map_err(io::Error::other)?
     }
 
-    /// Deletes a share's parts now, as the store asked (a revoke, the last
-    /// release), and tells the store they are gone. A failure is logged and
-    /// left to the sweeper, which finds the share again.
-    pub(crate) async fn delete_share_now(&self, store: &dyn Store, id: &ShareId) {
-        match self.delete_share(id).await {
-            Ok(freed) => {
-                if let Err(e) = store.release_bytes(freed).await {
-                    tracing::warn!(error = %e, "could not give back stored bytes");
-                }
-                if let Err(e) = store.files_deleted(vec![id.clone()]).await {
-                    tracing::warn!(share = %id.short(), error = %e, "could not record deleted files");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(share = %id.short(), error = %e, "could not delete part files")
-            }
-        }
-    }
-
-    /// Ids that have parts (for the sweeper's orphan check).
-    pub(crate) async fn share_ids(&self) -> io::Result<Vec<ShareId>> {
+    async fn ids(&self) -> io::Result<Vec<(ShareId, Option<SystemTime>)>> {
         let root = self.root.clone();
         tokio::task::spawn_blocking(move || {
             let mut ids = Vec::new();
@@ -192,7 +160,9 @@ impl Blobs {
                 let name = entry?.file_name();
                 let Some(name) = name.to_str() else { continue };
                 if let Ok(id) = ShareId::parse(name) {
-                    ids.push(id);
+                    // This instance alone writes its data dir: no age is needed to tell an
+                    // orphan from a part another instance is writing.
+                    ids.push((id, None));
                 }
             }
             Ok(ids)
@@ -201,48 +171,23 @@ impl Blobs {
         .map_err(io::Error::other)?
     }
 
-    /// Streams bytes `[start, end)` of a share's payload across its parts.
-    pub(crate) fn read_range(
+    async fn read(
         &self,
         id: &ShareId,
-        start: u64,
-        end: u64,
-    ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
-        let mut segments = Vec::new();
-        let mut pos = start;
-        while pos < end {
-            let index = pos / PART_SIZE;
-            let offset = pos % PART_SIZE;
-            let len = (PART_SIZE - offset).min(end - pos);
-            segments.push((self.part_path(id, index), offset, len));
-            pos += len;
-        }
-        stream::iter(segments)
-            .then(|(path, offset, len)| async move {
-                let mut f = tokio::fs::File::open(path).await?;
-                f.seek(io::SeekFrom::Start(offset)).await?;
-                Ok::<_, io::Error>(ReaderStream::with_capacity(f.take(len), READ_CHUNK_BYTES))
-            })
-            .try_flatten()
+        index: u64,
+        offset: u64,
+        len: u64,
+    ) -> io::Result<BlobStream> {
+        let mut f = tokio::fs::File::open(self.part_path(id, index)).await?;
+        f.seek(io::SeekFrom::Start(offset)).await?;
+        Ok(Box::pin(ReaderStream::with_capacity(
+            f.take(len),
+            READ_CHUNK_BYTES,
+        )))
     }
-}
 
-/// How the ciphertext storage is doing, for the operator's console.
-#[derive(Clone, Debug)]
-pub(crate) struct BlobHealth {
-    /// What it is.
-    pub(crate) label: String,
-    /// Whether a file can be written there now.
-    pub(crate) ok: bool,
-    /// How it answered.
-    pub(crate) detail: String,
-    /// Free bytes for unprivileged writers on its filesystem.
-    pub(crate) free_bytes: Option<u64>,
-}
-
-impl Blobs {
     /// Writes and removes a probe file, and reads the filesystem's free space.
-    pub(crate) async fn health(&self) -> BlobHealth {
+    async fn check(&self) -> BlobHealth {
         let root = self.root.clone();
         let label = format!("files in {}", root.display());
         let checked = tokio::task::spawn_blocking(move || {
@@ -281,13 +226,60 @@ impl Blobs {
     }
 }
 
-/// Whether [`Blobs::put_part`] added a part or replaced an earlier copy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Placed {
-    /// The part was not there before.
-    New,
-    /// An earlier copy of the part was replaced (it took the same room).
-    Replaced,
+impl BlobStore for FsBlobs {
+    fn put_part(&self, id: &ShareId, index: u64, data: Bytes) -> BlobFuture<'_, Placed> {
+        let id = id.clone();
+        async move { self.put(&id, index, data).await }.boxed()
+    }
+
+    fn part_len(&self, id: &ShareId, index: u64) -> BlobFuture<'_, Option<u64>> {
+        let path = self.part_path(id, index);
+        async move {
+            match tokio::fs::metadata(path).await {
+                Ok(m) => Ok(Some(m.len())),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        .boxed()
+    }
+
+    fn missing_parts(&self, id: &ShareId, size: u64) -> BlobFuture<'_, Vec<u64>> {
+        let id = id.clone();
+        async move { self.missing(&id, size).await }.boxed()
+    }
+
+    fn delete_share(&self, id: &ShareId) -> BlobFuture<'_, u64> {
+        let id = id.clone();
+        async move { self.delete(&id).await }.boxed()
+    }
+
+    fn stored_bytes(&self) -> BlobFuture<'_, u64> {
+        self.total_bytes().boxed()
+    }
+
+    fn share_ids(&self) -> BlobFuture<'_, Vec<(ShareId, Option<SystemTime>)>> {
+        self.ids().boxed()
+    }
+
+    fn read_part(
+        &self,
+        id: &ShareId,
+        index: u64,
+        offset: u64,
+        len: u64,
+    ) -> BlobFuture<'_, BlobStream> {
+        let id = id.clone();
+        async move { self.read(&id, index, offset, len).await }.boxed()
+    }
+
+    fn local_root(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+
+    fn health(&self) -> BoxFuture<'_, BlobHealth> {
+        self.check().boxed()
+    }
 }
 
 /// Bytes of the part files in one share's directory (none if it is gone).
@@ -352,18 +344,18 @@ mod tests {
     #[tokio::test]
     async fn a_new_part_directory_and_every_part_rename_are_made_durable() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::open(dir.path()).unwrap();
+        let blobs = FsBlobs::open(dir.path()).unwrap();
         let id = ShareId::from_bytes([5; 16]);
         let root = dir.path().join("parts");
         let share_dir = root.join(id.as_str());
-        blobs.put_part(&id, 0, vec![1; 10].into()).await.unwrap();
+        blobs.put(&id, 0, vec![1; 10].into()).await.unwrap();
         assert!(
             synced::count(&root) >= 1,
             "parts/ holds the new directory's entry"
         );
         assert!(synced::count(&share_dir) >= 1, "the rename is durable");
         let before = synced::count(&share_dir);
-        let again = blobs.put_part(&id, 0, vec![2; 10].into()).await.unwrap();
+        let again = blobs.put(&id, 0, vec![2; 10].into()).await.unwrap();
         assert_eq!(again, Placed::Replaced);
         assert!(
             synced::count(&share_dir) > before,
@@ -371,39 +363,10 @@ mod tests {
         );
     }
 
-    async fn read_all(blobs: &Blobs, id: &ShareId, start: u64, end: u64) -> Vec<u8> {
-        let chunks: Vec<Bytes> = blobs
-            .read_range(id, start, end)
-            .try_collect()
-            .await
-            .unwrap();
-        chunks.concat()
-    }
-
     #[tokio::test]
-    async fn parts_are_put_read_across_their_border_and_deleted() {
+    async fn the_blob_suite_passes_on_files() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::open(dir.path()).unwrap();
-        let id = ShareId::from_bytes([3; 16]);
-        let size = PART_SIZE + 10;
-        assert_eq!(blobs.missing_parts(&id, size).await.unwrap(), vec![0, 1]);
-        let first: Vec<u8> = (0..PART_SIZE).map(|i| (i % 251) as u8).collect();
-        blobs.put_part(&id, 0, first.clone().into()).await.unwrap();
-        blobs.put_part(&id, 1, vec![7; 9].into()).await.unwrap();
-        assert_eq!(
-            blobs.missing_parts(&id, size).await.unwrap(),
-            vec![1],
-            "short part"
-        );
-        blobs.put_part(&id, 1, vec![7; 10].into()).await.unwrap();
-        assert!(blobs.missing_parts(&id, size).await.unwrap().is_empty());
-        let across = read_all(&blobs, &id, PART_SIZE - 3, PART_SIZE + 2).await;
-        assert_eq!(across, [&first[first.len() - 3..], &[7, 7]].concat());
-        assert_eq!(blobs.share_ids().await.unwrap(), vec![id.clone()]);
-        assert_eq!(blobs.bytes_on_disk().unwrap(), size);
-        assert_eq!(blobs.delete_share(&id).await.unwrap(), size);
-        assert_eq!(blobs.delete_share(&id).await.unwrap(), 0);
-        assert!(blobs.share_ids().await.unwrap().is_empty());
-        assert_eq!(blobs.missing_parts(&id, size).await.unwrap(), vec![0, 1]);
+        let blobs = super::super::Blobs::open(dir.path()).unwrap();
+        super::super::suite::run(&blobs).await;
     }
 }
