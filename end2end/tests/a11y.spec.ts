@@ -3,7 +3,8 @@
 // and 2.2 A and AA rules.
 import { test, expect, Page } from "@playwright/test";
 import { claimWithWrongPassword, createShare, revoke } from "./fixtures/api";
-import { expectAccessible, SCHEMES } from "./fixtures/a11y";
+import AxeBuilder from "@axe-core/playwright";
+import { expectAccessible, SCHEMES, WCAG_TAGS } from "./fixtures/a11y";
 import { ConsolePage, startConsoleServer } from "./fixtures/console";
 import { ManagePage, ReceivePage, SendPage } from "./fixtures/pages";
 import { startServer } from "./fixtures/server";
@@ -27,6 +28,23 @@ async function passwordShare(page: Page) {
   await send.goto();
   return send.shareText(`behind a password ${crypto.randomUUID()}`, { password: "correct horse battery staple" });
 }
+
+test("the check finds what it looks for: a planted image without text and grey on grey", async ({ page }) => {
+  const send = new SendPage(page);
+  await send.goto();
+  await page.evaluate(() => {
+    const main = document.querySelector("main")!;
+    main.insertAdjacentHTML("beforeend", '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="20" height="20">');
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    const faint = document.createElement("p");
+    faint.textContent = "faint";
+    faint.style.color = "#777";
+    faint.style.background = "#888";
+    main.append(faint);
+  });
+  const found = (await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze()).violations.map((v) => v.id);
+  expect(found).toEqual(expect.arrayContaining(["image-alt", "color-contrast"]));
+});
 
 for (const colorScheme of SCHEMES) {
   test.describe(`${colorScheme} theme`, () => {
