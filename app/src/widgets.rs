@@ -99,8 +99,19 @@ pub fn QrCode(
     })
 }
 
+/// Moves the keyboard focus to the element with `id` once the component
+/// that calls this is in the page, so that keyboard and screen-reader
+/// users land on what a step led to (the browser only; nothing on the server).
+pub fn focus_when_shown(id: &'static str) {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        crate::browser::dom::focus(id);
+    });
+}
+
 /// A card that tells the state of a share: `state` goes to `data-state`
-/// for tests and styling, `title` and `detail` are plain text.
+/// for tests and styling, `title` and `detail` are plain text. It is
+/// announced (`role="alert"`) and takes the focus when it appears.
 #[component]
 pub fn StateCard(
     #[prop(into)] state: String,
@@ -108,8 +119,9 @@ pub fn StateCard(
     #[prop(into)] detail: String,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
+    focus_when_shown("state");
     view! {
-        <section class="card state" id="state" data-state=state role="alert">
+        <section class="card state" id="state" data-state=state role="alert" tabindex="-1">
             <h1>{title}</h1>
             <p class="lead">{detail}</p>
             {children.map(|c| c())}

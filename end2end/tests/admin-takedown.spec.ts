@@ -3,6 +3,7 @@
 import { test, expect } from "@playwright/test";
 import { ConsolePage, ConsoleServer, startConsoleServer } from "./fixtures/console";
 import { ReceivePage, SendPage } from "./fixtures/pages";
+import { expectAnnounced } from "./fixtures/a11y";
 
 let server: ConsoleServer;
 test.beforeAll(async () => {
@@ -39,7 +40,10 @@ test("a taken-down link makes the recipient page say the share was removed", asy
     const receive = new ReceivePage(await recipient.newPage());
     await receive.open(links.share);
     await receive.expectState("removed");
-    await expect(receive.state).toContainText("removed");
+    await expectAnnounced(
+      receive.state,
+      "It was removed by the operator of this server, so it can no longer be opened. Ask the sender to share it again if you still need it.",
+    );
   } finally {
     await Promise.all([operator.close(), sender.close(), recipient.close()]);
   }

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ReceivePage, SendPage } from "./fixtures/pages";
 import { randomFile, removeDir, tempDir } from "./fixtures/files";
+import { expectAnnounced } from "./fixtures/a11y";
 
 const dataDir = process.env.OTS_DATA_DIR;
 
@@ -43,7 +44,10 @@ test("a ciphertext altered on disk shows damaged and saves nothing", async ({ br
     await receive.open(links.share);
     await receive.revealWith();
     await receive.expectState("damaged");
-    await expect(receive.state).toContainText("Nothing was saved");
+    await expectAnnounced(
+      receive.state,
+      "It did not decrypt: the share is damaged or the key is wrong. Nothing was saved; check the key, or ask the sender to share it again.",
+    );
     await page.waitForTimeout(500);
     expect(downloads).toEqual([]);
     const leftovers = await page.evaluate(async () => {

@@ -7,6 +7,7 @@ import * as crypto from "node:crypto";
 import { createShare, revoke } from "./fixtures/api";
 import { opfsNames, ReceivePage } from "./fixtures/pages";
 import { startServer } from "./fixtures/server";
+import { expectAnnounced } from "./fixtures/a11y";
 
 function origin(baseURL: string | undefined): string {
   if (!baseURL) throw new Error("no baseURL");
@@ -82,7 +83,10 @@ test("a share that expires during its download, and one opened after its expiry"
     const receive = new ReceivePage(page);
     await receive.open(late.share);
     await receive.expectState("expired");
-    await expect(receive.state).toContainText("Its time ran out, so it can no longer be opened.");
+    await expectAnnounced(
+      receive.state,
+      "Its time ran out, so it can no longer be opened. Ask the sender to share it again.",
+    );
   } finally {
     await server.stop();
   }

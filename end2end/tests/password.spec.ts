@@ -1,6 +1,7 @@
 // Passwords: wrong attempts are counted and shown; five wrong lock the share.
 import { test, expect } from "@playwright/test";
 import { ReceivePage, SendPage } from "./fixtures/pages";
+import { expectAnnounced } from "./fixtures/a11y";
 
 test("a wrong password twice shows attempts left, then the right one opens", async ({ browser }) => {
   test.setTimeout(180_000);
@@ -50,12 +51,17 @@ test("five wrong passwords lock the share for good", async ({ browser }) => {
     await receive.open(links.share);
     for (let left = 4; left >= 1; left--) {
       await receive.revealWith(`guess ${left}`);
-      await expect(receive.attemptsLeft).toContainText(`${left} attempt${left === 1 ? "" : "s"} left`, {
-        timeout: 60_000,
-      });
+      await expectAnnounced(
+        receive.attemptsLeft,
+        `Wrong password. ${left} attempt${left === 1 ? "" : "s"} left before the share locks; check the password and try again.`,
+      );
     }
     await receive.revealWith("guess 0");
     await receive.expectState("locked");
+    await expectAnnounced(
+      receive.state,
+      "Too many wrong passwords were tried, so this share is locked for good. Ask the sender to share it again.",
+    );
 
     // Even the right password cannot open it now.
     const retry = new ReceivePage(await recipient.newPage());

@@ -17,6 +17,15 @@ pub fn window() -> web_sys::Window {
     web_sys::window().expect("the app runs in a window")
 }
 
+/// Moves the keyboard focus to the element with `id`, when the page has
+/// one: a screen reader then reads what a step led to.
+pub fn focus(id: &str) {
+    let element = window().document().and_then(|d| d.get_element_by_id(id));
+    if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
+    }
+}
+
 /// The URL fragment without `#`, or `None` when there is none.
 pub fn fragment() -> Option<String> {
     let hash = window().location().hash().ok()?;

@@ -113,7 +113,8 @@ async fn request(
     Err(ApiError::Status { status, body })
 }
 
-/// Like [`call`], but retries transient failures with exponential back-off.
+/// Like [`call`], but retries transient failures with exponential back-off,
+/// telling `on_retry` the attempt to come and why the last one failed.
 /// Only for requests that are safe to repeat (PUT of a part, GET, a claim
 /// with a `request_id`).
 pub async fn call_with_retry(
@@ -121,7 +122,7 @@ pub async fn call_with_retry(
     path: &str,
     bearer: Option<&Token>,
     body: Body<'_>,
-    mut on_retry: impl FnMut(u32),
+    mut on_retry: impl FnMut(u32, &ApiError),
 ) -> Result<Response, ApiError> {
     let mut delay = RETRY_FIRST_MS;
     let mut attempt = 1;
@@ -133,7 +134,7 @@ pub async fn call_with_retry(
         };
         match call(method, path, bearer, body, None).await {
             Err(e) if e.is_transient() && attempt < RETRY_ATTEMPTS => {
-                on_retry(attempt);
+                on_retry(attempt, &e);
                 sleep(delay).await;
                 delay = (delay * 2).min(RETRY_MAX_MS);
                 attempt += 1;

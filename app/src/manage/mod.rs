@@ -231,6 +231,20 @@ pub fn revoke(id: String, on_done: impl FnOnce(Result<ManageStatus, ManageError>
     leptos::task::spawn_local(async move { on_done(engine::revoke(&id).await) });
 }
 
+/// The state, title and sentence for a failure.
+pub fn failure(error: &ManageError) -> (&'static str, &'static str, String) {
+    match error {
+        ManageError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "This manage link was opened in this tab before. To keep it private, its token was then removed from the address bar, so reloading the page cannot read it again. Open the manage link again.".into()),
+        ManageError::BadLink => ("bad-link", "Incomplete link", "The manage token after # is missing or malformed. Check that the whole link was copied.".into()),
+        ManageError::NotFound => ("not-found", "Not found", "The server no longer remembers this share: it ended long ago, or the link is wrong. Check that the whole manage link was copied.".into()),
+        ManageError::WrongLink => ("wrong-link", "Wrong link", "The manage token in this link is not valid for this share. Check that the whole manage link was copied.".into()),
+        ManageError::RateLimited => ("error", "Too many requests", "Too many requests from this address. Wait a minute and try again.".into()),
+        ManageError::Unreachable => ("error", "No connection", "The server could not be reached. Check the connection and try again.".into()),
+        ManageError::Malformed(_) => ("error", "Something went wrong", "The server's answer was not understood. Reload the page to try again.".into()),
+        ManageError::Refused(words) => ("error", "Something went wrong", format!("The server said: {words}.")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,7 +83,7 @@ pub fn ManagePage() -> impl IntoView {
                     .into_any()
             }
             Screen::Failed(error) => {
-                let (state, title, detail) = failure(&error);
+                let (state, title, detail) = super::failure(&error);
                 view! { <StateCard state title detail/> }.into_any()
             }
             Screen::Ready(info) => {
@@ -161,14 +161,14 @@ pub fn ManagePage() -> impl IntoView {
                                     </div>
                                 }
                             })}
-                        {move || error.get().map(|e| view! { <p class="error" role="alert">{failure(&e).2}</p> })}
+                        {move || error.get().map(|e| view! { <p class="error" role="alert">{super::failure(&e).2}</p> })}
                         {move || {
                             stale
                                 .get()
                                 .map(|e| {
                                     view! {
                                         <p class="notice" id="manage-stale">
-                                            {format!("Could not check for changes: {} Trying again.", failure(&e).2)}
+                                            {format!("Could not check for changes: {} Trying again.", super::failure(&e).2)}
                                         </p>
                                     }
                                 })
@@ -247,19 +247,5 @@ fn receipt(info: &ManageStatus) -> String {
         (ShareState::Expired, _) => format!("Expired at {}.", local_time(&info.expires_at)),
         (ShareState::Revoked, _) => "Revoked.".into(),
         (ShareState::Removed, _) => "Removed by the operator of this server.".into(),
-    }
-}
-
-/// The state, title and sentence for a failure.
-fn failure(error: &ManageError) -> (&'static str, &'static str, String) {
-    match error {
-        ManageError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "This manage link was opened in this tab before. To keep it private, its token was then removed from the address bar, so reloading the page cannot read it again. Open the manage link again.".into()),
-        ManageError::BadLink => ("bad-link", "Incomplete link", "The manage token after # is missing or malformed. Check that the whole link was copied.".into()),
-        ManageError::NotFound => ("not-found", "Not found", "The server no longer remembers this share.".into()),
-        ManageError::WrongLink => ("wrong-link", "Wrong link", "The manage token in this link is not valid for this share.".into()),
-        ManageError::RateLimited => ("error", "Too many requests", "Too many requests from this address. Wait a minute and try again.".into()),
-        ManageError::Unreachable => ("error", "No connection", "The server could not be reached. Check the connection and try again.".into()),
-        ManageError::Malformed(_) => ("error", "Something went wrong", "The server's answer was not understood.".into()),
-        ManageError::Refused(words) => ("error", "Something went wrong", format!("The server said: {words}.")),
     }
 }

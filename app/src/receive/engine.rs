@@ -14,7 +14,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStreamDefaultReader, Url};
 
 use super::archive::{entries_in_tail, entries_in_zip64_end, Entries, TAIL_BYTES, ZIP64_END_LEN};
-use super::{listed_files, saved_name, shows_as_text, Facts, GoneReason, OpenError, Opened, Stage};
+use super::{
+    listed_files, saved_name, shows_as_text, Facts, GoneReason, OpenError, Opened, Stage, Waiting,
+};
 use crate::browser::dom::{
     forget_fragment, fragment, js_error, now_ms, random_bytes, session_mark, session_marked,
     session_unmark, sleep, trigger_download,
@@ -149,18 +151,30 @@ pub(super) async fn open(
     };
     let body = to_json(&claim)?;
     // Safe to retry: the request id makes a repeated claim answer the same.
-    let response =
-        match call_with_retry("POST", &paths::claim(&id), None, Body::Json(&body), |_| {}).await {
-            Ok(response) => response,
-            Err(e) => {
-                let error = OpenError::from(e);
-                if error == OpenError::WrongLink {
-                    // The server changed nothing; the page asks for the key.
-                    drop_key();
-                }
-                return Err(error);
+    let response = match call_with_retry(
+        "POST",
+        &paths::claim(&id),
+        None,
+        Body::Json(&body),
+        |attempt, e| {
+            on_stage(Stage::ClaimRetrying {
+                attempt,
+                cause: waiting(e),
+            })
+        },
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(e) => {
+            let error = OpenError::from(e);
+            if error == OpenError::WrongLink {
+                // The server changed nothing; the page asks for the key.
+                drop_key();
             }
-        };
+            return Err(error);
+        }
+    };
     // The key fits: this tab keeps it, whether it came typed or in the link.
     hold_key(&id, secret.clone());
     let claimed: Claimed = json(&response).await?;
@@ -403,4 +417,14 @@ impl Output<'_> {
 /// ciphertext can go now. Best effort; the ticket's expiry does it anyway.
 async fn release(id: &ShareId, ticket: &Token) {
     let _ = call("DELETE", &paths::blob(id), Some(ticket), Body::Empty, None).await;
+}
+
+/// Why the last attempt of a claim failed, as the page tells it.
+fn waiting(error: &ApiError) -> Waiting {
+    match error {
+        ApiError::Network(_) => Waiting::Offline,
+        ApiError::Status { status: 429, .. } => Waiting::RateLimited,
+        _ if matches!(error.code(), Some(ErrorCode::RateLimited)) => Waiting::RateLimited,
+        _ => Waiting::Busy,
+    }
 }

@@ -107,6 +107,13 @@ pub enum Stage {
         /// Milliseconds since the download began.
         elapsed_ms: f64,
     },
+    /// The claim failed for now (offline, rate-limited, busy); trying again.
+    ClaimRetrying {
+        /// Which attempt comes next.
+        attempt: u32,
+        /// Why the last one failed.
+        cause: Waiting,
+    },
     /// The connection broke; resuming from where it stopped.
     Resuming {
         /// Which attempt this is.
@@ -118,6 +125,27 @@ pub enum Stage {
         /// Milliseconds since the download began.
         elapsed_ms: f64,
     },
+}
+
+/// Why a claim is being tried again: the page says so while it waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// No answer: the browser is offline or the server is out of reach.
+    Offline,
+    /// Over the claim rate of this address (`429`).
+    RateLimited,
+    /// The server is busy or briefly unavailable (`5xx`).
+    Busy,
+}
+
+/// What the page says while a claim waits to be tried again: what
+/// happened and what to do (keep the page open; it opens by itself).
+pub fn waiting_sentence(cause: Waiting) -> &'static str {
+    match cause {
+        Waiting::Offline => "No connection to the server. Check your connection and keep this page open: it opens the share as soon as the connection is back.",
+        Waiting::RateLimited => "Too many requests from this address. Keep this page open: it tries again by itself in a moment.",
+        Waiting::Busy => "The server is busy. Keep this page open: it tries again by itself in a moment.",
+    }
 }
 
 /// What opening a share gave.
@@ -242,6 +270,78 @@ impl From<ApiError> for OpenError {
             _ => OpenError::Refused(error.server_message()),
         }
     }
+}
+
+/// What the page tells a recipient about a state that ends the visit (or
+/// sends them back to the form).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Told {
+    /// The state's name, for `data-state`.
+    pub state: &'static str,
+    /// The card's title.
+    pub title: &'static str,
+    /// One or two sentences: what happened and what to do next.
+    pub detail: String,
+}
+
+/// The words for every way opening a share can fail: what happened and
+/// what the recipient can do next.
+pub fn told(error: &OpenError) -> Told {
+    let (state, title, detail): (&'static str, &'static str, String) = match error {
+        OpenError::Gone(GoneReason::Expired) => ("expired", "This share has expired", "Its time ran out, so it can no longer be opened. Ask the sender to share it again.".into()),
+        OpenError::Gone(GoneReason::Revoked) => ("revoked", "This share was revoked", "The sender revoked it, so it can no longer be opened. Ask the sender if you still need it.".into()),
+        OpenError::Gone(GoneReason::Removed) => ("removed", "This share was removed", "It was removed by the operator of this server, so it can no longer be opened. Ask the sender to share it again if you still need it.".into()),
+        OpenError::Gone(GoneReason::Consumed) | OpenError::GoneWhileDownloading(GoneReason::Consumed) => ("consumed", "Already opened", "This share was already opened and is gone. If you did not open it, tell the sender.".into()),
+        OpenError::GoneWhileDownloading(GoneReason::Expired) => ("expired", "The download stopped: the share expired", "The share expired during the download, so nothing was saved. Ask the sender to share it again.".into()),
+        OpenError::GoneWhileDownloading(GoneReason::Revoked) => ("revoked", "The download stopped: the share was revoked", "The sender revoked the share during the download, so nothing was saved. Ask the sender if you still need it.".into()),
+        OpenError::GoneWhileDownloading(GoneReason::Removed) => ("removed", "The download stopped: the share was removed", "It was removed by the operator of this server during the download, so nothing was saved. Ask the sender to share it again if you still need it.".into()),
+        OpenError::NotFound => ("not-found", "Not found", "No share answers to this link: it never existed, or it ended long ago. Check that the whole link was copied, or ask the sender for a new one.".into()),
+        OpenError::Locked => ("locked", "Locked", "Too many wrong passwords were tried, so this share is locked for good. Ask the sender to share it again.".into()),
+        OpenError::WrongLink => ("wrong-link", "Wrong key", "The key does not fit this share. Nothing was used up; check the key and try again.".into()),
+        OpenError::BadLink | OpenError::KeyMissing | OpenError::KeyInvalid | OpenError::LinkWithoutKey | OpenError::KeyForOtherShare => ("bad-link", "Incomplete link", "The key after # is missing or malformed. Check that the whole link was copied, or ask the sender to send it again.".into()),
+        OpenError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "This link was opened in this tab before. To keep it private, its key was then removed from the address bar, so reloading the page cannot read it again. If the share was not revealed yet, open the link you received again, or paste its key.".into()),
+        OpenError::BadPassword { attempts_left } => ("bad-password", "Wrong password", format!(
+            "Wrong password. {attempts_left} attempt{} left before the share locks; check the password and try again.",
+            if *attempts_left == 1 { "" } else { "s" },
+        )),
+        OpenError::PasswordMissing => ("bad-password", "Password needed", "This share has a password. Type the password the sender gave you.".into()),
+        OpenError::KdfOutOfBounds => ("bad-share", "This share cannot be opened", "It asks for a password key cost outside the protocol's bounds, so it was not opened. Tell the sender.".into()),
+        OpenError::NotReady => ("not-ready", "Not ready yet", "The sender is still uploading this share. Try again in a moment.".into()),
+        OpenError::Damaged => ("damaged", "This share is damaged", "It did not decrypt: the share is damaged or the key is wrong. Nothing was saved; check the key, or ask the sender to share it again.".into()),
+        OpenError::TicketExpired => ("error", "The download stopped", "The download ticket expired before the download ended; this share cannot be downloaded again. Nothing was saved; ask the sender to share it again.".into()),
+        OpenError::DownloadBroken => ("error", "The download stopped", "The download kept breaking off. Nothing was saved; check the connection and ask the sender to share it again.".into()),
+        OpenError::RateLimited => ("error", "Too many requests", "Too many requests from this address. Wait a minute and reload the page.".into()),
+        OpenError::Unreachable => ("error", "No connection", "The server could not be reached. Check the connection and reload the page.".into()),
+        OpenError::Malformed(_) => ("error", "Something went wrong", "The server's answer was not understood. Reload the page to try again.".into()),
+        OpenError::Refused(words) => ("error", "Something went wrong", format!("The server said: {words}. Reload the page to try again.")),
+        OpenError::Browser(e) => ("error", "Something went wrong", format!("This browser could not finish: {e}. Try again in another browser.")),
+    };
+    Told {
+        state,
+        title,
+        detail,
+    }
+}
+
+/// The words under the key field for a key that was refused there, or
+/// `None` for a failure that ends the visit instead.
+pub fn key_problem(error: &OpenError) -> Option<&'static str> {
+    Some(match error {
+        OpenError::WrongLink => {
+            "Wrong key: it does not fit this share. Nothing was used up; check the key and try again."
+        }
+        OpenError::KeyMissing => "Paste the key first.",
+        OpenError::KeyInvalid => {
+            "That is not a key. A key is 43 characters (letters, digits, - and _); the whole link works too."
+        }
+        OpenError::LinkWithoutKey => {
+            "That is the link without its key. Paste the key you received separately."
+        }
+        OpenError::KeyForOtherShare => {
+            "That link is for a different share. Paste the key or link you received for this one."
+        }
+        _ => return None,
+    })
 }
 
 /// Reads the key from the link's fragment (then removes it from the
@@ -436,6 +536,35 @@ mod tests {
         assert_eq!(
             OpenError::from(status(500, None)),
             OpenError::Refused("status 500".into())
+        );
+    }
+
+    #[test]
+    fn every_state_a_recipient_meets_says_what_to_do_next() {
+        let states = [
+            OpenError::Gone(GoneReason::Consumed),
+            OpenError::Gone(GoneReason::Expired),
+            OpenError::Gone(GoneReason::Revoked),
+            OpenError::Gone(GoneReason::Removed),
+            OpenError::Locked,
+            OpenError::BadPassword { attempts_left: 2 },
+            OpenError::Damaged,
+            OpenError::BadLink,
+            OpenError::RateLimited,
+            OpenError::Unreachable,
+        ];
+        let next = ["Ask", "ask", "tell", "Check", "check", "Wait", "reload"];
+        for error in states {
+            let told = told(&error);
+            assert!(
+                next.iter().any(|w| told.detail.contains(w)),
+                "{error:?}: {}",
+                told.detail
+            );
+        }
+        assert_eq!(
+            told(&OpenError::BadPassword { attempts_left: 1 }).detail,
+            "Wrong password. 1 attempt left before the share locks; check the password and try again."
         );
     }
 

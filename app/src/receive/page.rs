@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{Facts, FileList, GoneReason, OpenError, Opened, Stage};
+use super::{Facts, FileList, OpenError, Opened, Stage};
 use crate::format::human_bytes;
-use crate::widgets::{expiry_text, CopyButton, Progress, ProgressBar, StateCard};
+use crate::widgets::{expiry_text, focus_when_shown, CopyButton, Progress, ProgressBar, StateCard};
 
 /// What the page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +29,7 @@ fn progress(stage: Stage) -> Progress {
     let (label, done, total, elapsed_ms) = match stage {
         Stage::DerivingKey => ("Deriving the key from the password…".into(), 0, 0, 0.0),
         Stage::Claiming => ("Claiming the share…".into(), 0, 0, 0.0),
+        Stage::ClaimRetrying { cause, .. } => (super::waiting_sentence(cause).into(), 0, 0, 0.0),
         Stage::Downloading {
             done,
             total,
@@ -57,24 +58,6 @@ fn progress(stage: Stage) -> Progress {
         total,
         elapsed_ms,
     }
-}
-
-/// The words under the key field for a key that was refused there.
-fn key_problem(error: &OpenError) -> Option<&'static str> {
-    Some(match error {
-        OpenError::WrongLink => {
-            "Wrong key: it does not fit this share. Nothing was used up; check the key and try again."
-        }
-        OpenError::KeyMissing => "Paste the key first.",
-        OpenError::KeyInvalid => {
-            "That is not a key. A key is 43 characters (letters, digits, - and _); the whole link works too."
-        }
-        OpenError::LinkWithoutKey => {
-            "That is the link without its key. Paste the key you received separately."
-        }
-        OpenError::KeyForOtherShare => "That link is for a different share.",
-        _ => return None,
-    })
 }
 
 /// The receive page (`/s/{id}`).
@@ -145,7 +128,7 @@ pub fn ReceivePage() -> impl IntoView {
                         key_error.set(Some(e));
                         screen.set(Screen::Ready(again.asking_for_key()));
                     }
-                    Err(e) if key_problem(&e).is_some() => {
+                    Err(e) if super::key_problem(&e).is_some() => {
                         key_error.set(Some(e));
                         screen.set(Screen::Ready(again));
                     }
@@ -174,8 +157,9 @@ pub fn ReceivePage() -> impl IntoView {
                     .into_any()
             }
             Screen::Opening => {
+                focus_when_shown("opening");
                 view! {
-                    <section class="card" id="opening">
+                    <section class="card" id="opening" tabindex="-1">
                         <h1>"Opening…"</h1>
                         <p class="lead">"Decrypting in your browser."</p>
                         <ProgressBar progress=progress_now.into()/>
@@ -187,13 +171,10 @@ pub fn ReceivePage() -> impl IntoView {
             Screen::Opened(Opened::File { name, size, url, on_disk, files }) => {
                 view! { <SavedCard name size url on_disk files/> }.into_any()
             }
-            Screen::Failed(OpenError::OpenedInTab) => {
+            Screen::Failed(error @ OpenError::OpenedInTab) => {
+                let told = super::told(&error);
                 view! {
-                    <StateCard
-                        state="opened-in-tab"
-                        title="Already opened in this tab"
-                        detail="This link was opened in this tab before. To keep it private, its key was then removed from the address bar, so reloading the page cannot read it again. If the share was not revealed yet, open the link you received again, or paste its key."
-                    >
+                    <StateCard state=told.state title=told.title detail=told.detail>
                         <button type="button" id="enter-key" on:click=ask_for_key>
                             "Paste the key"
                         </button>
@@ -220,6 +201,13 @@ fn ReadyCard(
     let size = facts.size;
     let expires = expiry_text(&facts.expires_at);
     let left = facts.downloads_left;
+    // After a refused key or password the form comes back: the focus goes
+    // to the field to correct, the alert beside it says why.
+    if needs_key && key_error.get_untracked().is_some() {
+        focus_when_shown("key");
+    } else if needs_password && attempts_left.get_untracked().is_some() {
+        focus_when_shown("password");
+    }
     view! {
         <section class="card" id="share-info">
             <h1>"Someone shared a secret with you"</h1>
@@ -263,7 +251,7 @@ fn ReadyCard(
                 {move || {
                     key_error
                         .get()
-                        .and_then(|e| key_problem(&e))
+                        .and_then(|e| super::key_problem(&e))
                         .map(|words| view! { <p class="error" id="key-error" role="alert">{words}</p> })
                 }}
                 {needs_password
@@ -284,10 +272,7 @@ fn ReadyCard(
                                     .map(|n| {
                                         view! {
                                             <p class="error" id="attempts-left" role="alert">
-                                                {format!(
-                                                    "Wrong password. {n} attempt{} left before the share locks.",
-                                                    if n == 1 { "" } else { "s" },
-                                                )}
+                                                {super::told(&OpenError::BadPassword { attempts_left: n }).detail}
                                             </p>
                                         }
                                     })
@@ -305,6 +290,7 @@ fn ReadyCard(
 #[component]
 fn TextCard(text: String) -> impl IntoView {
     let copy_source = text.clone();
+    focus_when_shown("secret-text");
     view! {
         <section class="card" id="revealed">
             <h1>"The secret"</h1>
@@ -330,8 +316,9 @@ fn SavedCard(
         forgotten.set(true);
         super::forget_saved(forget_url.clone());
     };
+    focus_when_shown("saved");
     view! {
-        <section class="card" id="saved">
+        <section class="card" id="saved" tabindex="-1">
             <h1>{if files.is_some() { "Files saved" } else { "File saved" }}</h1>
             <p class="lead">
                 "Your browser is saving " <span class="file-name" id="saved-name">{name.clone()}</span> " ("
@@ -403,30 +390,6 @@ fn FileListView(list: FileList) -> impl IntoView {
 
 #[component]
 fn FailedCard(error: OpenError) -> impl IntoView {
-    let (state, title, detail): (&str, &str, String) = match &error {
-        OpenError::Gone(GoneReason::Expired) => ("expired", "This share has expired", "Its time ran out, so it can no longer be opened.".into()),
-        OpenError::Gone(GoneReason::Revoked) => ("revoked", "This share was revoked", "The sender revoked it, so it can no longer be opened.".into()),
-        OpenError::Gone(GoneReason::Removed) => ("removed", "This share was removed", "It was removed by the operator of this server, so it can no longer be opened.".into()),
-        OpenError::Gone(GoneReason::Consumed) | OpenError::GoneWhileDownloading(GoneReason::Consumed) => ("consumed", "Already opened", "This share was already opened and is gone. If you did not open it, tell the sender.".into()),
-        OpenError::GoneWhileDownloading(GoneReason::Expired) => ("expired", "The download stopped: the share expired", "The share expired during the download, so nothing was saved.".into()),
-        OpenError::GoneWhileDownloading(GoneReason::Revoked) => ("revoked", "The download stopped: the share was revoked", "The sender revoked the share during the download, so nothing was saved.".into()),
-        OpenError::GoneWhileDownloading(GoneReason::Removed) => ("removed", "The download stopped: the share was removed", "It was removed by the operator of this server during the download, so nothing was saved.".into()),
-        OpenError::NotFound => ("not-found", "Not found", "No share answers to this link: it never existed, or it ended long ago.".into()),
-        OpenError::Locked => ("locked", "Locked", "Too many wrong passwords were tried. This share can no longer be opened.".into()),
-        OpenError::WrongLink => ("wrong-link", "Wrong key", "The key does not fit this share. Nothing was used up.".into()),
-        OpenError::BadLink | OpenError::KeyMissing | OpenError::KeyInvalid | OpenError::LinkWithoutKey | OpenError::KeyForOtherShare => ("bad-link", "Incomplete link", "The key after # is missing or malformed. Check that the whole link was copied.".into()),
-        OpenError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "Open the link you received again.".into()),
-        OpenError::BadPassword { .. } | OpenError::PasswordMissing => ("bad-password", "Wrong password", "The password was wrong.".into()),
-        OpenError::KdfOutOfBounds => ("bad-share", "This share cannot be opened", "It asks for a password key cost outside the protocol's bounds, so it was not opened.".into()),
-        OpenError::NotReady => ("not-ready", "Not ready yet", "The sender is still uploading this share. Try again in a moment.".into()),
-        OpenError::Damaged => ("damaged", "This share is damaged", "It did not decrypt: the share is damaged or the key is wrong. Nothing was saved.".into()),
-        OpenError::TicketExpired => ("error", "The download stopped", "The download ticket expired before the download ended; this share cannot be downloaded again. Nothing was saved.".into()),
-        OpenError::DownloadBroken => ("error", "The download stopped", "The download kept breaking off. Nothing was saved.".into()),
-        OpenError::RateLimited => ("error", "Too many requests", "Too many requests from this address. Wait a minute and reload the page.".into()),
-        OpenError::Unreachable => ("error", "No connection", "The server could not be reached. Check the connection and reload the page.".into()),
-        OpenError::Malformed(_) => ("error", "Something went wrong", "The server's answer was not understood.".into()),
-        OpenError::Refused(words) => ("error", "Something went wrong", format!("The server said: {words}.")),
-        OpenError::Browser(e) => ("error", "Something went wrong", format!("This browser could not finish: {e}.")),
-    };
-    view! { <StateCard state title detail/> }
+    let told = super::told(&error);
+    view! { <StateCard state=told.state title=told.title detail=told.detail/> }
 }

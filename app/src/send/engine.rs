@@ -431,9 +431,13 @@ fn put_part(
     let path = paths::part(id, index);
     let token = token.clone();
     future_to_promise(async move {
-        let result = call_with_retry("PUT", &path, Some(&token), Body::Bytes(&bytes), |attempt| {
-            report.retrying(attempt)
-        })
+        let result = call_with_retry(
+            "PUT",
+            &path,
+            Some(&token),
+            Body::Bytes(&bytes),
+            |attempt, _| report.retrying(attempt),
+        )
         .await;
         match result {
             Ok(_) => Ok(JsValue::UNDEFINED),

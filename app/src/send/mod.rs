@@ -17,7 +17,7 @@ use ots_proto::{
 };
 
 use crate::failure::{ApiError, BrowserError};
-use crate::format::human_duration;
+use crate::format::{human_bytes, human_duration};
 
 pub use archive::Stamp;
 pub use secrets::{
@@ -516,6 +516,60 @@ pub fn start(
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = on_stage;
+    }
+}
+
+/// The sentence under the form for a send that failed: what happened
+/// and what to do next.
+pub fn sentence(error: &SendError) -> String {
+    match error {
+        SendError::EmptyText => "Type or paste the secret first.".into(),
+        SendError::NoFile => "Choose a file first.".into(),
+        SendError::TooLarge { size, max } => format!(
+            "This is {}; the server accepts up to {} per share.",
+            human_bytes(*size),
+            human_bytes(*max)
+        ),
+        SendError::ServerTooLarge => "This is larger than the server accepts.".into(),
+        SendError::NameTooLong => {
+            "The file name is too long; rename the file and try again.".into()
+        }
+        SendError::CreateTokenRequired => {
+            "This server accepts shares only with a create token. Enter the token you were given."
+                .into()
+        }
+        SendError::BadCreateToken => {
+            "The server did not accept this create token. Check it and try again.".into()
+        }
+        SendError::MalformedCreateToken => {
+            "A create token has only letters, digits and punctuation, without spaces.".into()
+        }
+        SendError::StorageFull => "The server is full. Try again later.".into(),
+        SendError::RateLimited => {
+            "Too many requests from this address. Wait a minute and try again.".into()
+        }
+        SendError::Busy => "The server is busy. Try again in a moment.".into(),
+        SendError::Unreachable => {
+            "The server could not be reached. Check the connection and try again.".into()
+        }
+        SendError::Incomplete { missing } => {
+            format!(
+                "The upload is incomplete: the server is missing parts {missing:?}. Send it again."
+            )
+        }
+        SendError::SizeMismatch => {
+            "The encrypted size did not come out as announced; nothing was shared. Send it again."
+                .into()
+        }
+        SendError::Archive(_) => "The archive could not be written; nothing was shared.".into(),
+        SendError::WordList(_) => {
+            "The word list could not be loaded, so no passphrase was made. Try again.".into()
+        }
+        SendError::Malformed(_) => {
+            "The server's answer was not understood; nothing was shared. Try again.".into()
+        }
+        SendError::Refused(words) => format!("The server said: {words}."),
+        SendError::Browser(e) => format!("This browser could not finish: {e}."),
     }
 }
 

@@ -9,7 +9,7 @@ use super::{
     Stage, PASSPHRASE_WORDS, SECRET_DEFAULT_LEN, SECRET_MAX_LEN, SECRET_MIN_LEN, WORD_LIST_LEN,
 };
 use crate::format::{human_bytes, password_strength};
-use crate::widgets::{local_time, CopyButton, Progress, ProgressBar, QrCode};
+use crate::widgets::{focus_when_shown, local_time, CopyButton, Progress, ProgressBar, QrCode};
 
 /// Which tab the sender is on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -46,54 +46,6 @@ fn progress(stage: Stage) -> Progress {
         done,
         total,
         elapsed_ms,
-    }
-}
-
-/// The sentence under the form for a send that failed.
-fn sentence(error: &SendError) -> String {
-    match error {
-        SendError::EmptyText => "Type or paste the secret first.".into(),
-        SendError::NoFile => "Choose a file first.".into(),
-        SendError::TooLarge { size, max } => format!(
-            "This is {}; the server accepts up to {} per share.",
-            human_bytes(*size),
-            human_bytes(*max)
-        ),
-        SendError::ServerTooLarge => "This is larger than the server accepts.".into(),
-        SendError::NameTooLong => {
-            "The file name is too long; rename the file and try again.".into()
-        }
-        SendError::CreateTokenRequired => {
-            "This server accepts shares only with a create token. Enter the token you were given."
-                .into()
-        }
-        SendError::BadCreateToken => {
-            "The server did not accept this create token. Check it and try again.".into()
-        }
-        SendError::MalformedCreateToken => {
-            "A create token has only letters, digits and punctuation, without spaces.".into()
-        }
-        SendError::StorageFull => "The server is full. Try again later.".into(),
-        SendError::RateLimited => {
-            "Too many requests from this address. Wait a minute and try again.".into()
-        }
-        SendError::Busy => "The server is busy. Try again in a moment.".into(),
-        SendError::Unreachable => {
-            "The server could not be reached. Check the connection and try again.".into()
-        }
-        SendError::Incomplete { missing } => {
-            format!("The upload is incomplete: the server is missing parts {missing:?}.")
-        }
-        SendError::SizeMismatch => {
-            "The encrypted size did not come out as announced; nothing was shared.".into()
-        }
-        SendError::Archive(_) => "The archive could not be written; nothing was shared.".into(),
-        SendError::WordList(_) => {
-            "The word list could not be loaded, so no passphrase was made. Try again.".into()
-        }
-        SendError::Malformed(_) => "The server's answer was not understood.".into(),
-        SendError::Refused(words) => format!("The server said: {words}."),
-        SendError::Browser(e) => format!("This browser could not finish: {e}."),
     }
 }
 
@@ -505,7 +457,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 </fieldset>
             </form>
             <ProgressBar progress=progress_now.into()/>
-            {move || error.get().map(|e| view! { <p class="error" id="send-error" role="alert">{sentence(&e)}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" id="send-error" role="alert">{super::sentence(&e)}</p> })}
         </section>
     }
 }
@@ -747,8 +699,9 @@ fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
         }
             .into_any()
     };
+    focus_when_shown("sent");
     view! {
-        <section class="card" id="sent">
+        <section class="card" id="sent" tabindex="-1">
             <h1>"Your link is ready"</h1>
             {share}
             <p>"Expires " <time id="expires-at" datetime=links.expires_at.clone()>{expires}</time> "."</p>
