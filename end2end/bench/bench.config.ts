@@ -39,6 +39,8 @@ export default defineConfig({
       OTS_RATE_CREATE_PER_MIN: "0",
       OTS_RATE_CLAIM_PER_MIN: "0",
       OTS_MAX_SHARE_BYTES: String(2 * 1024 * 1024 * 1024),
+      // Independent of the host's free space.
+      OTS_MAX_STORED_BYTES: String(16 * 1024 ** 3),
     },
   },
 });
