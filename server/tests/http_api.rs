@@ -1009,6 +1009,8 @@ async fn oversized_bodies_get_413_with_and_without_content_length() {
         .send()
         .await
         .unwrap();
+    // The body was not read: the client is told not to reuse the connection.
+    assert_eq!(r.headers().get("connection").unwrap(), "close");
     let (st, v) = status_of(r).await;
     assert_eq!((st, v["error"].as_str()), (413, Some("too_large")));
     let answer = raw_chunked_post(&s, "/api/v1/shares", 64).await;

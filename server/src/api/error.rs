@@ -197,6 +197,11 @@ impl IntoResponse for ApiError {
                     headers.insert(header::CONTENT_RANGE, v);
                 }
             }
+            // The body may be left unread: this connection cannot carry
+            // another request, and a client must not reuse it.
+            Self::TooLarge(_) => {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             _ => {}
         }
         res
