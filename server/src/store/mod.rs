@@ -155,6 +155,17 @@ pub struct ShareRecord {
 }
 
 impl ShareRecord {
+    /// Ends the share for good in `state` (revoked or removed): every ticket
+    /// dies, the upload token too, and an inline payload is dropped.
+    pub fn end(&mut self, state: StoredState) {
+        self.state = state;
+        for t in &mut self.tickets {
+            t.released = true;
+        }
+        self.upload_token_hash = None;
+        self.inline_present = false;
+    }
+
     /// The state as seen at `now`: revoked, removed and consumed stay so; anything else past expiry is expired.
     pub fn state_at(&self, now: UnixSecs) -> ShareState {
         match self.state {
@@ -758,12 +769,7 @@ pub mod logic {
                 false,
             );
         }
-        rec.state = StoredState::Revoked;
-        for t in &mut rec.tickets {
-            t.released = true;
-        }
-        rec.upload_token_hash = None;
-        rec.inline_present = false;
+        rec.end(StoredState::Revoked);
         (
             RevokeOutcome::Revoked {
                 delete_files: rec.files_present,

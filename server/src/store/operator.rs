@@ -262,12 +262,7 @@ pub fn take_down(rec: &mut ShareRecord) -> (TakedownOutcome, bool) {
             false,
         );
     }
-    rec.state = StoredState::Removed;
-    for t in &mut rec.tickets {
-        t.released = true;
-    }
-    rec.upload_token_hash = None;
-    rec.inline_present = false;
+    rec.end(StoredState::Removed);
     (
         TakedownOutcome::Removed {
             delete_files: rec.files_present,
