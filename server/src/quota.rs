@@ -5,7 +5,7 @@
 //! taken off when parts are deleted. The count lives in the store, so several
 //! instances on one Redis share one quota. Without it, the limit is the parts
 //! directory's filesystem: a share or part is refused when writing it would
-//! leave less than a tenth of the filesystem free (counting parts being
+//! leave less than a tenth of the filesystem free, as `df` counts it (counting parts being
 //! written). On object storage (`--blob-url s3://…`) there is no filesystem
 //! to ask: only `--max-stored-bytes` limits it.
 //!
@@ -124,7 +124,7 @@ impl Quota {
         match rustix::fs::statvfs(dir) {
             Ok(fs) => keeps_free(
                 fs.f_bavail.saturating_mul(fs.f_frsize),
-                fs.f_blocks.saturating_mul(fs.f_frsize),
+                usable_blocks(fs.f_blocks, fs.f_bfree, fs.f_bavail).saturating_mul(fs.f_frsize),
                 self.writing.load(Ordering::SeqCst).saturating_add(bytes),
             ),
             Err(e) => {
@@ -136,7 +136,16 @@ impl Quota {
     }
 }
 
-/// Whether writing `bytes` leaves a tenth of a filesystem of `total` bytes free.
+/// The blocks this server can use, as `df` counts them: used plus available.
+///
+/// Blocks reserved for root (`bfree - bavail`) are left out; on a filesystem
+/// with a large reservation, a tenth of all blocks can be more than all that
+/// is available, and every share would be refused.
+fn usable_blocks(blocks: u64, bfree: u64, bavail: u64) -> u64 {
+    blocks.saturating_sub(bfree.saturating_sub(bavail))
+}
+
+/// Whether writing `bytes` leaves a tenth of a filesystem of `total` usable bytes free.
 fn keeps_free(available: u64, total: u64, bytes: u64) -> bool {
     available.saturating_sub(bytes) >= total / KEEP_FREE_DIVISOR && bytes <= available
 }
@@ -151,5 +160,17 @@ mod tests {
         assert!(!keeps_free(500, 1000, 401));
         assert!(!keeps_free(50, 1000, 1));
         assert!(!keeps_free(5, 10, 6));
+    }
+
+    #[test]
+    fn blocks_reserved_for_root_are_not_counted_as_the_filesystem() {
+        // 252 GiB of blocks, 184 GiB free of which 24 GiB are available: the
+        // server can use 92 GiB, and 24 GiB available is more than a tenth.
+        let usable = usable_blocks(252, 184, 24);
+        assert_eq!(usable, 92);
+        assert!(keeps_free(24, usable, 1));
+        assert!(!keeps_free(24, 252, 1));
+        // No reservation: every block counts.
+        assert_eq!(usable_blocks(1000, 500, 500), 1000);
     }
 }

@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use common::{b64, random, sha, Secrets};
+use common::{b64, random, sha, Secrets, TEST_QUOTA};
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
@@ -36,6 +36,7 @@ impl Proc {
             .arg("--site-root")
             .arg(data_dir.join("no-site"))
             .env("RUST_LOG", "warn")
+            .env("OTS_MAX_STORED_BYTES", TEST_QUOTA)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -138,6 +138,7 @@ impl Binary {
             .args(args)
             .env("RUST_LOG", "info")
             .env_remove("OTS_CREATE_TOKENS")
+            .env("OTS_MAX_STORED_BYTES", TEST_QUOTA)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

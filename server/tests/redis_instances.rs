@@ -627,6 +627,7 @@ async fn two_onetimeshare_processes_with_redis_url_share_one_truth() {
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_onetimeshare"))
             .env("OTS_REDIS_URL", redis.url())
             .env("RUST_LOG", "warn")
+            .env("OTS_MAX_STORED_BYTES", (1u64 << 40).to_string())
             .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(dir.path().join("data"))
             .args(["--site-root"])

@@ -9,6 +9,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
+/// The quota of test servers started as processes (`OTS_MAX_STORED_BYTES`): 1 TiB,
+/// so that the test machine's free disk space never decides a test.
+pub const TEST_QUOTA: &str = "1099511627776";
+
 pub fn b64(b: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
