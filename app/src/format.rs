@@ -1,75 +1,100 @@
 //! Plain helpers for what the pages show: sizes, durations, rates and
 //! password strength. No browser APIs, so they test natively. The
-//! protocol's own numbers and names are `ots_proto`'s.
+//! protocol's own numbers and names are `ots_proto`'s. Words and numbers
+//! come from the catalogs (`locales/`), in the reader's language.
 
-/// `1.5 MiB`, `980 B`: binary units with one decimal above a kibibyte.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+use crate::i18n::{td_string, Locale};
+
+/// `1.5 MiB`, `980 B`: binary units with one decimal above a kibibyte,
+/// the number written as `locale` writes numbers (`1,5 MiB` in German).
+pub fn human_bytes(locale: Locale, bytes: u64) -> String {
     if bytes < 1024 {
-        return format!("{bytes} B");
+        return td_string!(locale, units.bytes, n = bytes).to_string();
     }
     let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
+    while value >= 1024.0 && unit + 1 < 5 {
         value /= 1024.0;
         unit += 1;
     }
-    let shown = if value >= 100.0 {
-        format!("{value:.0}")
+    // One decimal below 100, none above; "2.0 GiB" reads as more precise
+    // than it is, so a zero decimal goes. Always finite: from a u64.
+    let n = if value >= 100.0 {
+        value.round()
     } else {
-        format!("{value:.1}")
+        (value * 10.0).round() / 10.0
     };
-    // "2.0 GiB" reads as more precise than it is: drop a zero decimal.
-    let shown = shown.strip_suffix(".0").unwrap_or(&shown);
-    format!("{shown} {}", UNITS[unit])
+    match unit {
+        0 => td_string!(locale, units.kib, n = n),
+        1 => td_string!(locale, units.mib, n = n),
+        2 => td_string!(locale, units.gib, n = n),
+        3 => td_string!(locale, units.tib, n = n),
+        _ => td_string!(locale, units.pib, n = n),
+    }
+    .to_string()
 }
 
-/// `5 minutes`, `1 day`, `3 days 4 hours`: at most the two largest units.
-pub fn human_duration(secs: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [
-        (86_400, "day"),
-        (3_600, "hour"),
-        (60, "minute"),
-        (1, "second"),
-    ];
+/// `5 minutes`, `1 day`, `3 days 4 hours`: at most the two largest
+/// adjacent units, with each language's plural forms.
+pub fn human_duration(locale: Locale, secs: u64) -> String {
+    const UNITS: [u64; 4] = [86_400, 3_600, 60, 1];
+    let count = |size: u64, n: u64| match size {
+        86_400 => td_string!(locale, units.days, count = n).to_string(),
+        3_600 => td_string!(locale, units.hours, count = n).to_string(),
+        60 => td_string!(locale, units.minutes, count = n).to_string(),
+        _ => td_string!(locale, units.seconds, count = n).to_string(),
+    };
     if secs == 0 {
-        return "0 seconds".to_string();
+        return count(1, 0);
     }
     let mut rest = secs;
     let mut parts = Vec::new();
-    for (size, name) in UNITS {
+    for size in UNITS {
         if rest >= size && parts.len() < 2 {
-            let n = rest / size;
+            parts.push(count(size, rest / size));
             rest %= size;
-            parts.push(format!("{n} {name}{}", if n == 1 { "" } else { "s" }));
         } else if !parts.is_empty() {
             // Only adjacent units: "1 day 3 seconds" says nothing useful.
             break;
         }
     }
-    parts.join(" ")
+    match parts.as_slice() {
+        [first, second] => {
+            td_string!(locale, units.two_units, first = first, second = second).to_string()
+        }
+        _ => parts.concat(),
+    }
 }
 
-/// `12.0 MiB/s`, for a progress line.
-pub fn human_rate(bytes_per_sec: f64) -> String {
+/// `12 MiB/s`, for a progress line.
+pub fn human_rate(locale: Locale, bytes_per_sec: f64) -> String {
     if !bytes_per_sec.is_finite() || bytes_per_sec <= 0.0 {
         return "–".to_string();
     }
-    format!("{}/s", human_bytes(bytes_per_sec as u64))
+    let amount = human_bytes(locale, bytes_per_sec as u64);
+    td_string!(locale, units.per_second, amount = amount).to_string()
 }
 
 /// The progress line under a bar: done of total, rate and time left.
-pub fn progress_line(done: u64, total: u64, elapsed_secs: f64) -> String {
-    let mut line = format!("{} of {}", human_bytes(done), human_bytes(total));
+pub fn progress_line(locale: Locale, done: u64, total: u64, elapsed_secs: f64) -> String {
+    let done_text = human_bytes(locale, done);
+    let total_text = human_bytes(locale, total);
+    let mut line = td_string!(
+        locale,
+        units.done_of_total,
+        done = done_text,
+        total = total_text
+    )
+    .to_string();
     if elapsed_secs > 0.25 && done > 0 {
         let rate = done as f64 / elapsed_secs;
         line.push_str(" · ");
-        line.push_str(&human_rate(rate));
+        line.push_str(&human_rate(locale, rate));
         if total > done {
             let eta = ((total - done) as f64 / rate).ceil() as u64;
+            let time = human_duration(locale, eta.max(1));
             line.push_str(" · ");
-            line.push_str(&human_duration(eta.max(1)));
-            line.push_str(" left");
+            line.push_str(&td_string!(locale, units.time_left, time = time).to_string());
         }
     }
     line
@@ -161,23 +186,44 @@ mod tests {
 
     #[test]
     fn human_bytes_uses_binary_units() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1024), "1 KiB");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(50 * MIB), "50 MiB");
-        assert_eq!(human_bytes(1024 * 1024 * 1024), "1 GiB");
-        assert_eq!(human_bytes(max_plaintext_for(2 << 30)), "2 GiB");
-        assert_eq!(human_bytes(1023 * 1024), "1023 KiB");
+        let english = Locale::en;
+        assert_eq!(human_bytes(english, 0), "0 B");
+        assert_eq!(human_bytes(english, 1023), "1,023 B");
+        assert_eq!(human_bytes(english, 1024), "1 KiB");
+        assert_eq!(human_bytes(english, 1536), "1.5 KiB");
+        assert_eq!(human_bytes(english, 50 * MIB), "50 MiB");
+        assert_eq!(human_bytes(english, 1024 * 1024 * 1024), "1 GiB");
+        assert_eq!(human_bytes(english, max_plaintext_for(2 << 30)), "2 GiB");
+        assert_eq!(human_bytes(english, 1023 * 1024), "1,023 KiB");
+    }
+
+    #[test]
+    fn numbers_are_written_as_each_language_writes_them() {
+        assert_eq!(human_bytes(Locale::de, 1536), "1,5 KiB");
+        assert_eq!(human_bytes(Locale::de, 1023), "1.023 B");
+        // CLDR writes Arabic (`ar`, no region) with Latin digits.
+        assert_eq!(human_bytes(Locale::ar, 1536), "1.5 KiB");
     }
 
     #[test]
     fn human_duration_keeps_two_adjacent_units() {
-        assert_eq!(human_duration(300), "5 minutes");
-        assert_eq!(human_duration(86_400), "1 day");
-        assert_eq!(human_duration(90_061), "1 day 1 hour");
-        assert_eq!(human_duration(86_401), "1 day");
-        assert_eq!(human_duration(1), "1 second");
+        let english = Locale::en;
+        assert_eq!(human_duration(english, 300), "5 minutes");
+        assert_eq!(human_duration(english, 86_400), "1 day");
+        assert_eq!(human_duration(english, 90_061), "1 day 1 hour");
+        assert_eq!(human_duration(english, 86_401), "1 day");
+        assert_eq!(human_duration(english, 1), "1 second");
+        assert_eq!(human_duration(english, 0), "0 seconds");
+    }
+
+    #[test]
+    fn durations_take_each_language_s_plural_forms() {
+        assert_eq!(human_duration(Locale::de, 7_200), "2 Stunden");
+        assert_eq!(human_duration(Locale::de, 3_600), "1 Stunde");
+        // Arabic has a dual and a "few" form (3–10).
+        assert_eq!(human_duration(Locale::ar, 7_200), "ساعتان");
+        assert_eq!(human_duration(Locale::ar, 3 * 3_600), "3 ساعات");
+        assert_eq!(human_duration(Locale::ar, 11 * 60), "11 دقيقة");
     }
 
     #[test]
@@ -194,9 +240,10 @@ mod tests {
 
     #[test]
     fn progress_line_shows_rate_and_eta() {
-        assert_eq!(progress_line(0, MIB, 0.0), "0 B of 1 MiB");
+        let english = Locale::en;
+        assert_eq!(progress_line(english, 0, MIB, 0.0), "0 B of 1 MiB");
         assert_eq!(
-            progress_line(MIB, 2 * MIB, 1.0),
+            progress_line(english, MIB, 2 * MIB, 1.0),
             "1 MiB of 2 MiB · 1 MiB/s · 1 second left"
         );
     }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::format::progress_line;
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::qr::qr_svg;
 
 /// Progress of a long step, for [`ProgressBar`].
@@ -22,10 +23,12 @@ pub struct Progress {
 /// A labelled progress bar with bytes, rate and time left.
 #[component]
 pub fn ProgressBar(progress: Signal<Option<Progress>>) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
+        let locale = i18n.get_locale();
         progress.get().map(|p| {
             let line = if p.total > 0 {
-                progress_line(p.done, p.total, p.elapsed_ms / 1000.0)
+                progress_line(locale, p.done, p.total, p.elapsed_ms / 1000.0)
             } else {
                 String::new()
             };
@@ -46,7 +49,7 @@ pub fn ProgressBar(progress: Signal<Option<Progress>>) -> impl IntoView {
 pub fn CopyButton(
     #[prop(into)] text: Signal<String>,
     #[prop(into)] id: String,
-    #[prop(into)] label: String,
+    #[prop(into)] label: Signal<String>,
 ) -> impl IntoView {
     // None: idle; Some(true): copied; Some(false): the browser refused.
     let (copied, set_copied) = signal(None::<bool>);
@@ -60,12 +63,13 @@ pub fn CopyButton(
             set_copied.set(None);
         });
     };
+    let i18n = use_i18n();
     view! {
         <button type="button" class="copy" id=id on:click=on_click>
             {move || match copied.get() {
-                Some(true) => "Copied".to_string(),
-                Some(false) => "Select and copy by hand".to_string(),
-                None => label.clone(),
+                Some(true) => t!(i18n, widgets.copied).into_any(),
+                Some(false) => t!(i18n, widgets.copy_by_hand).into_any(),
+                None => label.get().into_any(),
             }}
         </button>
     }
@@ -77,10 +81,13 @@ pub fn CopyButton(
 pub fn QrCode(
     #[prop(into)] text: String,
     #[prop(optional, into)] id: Option<String>,
-    #[prop(optional, into)] label: Option<String>,
+    #[prop(optional, into)] label: Option<Signal<String>>,
 ) -> impl IntoView {
     let id = id.unwrap_or_else(|| "qr".into());
-    let label = label.unwrap_or_else(|| "QR code of the share link".into());
+    let i18n = use_i18n();
+    let label = label.unwrap_or_else(|| {
+        Signal::derive(move || td_string!(i18n.get_locale(), widgets.qr_of_link).to_string())
+    });
     qr_svg(&text).map(|svg| {
         let view_box = format!("0 0 {0} {0}", svg.side);
         view! {
@@ -129,25 +136,27 @@ pub fn StateCard(
     }
 }
 
-/// An RFC 3339 time in the reader's locale (in the browser; as is on the server).
-pub fn local_time(rfc3339: &str) -> String {
+/// An RFC 3339 time as `locale` writes times, in the reader's time zone
+/// (in the browser; as is on the server).
+pub fn local_time(locale: Locale, rfc3339: &str) -> String {
     #[cfg(feature = "hydrate")]
     {
-        crate::browser::dom::local_time(rfc3339)
+        crate::browser::dom::local_time(crate::i18n::I18nLocaleTrait::as_str(locale), rfc3339)
     }
     #[cfg(not(feature = "hydrate"))]
     {
+        let _ = locale;
         rfc3339.to_string()
     }
 }
 
 /// "in 23 hours (27 Nov 2026, 23:00)" in the browser; as is on the server.
-pub fn expiry_text(rfc3339: &str) -> String {
-    let when = local_time(rfc3339);
+pub fn expiry_text(locale: Locale, rfc3339: &str) -> String {
+    let when = local_time(locale, rfc3339);
     #[cfg(feature = "hydrate")]
     if let Some(secs) = crate::browser::dom::secs_until(rfc3339).filter(|s| *s > 0) {
-        let left = crate::format::human_duration(secs.unsigned_abs());
-        return format!("in {left} ({when})");
+        let left = crate::format::human_duration(locale, secs.unsigned_abs());
+        return td_string!(locale, units.in_time, left = left, when = when).to_string();
     }
     when
 }

@@ -16,7 +16,7 @@ use source_graph::{cycle_from, parent, paths, Source};
 const FLOWS: [&str; 4] = ["send", "receive", "manage", "admin"];
 
 /// What a page may import besides its own flow: shared UI pieces.
-const PAGE_MAY_USE: [&str; 2] = ["widgets", "format"];
+const PAGE_MAY_USE: [&str; 3] = ["widgets", "format", "i18n"];
 
 fn sources() -> Vec<Source> {
     source_graph::sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))

@@ -141,9 +141,9 @@ fn LiveFacts(live: LiveShares, stored_bytes: u64, free_bytes: Option<u64>) -> im
             <dt>"Locked"</dt>
             <dd id="live-locked">{live.locked.to_string()}</dd>
             <dt>"Ciphertext stored"</dt>
-            <dd id="stored-bytes" data-bytes=stored_bytes.to_string()>{human_bytes(stored_bytes)}</dd>
+            <dd id="stored-bytes" data-bytes=stored_bytes.to_string()>{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, stored_bytes)}</dd>
             <dt>"Free space"</dt>
-            <dd id="free-bytes">{free_bytes.map_or_else(|| "unknown".to_string(), human_bytes)}</dd>
+            <dd id="free-bytes">{free_bytes.map_or_else(|| "unknown".to_string(), |b| human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, b))}</dd>
         </dl>
     }
     .into_any()
@@ -309,7 +309,7 @@ fn ShareTable(shares: Vec<ShareRow>) -> impl IntoView {
                                 <tr data-short-id=short_id>
                                     <td><code>{s.short_id}</code></td>
                                     <td data-state=state>{s.state}</td>
-                                    <td class="num">{human_bytes(s.size)}</td>
+                                    <td class="num">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, s.size)}</td>
                                     <td>{s.created}</td>
                                     <td>{s.expires}</td>
                                     <td class="num">{s.downloads_left.to_string()}</td>

@@ -48,6 +48,31 @@ pub fn forget_fragment() {
     }
 }
 
+/// Sets `name=value` in the address bar's query, in place: no reload, no
+/// new history entry, the fragment as it is.
+pub fn set_query_param(name: &str, value: &str) {
+    let window = window();
+    let location = window.location();
+    let (Ok(path), Ok(search), Ok(hash)) =
+        (location.pathname(), location.search(), location.hash())
+    else {
+        return;
+    };
+    let prefix = format!("{name}=");
+    let mut pairs: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with(&prefix))
+        .collect();
+    let own = format!("{prefix}{value}");
+    pairs.push(&own);
+    if let Ok(history) = window.history() {
+        let state = history.state().unwrap_or(JsValue::NULL);
+        let url = format!("{path}?{}{hash}", pairs.join("&"));
+        let _ = history.replace_state_with_url(&state, "", Some(&url));
+    }
+}
+
 /// The tab's session storage (it survives a reload, not the tab), when
 /// the browser allows it.
 fn session() -> Option<web_sys::Storage> {
@@ -213,13 +238,14 @@ pub fn trigger_download(url: &str, name: &str) -> Result<(), BrowserError> {
     Ok(())
 }
 
-/// Formats an RFC 3339 time in the reader's locale and time zone.
-pub fn local_time(rfc3339: &str) -> String {
+/// Formats an RFC 3339 time as the language `lang` writes times, in the
+/// reader's time zone.
+pub fn local_time(lang: &str, rfc3339: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
     if date.get_time().is_nan() {
         return rfc3339.to_string();
     }
-    String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
+    String::from(date.to_locale_string(lang, &JsValue::UNDEFINED))
 }
 
 /// Seconds from now until an RFC 3339 time (negative when past).

@@ -96,7 +96,7 @@ pub fn ManagePage() -> impl IntoView {
                             <dt>"State"</dt>
                             <dd id="manage-state" data-state=info.state.as_str()>{state_label(info.state)}</dd>
                             <dt>"Expires"</dt>
-                            <dd id="manage-expires">{local_time(&info.expires_at)}</dd>
+                            <dd id="manage-expires">{local_time(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, &info.expires_at)}</dd>
                             <dt>"Downloads left"</dt>
                             <dd id="manage-downloads-left">{info.downloads_left.to_string()}</dd>
                             <dt>"Wrong passwords"</dt>
@@ -111,7 +111,7 @@ pub fn ManagePage() -> impl IntoView {
                                     {info
                                         .downloads
                                         .iter()
-                                        .map(|d| view! { <li><time datetime=d.at.clone()>{local_time(&d.at)}</time></li> })
+                                        .map(|d| view! { <li><time datetime=d.at.clone()>{local_time(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, &d.at)}</time></li> })
                                         .collect_view()}
                                 </ol>
                             }
@@ -229,7 +229,12 @@ fn state_label(state: ShareState) -> &'static str {
 
 /// One sentence on where the share is: what a receipt says.
 fn receipt(info: &ManageStatus) -> String {
-    let opened = info.downloads.last().map(|d| local_time(&d.at));
+    let opened = info.downloads.last().map(|d| {
+        local_time(
+            crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
+            &d.at,
+        )
+    });
     let left = info.downloads_left;
     let wrong = match info.failed_attempts {
         0 => String::new(),
@@ -244,7 +249,13 @@ fn receipt(info: &ManageStatus) -> String {
         }
         (ShareState::Consumed, None) => "Opened, 0 left.".into(),
         (ShareState::Locked, _) => format!("Locked after {MAX_FAILED_ATTEMPTS} wrong passwords."),
-        (ShareState::Expired, _) => format!("Expired at {}.", local_time(&info.expires_at)),
+        (ShareState::Expired, _) => format!(
+            "Expired at {}.",
+            local_time(
+                crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
+                &info.expires_at
+            )
+        ),
         (ShareState::Revoked, _) => "Revoked.".into(),
         (ShareState::Removed, _) => "Removed by the operator of this server.".into(),
     }

@@ -199,7 +199,10 @@ fn ReadyCard(
     let needs_key = facts.needs_key();
     let needs_password = facts.needs_password();
     let size = facts.size;
-    let expires = expiry_text(&facts.expires_at);
+    let expires = expiry_text(
+        crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
+        &facts.expires_at,
+    );
     let left = facts.downloads_left;
     // After a refused key or password the form comes back: the focus goes
     // to the field to correct, the alert beside it says why.
@@ -220,7 +223,7 @@ fn ReadyCard(
             </p>
             <dl class="facts">
                 <dt>"Size"</dt>
-                <dd id="info-size">{human_bytes(size)}</dd>
+                <dd id="info-size">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, size)}</dd>
                 <dt>"Expires"</dt>
                 <dd id="info-expires">{expires}</dd>
                 <dt>"Downloads left"</dt>
@@ -322,7 +325,7 @@ fn SavedCard(
             <h1>{if files.is_some() { "Files saved" } else { "File saved" }}</h1>
             <p class="lead">
                 "Your browser is saving " <span class="file-name" id="saved-name">{name.clone()}</span> " ("
-                {human_bytes(size)} "). It was decrypted in this page and is not shown here."
+                {human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, size)} "). It was decrypted in this page and is not shown here."
             </p>
             {files.map(|list| view! { <FileListView list/> })}
             <Show
@@ -378,7 +381,7 @@ fn FileListView(list: FileList) -> impl IntoView {
                     view! {
                         <li>
                             <span class="file-name">{f.name}</span>
-                            <span class="file-size">{human_bytes(f.size)}</span>
+                            <span class="file-size">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, f.size)}</span>
                         </li>
                     }
                 })

@@ -101,7 +101,12 @@ impl Offer {
         Self {
             expiry_choices: secs
                 .into_iter()
-                .map(|s| (s, human_duration(s.into())))
+                .map(|s| {
+                    (
+                        s,
+                        human_duration(crate::i18n::Locale::en /* TODO(i18n) */, s.into()),
+                    )
+                })
                 .collect(),
             default_expiry: default,
             max_downloads: max_downloads.clamp(1, MAX_DOWNLOADS),
@@ -527,8 +532,8 @@ pub fn sentence(error: &SendError) -> String {
         SendError::NoFile => "Choose a file first.".into(),
         SendError::TooLarge { size, max } => format!(
             "This is {}; the server accepts up to {} per share.",
-            human_bytes(*size),
-            human_bytes(*max)
+            human_bytes(crate::i18n::Locale::en /* TODO(i18n) */, *size),
+            human_bytes(crate::i18n::Locale::en /* TODO(i18n) */, *max)
         ),
         SendError::ServerTooLarge => "This is larger than the server accepts.".into(),
         SendError::NameTooLong => {

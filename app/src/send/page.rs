@@ -53,12 +53,22 @@ fn progress(stage: Stage) -> Progress {
 fn chosen_line(files: &[PickedFile]) -> String {
     match files {
         [] => "No file chosen".into(),
-        [one] if !one.in_folder => format!("{} · {}", one.path, human_bytes(one.size)),
+        [one] if !one.in_folder => format!(
+            "{} · {}",
+            one.path,
+            human_bytes(
+                crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
+                one.size
+            )
+        ),
         many => format!(
             "{} {} · {} in all",
             many.len(),
             if many.len() == 1 { "file" } else { "files" },
-            human_bytes(total_bytes(many))
+            human_bytes(
+                crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
+                total_bytes(many)
+            )
         ),
     }
 }
@@ -303,7 +313,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                                 view! {
                                     <li class="file-entry">
                                         <span class="file-name">{f.path}</span>
-                                        <span class="file-size">{human_bytes(f.size)}</span>
+                                        <span class="file-size">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, f.size)}</span>
                                         <button
                                             type="button"
                                             class="remove"
@@ -435,7 +445,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         {move || {
                             offer
                                 .with(|o| o.size_limit())
-                                .map(|max| format!("Up to {} per share.", human_bytes(max)))
+                                .map(|max| format!("Up to {} per share.", human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, max)))
                                 .unwrap_or_default()
                         }}
                     </p>
@@ -653,7 +663,10 @@ fn GeneratedSecret(generated: RwSignal<Option<String>>) -> impl IntoView {
 
 #[component]
 fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
-    let expires = local_time(&links.expires_at);
+    let expires = local_time(
+        crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
+        &links.expires_at,
+    );
     let manage = links.manage_link.clone();
     let share = if links.key_apart {
         let link = links.link_without_key().to_string();

@@ -1,0 +1,171 @@
+//! Which language a page speaks, and the switcher between languages.
+//!
+//! The server renders a page in the language of `?lang=` when it names one
+//! of the catalogs, else the first of `Accept-Language` (by weight) that
+//! has one, else English; the browser takes the rendered page's
+//! `<html lang>` and keeps it. No cookie and no storage: the choice lives
+//! in the address (`?lang=de`), so a link shared in German opens in
+//! German. The switcher changes the language in place and writes `?lang=`
+//! into the address without reloading or touching the fragment, so a
+//! receive link's key is never lost by switching.
+
+use leptos::prelude::*;
+
+use crate::i18n::{td_string, use_i18n, I18nContextProvider, I18nLocaleTrait, Locale};
+
+/// The query parameter that chooses the language.
+pub const LANG_PARAM: &str = "lang";
+
+#[cfg(feature = "ssr")]
+/// The value of `?lang=` in a query string (without the `?`), if any.
+pub fn lang_from_query(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == LANG_PARAM)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+#[cfg(feature = "ssr")]
+/// The language tags of an `Accept-Language` header, most wanted first
+/// (weights honoured, `q=0` dropped, spaces trimmed).
+pub fn accepted_languages(header: &str) -> Vec<String> {
+    let mut tags: Vec<(f32, usize, &str)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(order, item)| {
+            let mut parts = item.split(';');
+            let tag = parts.next()?.trim();
+            let weight = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (!tag.is_empty() && tag != "*" && weight > 0.0).then_some((weight, order, tag))
+        })
+        .collect();
+    // Highest weight first; equal weights keep the header's order.
+    tags.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    tags.into_iter()
+        .map(|(_, _, tag)| tag.to_string())
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+/// What the server tells the catalogs a request prefers, as one
+/// `Accept-Language`-shaped list: `?lang=` first, then the header's tags.
+pub fn preferred(query: Option<&str>, accept_language: Option<&str>) -> String {
+    let mut tags = Vec::new();
+    if let Some(lang) = query.and_then(lang_from_query) {
+        tags.push(lang.to_string());
+    }
+    tags.extend(accept_language.map(accepted_languages).unwrap_or_default());
+    tags.join(",")
+}
+
+/// The language context around the whole app.
+#[component]
+pub fn Languages(children: Children) -> impl IntoView {
+    let getter = leptos_use::UseLocalesOptions::default().ssr_lang_header_getter(request_languages);
+    view! {
+        <I18nContextProvider ssr_lang_header_getter=getter>{children()}</I18nContextProvider>
+    }
+}
+
+/// The request's preferred languages (on the server; nothing in the browser).
+fn request_languages() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let parts = use_context::<http::request::Parts>()?;
+        let accept = parts
+            .headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Some(preferred(parts.uri.query(), accept))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+/// Links to every language, each named in its own language.
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let i18n = use_i18n();
+    let label = move || td_string!(i18n.get_locale(), app.language).to_string();
+    let links = Locale::get_all()
+        .iter()
+        .map(|&locale| {
+            let code = locale.as_str();
+            let choose = move |ev: leptos::ev::MouseEvent| {
+                ev.prevent_default();
+                i18n.set_locale(locale);
+                #[cfg(feature = "hydrate")]
+                crate::browser::dom::set_query_param(LANG_PARAM, code);
+            };
+            view! {
+                <li>
+                    <a
+                        href=format!("?{LANG_PARAM}={code}")
+                        hreflang=code
+                        lang=code
+                        id=format!("lang-{code}")
+                        aria-current=move || (i18n.get_locale() == locale).then_some("true")
+                        on:click=choose
+                    >
+                        {td_string!(locale, language_name).to_string()}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav class="languages" aria-label=label>
+            <ul>{links}</ul>
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_names_the_language() {
+        assert_eq!(lang_from_query("lang=de"), Some("de"));
+        assert_eq!(lang_from_query("x=1&lang=ar"), Some("ar"));
+        assert_eq!(lang_from_query("lang="), None);
+        assert_eq!(lang_from_query("language=de"), None);
+        assert_eq!(lang_from_query(""), None);
+    }
+
+    #[test]
+    fn accept_language_is_read_by_weight_with_spaces_trimmed() {
+        assert_eq!(
+            accepted_languages("fr;q=0.5, de-AT, ar;q=0.9, *;q=0.1"),
+            ["de-AT", "ar", "fr"]
+        );
+        assert_eq!(accepted_languages("de;q=0, en"), ["en"]);
+        assert!(accepted_languages("").is_empty());
+    }
+
+    #[test]
+    fn the_query_comes_before_the_header() {
+        assert_eq!(preferred(Some("lang=ar"), Some("de, en")), "ar,de,en");
+        assert_eq!(preferred(None, Some("de, en;q=0.5")), "de,en");
+        assert_eq!(preferred(Some("a=b"), None), "");
+    }
+
+    #[test]
+    fn every_catalog_is_a_language_the_page_can_pick() {
+        for tags in [["de-DE"], ["de"]] {
+            assert_eq!(Locale::find_locale(&tags), Locale::de);
+        }
+        assert_eq!(Locale::find_locale(&["ar-EG"]), Locale::ar);
+        assert_eq!(Locale::find_locale(&["fr", "ar"]), Locale::ar);
+        assert_eq!(Locale::find_locale(&["fr"]), Locale::en);
+        assert_eq!(Locale::ar.direction().as_str(), "rtl");
+        assert_eq!(Locale::de.direction().as_str(), "ltr");
+    }
+}
