@@ -20,6 +20,7 @@ use ots_proto::{
 };
 
 use crate::failure::{ApiError, BrowserError};
+use crate::i18n::{td_string, Locale};
 
 pub use ots_proto::GoneReason;
 
@@ -140,12 +141,13 @@ pub enum Waiting {
 
 /// What the page says while a claim waits to be tried again: what
 /// happened and what to do (keep the page open; it opens by itself).
-pub fn waiting_sentence(cause: Waiting) -> &'static str {
+pub fn waiting_sentence(locale: Locale, cause: Waiting) -> String {
     match cause {
-        Waiting::Offline => "No connection to the server. Check your connection and keep this page open: it opens the share as soon as the connection is back.",
-        Waiting::RateLimited => "Too many requests from this address. Keep this page open: it tries again by itself in a moment.",
-        Waiting::Busy => "The server is busy. Keep this page open: it tries again by itself in a moment.",
+        Waiting::Offline => td_string!(locale, receive.waiting_offline),
+        Waiting::RateLimited => td_string!(locale, receive.waiting_rate_limited),
+        Waiting::Busy => td_string!(locale, receive.waiting_busy),
     }
+    .to_string()
 }
 
 /// What opening a share gave.
@@ -279,42 +281,81 @@ pub struct Told {
     /// The state's name, for `data-state`.
     pub state: &'static str,
     /// The card's title.
-    pub title: &'static str,
+    pub title: String,
     /// One or two sentences: what happened and what to do next.
     pub detail: String,
 }
 
-/// The words for every way opening a share can fail: what happened and
-/// what the recipient can do next.
-pub fn told(error: &OpenError) -> Told {
-    let (state, title, detail): (&'static str, &'static str, String) = match error {
-        OpenError::Gone(GoneReason::Expired) => ("expired", "This share has expired", "Its time ran out, so it can no longer be opened. Ask the sender to share it again.".into()),
-        OpenError::Gone(GoneReason::Revoked) => ("revoked", "This share was revoked", "The sender revoked it, so it can no longer be opened. Ask the sender if you still need it.".into()),
-        OpenError::Gone(GoneReason::Removed) => ("removed", "This share was removed", "It was removed by the operator of this server, so it can no longer be opened. Ask the sender to share it again if you still need it.".into()),
-        OpenError::Gone(GoneReason::Consumed) | OpenError::GoneWhileDownloading(GoneReason::Consumed) => ("consumed", "Already opened", "This share was already opened and is gone. If you did not open it, tell the sender.".into()),
-        OpenError::GoneWhileDownloading(GoneReason::Expired) => ("expired", "The download stopped: the share expired", "The share expired during the download, so nothing was saved. Ask the sender to share it again.".into()),
-        OpenError::GoneWhileDownloading(GoneReason::Revoked) => ("revoked", "The download stopped: the share was revoked", "The sender revoked the share during the download, so nothing was saved. Ask the sender if you still need it.".into()),
-        OpenError::GoneWhileDownloading(GoneReason::Removed) => ("removed", "The download stopped: the share was removed", "It was removed by the operator of this server during the download, so nothing was saved. Ask the sender to share it again if you still need it.".into()),
-        OpenError::NotFound => ("not-found", "Not found", "No share answers to this link: it never existed, or it ended long ago. Check that the whole link was copied, or ask the sender for a new one.".into()),
-        OpenError::Locked => ("locked", "Locked", "Too many wrong passwords were tried, so this share is locked for good. Ask the sender to share it again.".into()),
-        OpenError::WrongLink => ("wrong-link", "Wrong key", "The key does not fit this share. Nothing was used up; check the key and try again.".into()),
-        OpenError::BadLink | OpenError::KeyMissing | OpenError::KeyInvalid | OpenError::LinkWithoutKey | OpenError::KeyForOtherShare => ("bad-link", "Incomplete link", "The key after # is missing or malformed. Check that the whole link was copied, or ask the sender to send it again.".into()),
-        OpenError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "This link was opened in this tab before. To keep it private, its key was then removed from the address bar, so reloading the page cannot read it again. If the share was not revealed yet, open the link you received again, or paste its key.".into()),
-        OpenError::BadPassword { attempts_left } => ("bad-password", "Wrong password", format!(
-            "Wrong password. {attempts_left} attempt{} left before the share locks; check the password and try again.",
-            if *attempts_left == 1 { "" } else { "s" },
-        )),
-        OpenError::PasswordMissing => ("bad-password", "Password needed", "This share has a password. Type the password the sender gave you.".into()),
-        OpenError::KdfOutOfBounds => ("bad-share", "This share cannot be opened", "It asks for a password key cost outside the protocol's bounds, so it was not opened. Tell the sender.".into()),
-        OpenError::NotReady => ("not-ready", "Not ready yet", "The sender is still uploading this share. Try again in a moment.".into()),
-        OpenError::Damaged => ("damaged", "This share is damaged", "It did not decrypt: the share is damaged or the key is wrong. Nothing was saved; check the key, or ask the sender to share it again.".into()),
-        OpenError::TicketExpired => ("error", "The download stopped", "The download ticket expired before the download ended; this share cannot be downloaded again. Nothing was saved; ask the sender to share it again.".into()),
-        OpenError::DownloadBroken => ("error", "The download stopped", "The download kept breaking off. Nothing was saved; check the connection and ask the sender to share it again.".into()),
-        OpenError::RateLimited => ("error", "Too many requests", "Too many requests from this address. Wait a minute and reload the page.".into()),
-        OpenError::Unreachable => ("error", "No connection", "The server could not be reached. Check the connection and reload the page.".into()),
-        OpenError::Malformed(_) => ("error", "Something went wrong", "The server's answer was not understood. Reload the page to try again.".into()),
-        OpenError::Refused(words) => ("error", "Something went wrong", format!("The server said: {words}. Reload the page to try again.")),
-        OpenError::Browser(e) => ("error", "Something went wrong", format!("This browser could not finish: {e}. Try again in another browser.")),
+/// The words, in `locale`, for every way opening a share can fail: what
+/// happened and what the recipient can do next.
+pub fn told(locale: Locale, error: &OpenError) -> Told {
+    macro_rules! say {
+        ($state:literal, $title:ident, $detail:ident) => {
+            (
+                $state,
+                td_string!(locale, receive.$title).to_string(),
+                td_string!(locale, receive.$detail).to_string(),
+            )
+        };
+    }
+    let (state, title, detail) = match error {
+        OpenError::Gone(GoneReason::Expired) => say!("expired", expired_title, expired_detail),
+        OpenError::Gone(GoneReason::Revoked) => say!("revoked", revoked_title, revoked_detail),
+        OpenError::Gone(GoneReason::Removed) => say!("removed", removed_title, removed_detail),
+        OpenError::Gone(GoneReason::Consumed)
+        | OpenError::GoneWhileDownloading(GoneReason::Consumed) => {
+            say!("consumed", consumed_title, consumed_detail)
+        }
+        OpenError::GoneWhileDownloading(GoneReason::Expired) => {
+            say!("expired", stopped_expired_title, stopped_expired_detail)
+        }
+        OpenError::GoneWhileDownloading(GoneReason::Revoked) => {
+            say!("revoked", stopped_revoked_title, stopped_revoked_detail)
+        }
+        OpenError::GoneWhileDownloading(GoneReason::Removed) => {
+            say!("removed", stopped_removed_title, stopped_removed_detail)
+        }
+        OpenError::NotFound => say!("not-found", not_found_title, not_found_detail),
+        OpenError::Locked => say!("locked", locked_title, locked_detail),
+        OpenError::WrongLink => say!("wrong-link", wrong_link_title, wrong_link_detail),
+        OpenError::BadLink
+        | OpenError::KeyMissing
+        | OpenError::KeyInvalid
+        | OpenError::LinkWithoutKey
+        | OpenError::KeyForOtherShare => say!("bad-link", bad_link_title, bad_link_detail),
+        OpenError::OpenedInTab => {
+            say!("opened-in-tab", opened_in_tab_title, opened_in_tab_detail)
+        }
+        OpenError::BadPassword { attempts_left } => (
+            "bad-password",
+            td_string!(locale, receive.bad_password_title).to_string(),
+            td_string!(locale, receive.bad_password_detail, count = *attempts_left).to_string(),
+        ),
+        OpenError::PasswordMissing => {
+            say!(
+                "bad-password",
+                password_missing_title,
+                password_missing_detail
+            )
+        }
+        OpenError::KdfOutOfBounds => say!("bad-share", kdf_title, kdf_detail),
+        OpenError::NotReady => say!("not-ready", not_ready_title, not_ready_detail),
+        OpenError::Damaged => say!("damaged", damaged_title, damaged_detail),
+        OpenError::TicketExpired => say!("error", stopped_title, ticket_expired_detail),
+        OpenError::DownloadBroken => say!("error", stopped_title, download_broken_detail),
+        OpenError::RateLimited => say!("error", rate_limited_title, rate_limited_detail),
+        OpenError::Unreachable => say!("error", unreachable_title, unreachable_detail),
+        OpenError::Malformed(_) => say!("error", went_wrong_title, malformed_detail),
+        OpenError::Refused(words) => (
+            "error",
+            td_string!(locale, receive.went_wrong_title).to_string(),
+            td_string!(locale, receive.refused_detail, words = words).to_string(),
+        ),
+        OpenError::Browser(e) => (
+            "error",
+            td_string!(locale, receive.went_wrong_title).to_string(),
+            td_string!(locale, receive.browser_detail, error = e).to_string(),
+        ),
     };
     Told {
         state,
@@ -323,25 +364,33 @@ pub fn told(error: &OpenError) -> Told {
     }
 }
 
-/// The words under the key field for a key that was refused there, or
-/// `None` for a failure that ends the visit instead.
-pub fn key_problem(error: &OpenError) -> Option<&'static str> {
-    Some(match error {
-        OpenError::WrongLink => {
-            "Wrong key: it does not fit this share. Nothing was used up; check the key and try again."
+/// True for a key refused in the key field (the form comes back with
+/// [`key_problem`] under it), false for a failure that ends the visit.
+pub fn is_key_problem(error: &OpenError) -> bool {
+    matches!(
+        error,
+        OpenError::WrongLink
+            | OpenError::KeyMissing
+            | OpenError::KeyInvalid
+            | OpenError::LinkWithoutKey
+            | OpenError::KeyForOtherShare
+    )
+}
+
+/// The words, in `locale`, under the key field for a key that was refused
+/// there, or `None` for a failure that ends the visit instead.
+pub fn key_problem(locale: Locale, error: &OpenError) -> Option<String> {
+    Some(
+        match error {
+            OpenError::WrongLink => td_string!(locale, receive.key_wrong),
+            OpenError::KeyMissing => td_string!(locale, receive.key_missing),
+            OpenError::KeyInvalid => td_string!(locale, receive.key_invalid),
+            OpenError::LinkWithoutKey => td_string!(locale, receive.key_link_without_key),
+            OpenError::KeyForOtherShare => td_string!(locale, receive.key_other_share),
+            _ => return None,
         }
-        OpenError::KeyMissing => "Paste the key first.",
-        OpenError::KeyInvalid => {
-            "That is not a key. A key is 43 characters (letters, digits, - and _); the whole link works too."
-        }
-        OpenError::LinkWithoutKey => {
-            "That is the link without its key. Paste the key you received separately."
-        }
-        OpenError::KeyForOtherShare => {
-            "That link is for a different share. Paste the key or link you received for this one."
-        }
-        _ => return None,
-    })
+        .to_string(),
+    )
 }
 
 /// Reads the key from the link's fragment (then removes it from the
@@ -555,7 +604,7 @@ mod tests {
         ];
         let next = ["Ask", "ask", "tell", "Check", "check", "Wait", "reload"];
         for error in states {
-            let told = told(&error);
+            let told = told(Locale::en, &error);
             assert!(
                 next.iter().any(|w| told.detail.contains(w)),
                 "{error:?}: {}",
@@ -563,9 +612,56 @@ mod tests {
             );
         }
         assert_eq!(
-            told(&OpenError::BadPassword { attempts_left: 1 }).detail,
+            told(Locale::en, &OpenError::BadPassword { attempts_left: 1 }).detail,
             "Wrong password. 1 attempt left before the share locks; check the password and try again."
         );
+        assert_eq!(
+            told(Locale::en, &OpenError::BadPassword { attempts_left: 3 }).detail,
+            "Wrong password. 3 attempts left before the share locks; check the password and try again."
+        );
+    }
+
+    #[test]
+    fn states_and_key_problems_are_told_in_the_readers_language() {
+        let english = told(Locale::en, &OpenError::Locked);
+        assert_eq!(english.title, "Locked");
+        let german = told(Locale::de, &OpenError::Locked);
+        assert_eq!(german.state, "locked");
+        assert_eq!(german.title, "Gesperrt");
+        assert!(german.detail.contains("Absender"), "{}", german.detail);
+        let arabic = told(Locale::ar, &OpenError::Gone(GoneReason::Expired));
+        assert_eq!(arabic.state, "expired");
+        assert_eq!(arabic.title, "انتهت صلاحية هذه المشاركة");
+        // Arabic has its own forms for two and for three to ten.
+        assert!(
+            told(Locale::ar, &OpenError::BadPassword { attempts_left: 2 })
+                .detail
+                .contains("محاولتان")
+        );
+        assert!(
+            told(Locale::ar, &OpenError::BadPassword { attempts_left: 3 })
+                .detail
+                .contains("3 محاولات")
+        );
+        assert!(
+            told(Locale::de, &OpenError::BadPassword { attempts_left: 1 })
+                .detail
+                .contains("Noch 1 Versuch,")
+        );
+        assert_eq!(
+            told(Locale::de, &OpenError::Refused("nein".into())).detail,
+            "Der Server meldet: nein. Laden Sie die Seite neu, um es erneut zu versuchen."
+        );
+        assert_eq!(
+            key_problem(Locale::de, &OpenError::KeyMissing).as_deref(),
+            Some("Fügen Sie zuerst den Schlüssel ein.")
+        );
+        assert_eq!(key_problem(Locale::ar, &OpenError::Locked), None);
+        assert_eq!(
+            waiting_sentence(Locale::en, Waiting::Busy),
+            "The server is busy. Keep this page open: it tries again by itself in a moment."
+        );
+        assert!(waiting_sentence(Locale::ar, Waiting::Busy).starts_with("الخادم مشغول"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::{Facts, FileList, OpenError, Opened, Stage};
 use crate::format::human_bytes;
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::widgets::{expiry_text, focus_when_shown, CopyButton, Progress, ProgressBar, StateCard};
 
 /// What the page shows.
@@ -24,18 +25,23 @@ enum Screen {
     Failed(OpenError),
 }
 
-/// The progress bar's words and numbers for a stage.
-fn progress(stage: Stage) -> Progress {
+/// The progress bar's words, in `locale`, and numbers for a stage.
+fn progress(locale: Locale, stage: Stage) -> Progress {
     let (label, done, total, elapsed_ms) = match stage {
-        Stage::DerivingKey => ("Deriving the key from the password…".into(), 0, 0, 0.0),
-        Stage::Claiming => ("Claiming the share…".into(), 0, 0, 0.0),
-        Stage::ClaimRetrying { cause, .. } => (super::waiting_sentence(cause).into(), 0, 0, 0.0),
+        Stage::DerivingKey => (
+            td_string!(locale, receive.deriving_key).to_string(),
+            0,
+            0,
+            0.0,
+        ),
+        Stage::Claiming => (td_string!(locale, receive.claiming).to_string(), 0, 0, 0.0),
+        Stage::ClaimRetrying { cause, .. } => (super::waiting_sentence(locale, cause), 0, 0, 0.0),
         Stage::Downloading {
             done,
             total,
             elapsed_ms,
         } => (
-            "Downloading and decrypting…".into(),
+            td_string!(locale, receive.downloading).to_string(),
             done,
             total,
             elapsed_ms,
@@ -46,7 +52,7 @@ fn progress(stage: Stage) -> Progress {
             total,
             elapsed_ms,
         } => (
-            format!("Connection lost; resuming (attempt {attempt})…"),
+            td_string!(locale, receive.resuming, attempt = attempt).to_string(),
             done,
             total,
             elapsed_ms,
@@ -70,7 +76,14 @@ pub fn ReceivePage() -> impl IntoView {
     let key_error = RwSignal::new(None::<OpenError>);
     let password = RwSignal::new(String::new());
     let attempts_left = RwSignal::new(None::<u32>);
-    let progress_now = RwSignal::new(None::<Progress>);
+    let i18n = use_i18n();
+    // The stage, not its words: the bar follows the language switcher.
+    let stage_now = RwSignal::new(None::<Stage>);
+    let progress_now = Signal::derive(move || {
+        stage_now
+            .get()
+            .map(|stage| progress(i18n.get_locale(), stage))
+    });
 
     let show_facts = move |result: Result<Facts, OpenError>| {
         screen.set(match result {
@@ -108,9 +121,9 @@ pub fn ReceivePage() -> impl IntoView {
             facts,
             key.get_untracked(),
             password.get_untracked(),
-            move |stage| progress_now.set(Some(progress(stage))),
+            move |stage| stage_now.set(Some(stage)),
             move |result| {
-                progress_now.set(None);
+                stage_now.set(None);
                 match result {
                     Ok(opened) => {
                         password.set(String::new());
@@ -128,7 +141,7 @@ pub fn ReceivePage() -> impl IntoView {
                         key_error.set(Some(e));
                         screen.set(Screen::Ready(again.asking_for_key()));
                     }
-                    Err(e) if super::key_problem(&e).is_some() => {
+                    Err(e) if super::is_key_problem(&e) => {
                         key_error.set(Some(e));
                         screen.set(Screen::Ready(again));
                     }
@@ -143,11 +156,9 @@ pub fn ReceivePage() -> impl IntoView {
             Screen::Loading => {
                 view! {
                     <section class="card" id="loading">
-                        <h1>"Opening the share…"</h1>
+                        <h1>{t!(i18n, receive.loading_title)}</h1>
                         // Plain text, not <noscript>: hydration cannot walk into a noscript.
-                        <p class="lead">
-                            "The share is decrypted in your browser, which needs JavaScript. Nothing has been opened yet."
-                        </p>
+                        <p class="lead">{t!(i18n, receive.loading_lead)}</p>
                     </section>
                 }
                     .into_any()
@@ -160,9 +171,9 @@ pub fn ReceivePage() -> impl IntoView {
                 focus_when_shown("opening");
                 view! {
                     <section class="card" id="opening" tabindex="-1">
-                        <h1>"Opening…"</h1>
-                        <p class="lead">"Decrypting in your browser."</p>
-                        <ProgressBar progress=progress_now.into()/>
+                        <h1>{t!(i18n, receive.opening_title)}</h1>
+                        <p class="lead">{t!(i18n, receive.opening_lead)}</p>
+                        <ProgressBar progress=progress_now/>
                     </section>
                 }
                     .into_any()
@@ -172,13 +183,12 @@ pub fn ReceivePage() -> impl IntoView {
                 view! { <SavedCard name size url on_disk files/> }.into_any()
             }
             Screen::Failed(error @ OpenError::OpenedInTab) => {
-                let told = super::told(&error);
                 view! {
-                    <StateCard state=told.state title=told.title detail=told.detail>
+                    <FailedCard error>
                         <button type="button" id="enter-key" on:click=ask_for_key>
-                            "Paste the key"
+                            {t!(i18n, receive.paste_key)}
                         </button>
-                    </StateCard>
+                    </FailedCard>
                 }
                     .into_any()
             }
@@ -199,11 +209,9 @@ fn ReadyCard(
     let needs_key = facts.needs_key();
     let needs_password = facts.needs_password();
     let size = facts.size;
-    let expires = expiry_text(
-        crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
-        &facts.expires_at,
-    );
+    let expires_at = facts.expires_at;
     let left = facts.downloads_left;
+    let i18n = use_i18n();
     // After a refused key or password the form comes back: the focus goes
     // to the field to correct, the alert beside it says why.
     if needs_key && key_error.get_untracked().is_some() {
@@ -213,29 +221,32 @@ fn ReadyCard(
     }
     view! {
         <section class="card" id="share-info">
-            <h1>"Someone shared a secret with you"</h1>
-            <p class="lead">
-                {if left == 1 {
-                    "It can be opened once. Opening it here uses that one time.".to_string()
-                } else {
-                    format!("It can be opened {left} more times. Opening it here uses one.")
-                }}
-            </p>
+            <h1>{t!(i18n, receive.ready_title)}</h1>
+            <p class="lead">{t!(i18n, receive.opens_left, count = move || left)}</p>
             <dl class="facts">
-                <dt>"Size"</dt>
-                <dd id="info-size">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, size)}</dd>
-                <dt>"Expires"</dt>
-                <dd id="info-expires">{expires}</dd>
-                <dt>"Downloads left"</dt>
+                <dt>{t!(i18n, receive.fact_size)}</dt>
+                <dd id="info-size">{move || human_bytes(i18n.get_locale(), size)}</dd>
+                <dt>{t!(i18n, receive.fact_expires)}</dt>
+                <dd id="info-expires">{move || expiry_text(i18n.get_locale(), &expires_at)}</dd>
+                <dt>{t!(i18n, receive.fact_downloads_left)}</dt>
                 <dd id="info-downloads-left">{left.to_string()}</dd>
-                <dt>"Password"</dt>
-                <dd id="info-password">{if needs_password { "Required" } else { "Not needed" }}</dd>
+                <dt>{t!(i18n, receive.fact_password)}</dt>
+                <dd id="info-password">
+                    {move || {
+                        let locale = i18n.get_locale();
+                        if needs_password {
+                            td_string!(locale, receive.password_required).to_string()
+                        } else {
+                            td_string!(locale, receive.password_not_needed).to_string()
+                        }
+                    }}
+                </dd>
             </dl>
             <form on:submit=on_reveal>
                 {needs_key
                     .then(|| {
                         view! {
-                            <label for="key">"Key"</label>
+                            <label for="key">{t!(i18n, receive.key_label)}</label>
                             <input
                                 type="text"
                                 id="key"
@@ -246,21 +257,19 @@ fn ReadyCard(
                                 prop:value=move || key.get()
                                 on:input=move |ev| key.set(event_target_value(&ev))
                             />
-                            <p class="notice" id="key-hint">
-                                "This link came without its key. Paste the key you received separately (43 characters), or the whole link."
-                            </p>
+                            <p class="notice" id="key-hint">{t!(i18n, receive.key_hint)}</p>
                         }
                     })}
                 {move || {
                     key_error
                         .get()
-                        .and_then(|e| super::key_problem(&e))
+                        .and_then(|e| super::key_problem(i18n.get_locale(), &e))
                         .map(|words| view! { <p class="error" id="key-error" role="alert">{words}</p> })
                 }}
                 {needs_password
                     .then(|| {
                         view! {
-                            <label for="password">"Password"</label>
+                            <label for="password">{t!(i18n, receive.password_label)}</label>
                             <input
                                 type="password"
                                 id="password"
@@ -275,7 +284,7 @@ fn ReadyCard(
                                     .map(|n| {
                                         view! {
                                             <p class="error" id="attempts-left" role="alert">
-                                                {super::told(&OpenError::BadPassword { attempts_left: n }).detail}
+                                                {t!(i18n, receive.bad_password_detail, count = move || n)}
                                             </p>
                                         }
                                     })
@@ -283,7 +292,7 @@ fn ReadyCard(
                         }
                     })}
                 <button type="submit" class="primary" id="reveal">
-                    "Reveal / download"
+                    {t!(i18n, receive.reveal)}
                 </button>
             </form>
         </section>
@@ -294,13 +303,16 @@ fn ReadyCard(
 fn TextCard(text: String) -> impl IntoView {
     let copy_source = text.clone();
     focus_when_shown("secret-text");
+    let i18n = use_i18n();
+    let copy_label =
+        Signal::derive(move || td_string!(i18n.get_locale(), receive.copy).to_string());
     view! {
         <section class="card" id="revealed">
-            <h1>"The secret"</h1>
-            <p class="lead">"Copy it now: it will not be shown again."</p>
-            <label for="secret-text" class="visually-hidden">"Secret text"</label>
+            <h1>{t!(i18n, receive.text_title)}</h1>
+            <p class="lead">{t!(i18n, receive.text_lead)}</p>
+            <label for="secret-text" class="visually-hidden">{t!(i18n, receive.text_label)}</label>
             <textarea id="secret-text" readonly prop:value=text spellcheck="false"></textarea>
-            <CopyButton text=copy_source id="copy-secret" label="Copy"/>
+            <CopyButton text=copy_source id="copy-secret" label=copy_label/>
         </section>
     }
 }
@@ -320,43 +332,66 @@ fn SavedCard(
         super::forget_saved(forget_url.clone());
     };
     focus_when_shown("saved");
+    let i18n = use_i18n();
+    let several = files.is_some();
+    let saved_name = name.clone();
     view! {
         <section class="card" id="saved" tabindex="-1">
-            <h1>{if files.is_some() { "Files saved" } else { "File saved" }}</h1>
+            <h1>
+                {move || {
+                    let locale = i18n.get_locale();
+                    if several {
+                        td_string!(locale, receive.saved_title_files).to_string()
+                    } else {
+                        td_string!(locale, receive.saved_title_file).to_string()
+                    }
+                }}
+            </h1>
             <p class="lead">
-                "Your browser is saving " <span class="file-name" id="saved-name">{name.clone()}</span> " ("
-                {human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, size)} "). It was decrypted in this page and is not shown here."
+                {t!(
+                    i18n,
+                    receive.saved_lead,
+                    file = move || saved_name.clone(),
+                    size = move || human_bytes(i18n.get_locale(), size),
+                    <name> = |children: ChildrenFn| view! { <span class="file-name" id="saved-name">{children()}</span> }
+                )}
             </p>
             {files.map(|list| view! { <FileListView list/> })}
             <Show
                 when=move || !forgotten.get()
-                fallback=|| {
+                fallback=move || {
                     view! {
                         <p class="notice" id="saved-forgotten" role="status">
-                            "The decrypted copy was deleted from this browser."
+                            {t!(i18n, receive.saved_forgotten)}
                         </p>
                     }
                 }
             >
                 <p>
-                    <a href=url.clone() download=name.clone() id="save-again" rel="noopener">
-                        "Save it again"
-                    </a>
-                    " (only while this page stays open)."
+                    {
+                        let (url, name) = (url.clone(), name.clone());
+                        t!(
+                            i18n,
+                            receive.save_again,
+                            <link> = move |children: ChildrenFn| {
+                                view! {
+                                    <a href=url.clone() download=name.clone() id="save-again" rel="noopener">
+                                        {children()}
+                                    </a>
+                                }
+                            }
+                        )
+                    }
                 </p>
-                <p class="notice">
-                    "A decrypted copy stays in this browser until you leave this page. Once your download has finished, you can delete it now."
-                </p>
+                <p class="notice">{t!(i18n, receive.saved_copy_note)}</p>
                 <button type="button" id="forget-saved" on:click=forget.clone()>
-                    "Delete the decrypted copy"
+                    {t!(i18n, receive.forget_saved)}
                 </button>
             </Show>
             {(!on_disk)
                 .then(|| {
                     view! {
-                        <p class="notice">
-                            "This browser cannot stream files to disk, so the file was assembled in memory."
-                        </p>
+                        <p class="notice">{t!(i18n, receive.in_memory)}</p>
                     }
                 })}
         </section>
@@ -368,31 +403,46 @@ fn SavedCard(
 fn FileListView(list: FileList) -> impl IntoView {
     let count = list.files.len() as u64 + list.more;
     let more = list.more;
+    let i18n = use_i18n();
     view! {
-        <h2 id="files-title">
-            {if count == 1 { "1 file in the archive".to_string() } else { format!("{count} files in the archive") }}
-        </h2>
+        <h2 id="files-title">{t!(i18n, receive.files_in_archive, count = move || count)}</h2>
         // Focusable, so that a long list scrolls from the keyboard too.
         <ul class="file-list" id="file-list" tabindex="0" aria-labelledby="files-title">
             {list
                 .files
                 .into_iter()
                 .map(|f| {
+                    let size = f.size;
                     view! {
                         <li>
                             <span class="file-name">{f.name}</span>
-                            <span class="file-size">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, f.size)}</span>
+                            <span class="file-size">{move || human_bytes(i18n.get_locale(), size)}</span>
                         </li>
                     }
                 })
                 .collect_view()}
         </ul>
-        {(more > 0).then(|| view! { <p class="notice" id="files-more">{format!("and {more} more")}</p> })}
+        {(more > 0)
+            .then(|| {
+                view! {
+                    <p class="notice" id="files-more">{t!(i18n, receive.files_more, count = move || more)}</p>
+                }
+            })}
     }
 }
 
+/// The card of a state that ends the visit, in the reader's language (it
+/// is drawn again when the language changes), with what `children` adds.
 #[component]
-fn FailedCard(error: OpenError) -> impl IntoView {
-    let told = super::told(&error);
-    view! { <StateCard state=told.state title=told.title detail=told.detail/> }
+fn FailedCard(error: OpenError, #[prop(optional)] children: Option<ChildrenFn>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let told = super::told(i18n.get_locale(), &error);
+        let children = children.clone();
+        view! {
+            <StateCard state=told.state title=told.title detail=told.detail>
+                {children.map(|c| c())}
+            </StateCard>
+        }
+    }
 }
