@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use leptos::prelude::*;
 
+use crate::i18n::{td_string, Locale};
+
 /// What the console shows for this request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AdminView {
@@ -215,15 +217,47 @@ pub fn bars(values: &[u64]) -> Vec<Bar> {
         .collect()
 }
 
-/// `3 h 12 min`, `2 days 5 h`: how long the server has been up.
-pub fn uptime_text(secs: u64) -> String {
+/// `3 h 12 min`, `2 days 5 h`: how long the server has been up, in `locale`.
+pub fn uptime_text(locale: Locale, secs: u64) -> String {
     let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
     match (d, h) {
-        (0, 0) => format!("{m} min"),
-        (0, _) => format!("{h} h {m} min"),
-        (1, _) => format!("1 day {h} h"),
-        _ => format!("{d} days {h} h"),
+        (0, 0) => td_string!(locale, admin.uptime_minutes, m = m),
+        (0, _) => td_string!(locale, admin.uptime_hours, h = h, m = m),
+        _ => td_string!(locale, admin.uptime_days, count = d, h = h),
     }
+    .to_string()
+}
+
+/// What a series of the activity table counts, in `locale`; a series this
+/// page does not know keeps the server's label.
+pub fn series_label(locale: Locale, key: &str, server_label: &str) -> String {
+    match key {
+        "created" => td_string!(locale, admin.series_created),
+        "claimed" => td_string!(locale, admin.series_claimed),
+        "wrong-password" => td_string!(locale, admin.series_wrong_password),
+        "locked" => td_string!(locale, admin.series_locked),
+        "expired" => td_string!(locale, admin.series_expired),
+        "revoked" => td_string!(locale, admin.series_revoked),
+        "rate-limited" => td_string!(locale, admin.series_rate_limited),
+        _ => return server_label.to_string(),
+    }
+    .to_string()
+}
+
+/// A share's state (the protocol's name) as the table of shares says it,
+/// in `locale`; a name this page does not know stays as it is.
+pub fn share_state_text(locale: Locale, state: &str) -> String {
+    match state {
+        "uploading" => td_string!(locale, admin.share_uploading),
+        "ready" => td_string!(locale, admin.share_ready),
+        "consumed" => td_string!(locale, admin.share_consumed),
+        "expired" => td_string!(locale, admin.share_expired),
+        "revoked" => td_string!(locale, admin.share_revoked),
+        "removed" => td_string!(locale, admin.share_removed),
+        "locked" => td_string!(locale, admin.share_locked),
+        _ => return state.to_string(),
+    }
+    .to_string()
 }
 
 #[cfg(test)]
@@ -259,9 +293,25 @@ mod tests {
 
     #[test]
     fn uptime_reads_in_the_two_largest_units() {
-        assert_eq!(uptime_text(59), "0 min");
-        assert_eq!(uptime_text(3 * 3600 + 12 * 60), "3 h 12 min");
-        assert_eq!(uptime_text(86_400 + 3600), "1 day 1 h");
-        assert_eq!(uptime_text(3 * 86_400), "3 days 0 h");
+        let english = Locale::en;
+        assert_eq!(uptime_text(english, 59), "0 min");
+        assert_eq!(uptime_text(english, 3 * 3600 + 12 * 60), "3 h 12 min");
+        assert_eq!(uptime_text(english, 86_400 + 3600), "1 day 1 h");
+        assert_eq!(uptime_text(english, 3 * 86_400), "3 days 0 h");
+    }
+
+    #[test]
+    fn the_console_speaks_german_and_arabic_and_keeps_unknown_words() {
+        assert_eq!(uptime_text(Locale::de, 2 * 86_400 + 3600), "2 Tage 1 Std.");
+        assert_eq!(uptime_text(Locale::ar, 2 * 86_400 + 3600), "يومان 1 س");
+        assert_eq!(series_label(Locale::en, "created", "Creates"), "Creates");
+        assert_eq!(
+            series_label(Locale::de, "created", "Creates"),
+            "Erstellungen"
+        );
+        assert_eq!(series_label(Locale::ar, "new-kind", "New kind"), "New kind");
+        assert_eq!(share_state_text(Locale::en, "ready"), "ready");
+        assert_eq!(share_state_text(Locale::ar, "locked"), "مقفلة");
+        assert_eq!(share_state_text(Locale::de, "other"), "other");
     }
 }

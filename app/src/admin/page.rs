@@ -6,16 +6,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{
-    bars, current, uptime_text, without_fragment, ActionRow, AdminView, DashboardView, Health,
-    LiveShares, LoginView, RefusedView, Series, ShareRow, CHART_SIZE,
+    bars, current, series_label, share_state_text, uptime_text, without_fragment, ActionRow,
+    AdminView, DashboardView, Health, LiveShares, LoginView, RefusedView, Series, ShareRow,
+    CHART_SIZE,
 };
 use crate::format::human_bytes;
+use crate::i18n::{t, td_string, use_i18n};
 
 /// The console (`/admin`).
 #[component]
 pub fn AdminPage() -> impl IntoView {
     match current() {
-        None => view! { <p class="notice">"Page not found."</p> }.into_any(),
+        None => view! { <p class="notice">{t!(use_i18n(), app.not_found)}</p> }.into_any(),
         Some(AdminView::Login(login)) => view! { <Login login/> }.into_any(),
         Some(AdminView::Refused(refused)) => view! { <Refused refused/> }.into_any(),
         Some(AdminView::Dashboard(dash)) => view! { <Dashboard dash=*dash/> }.into_any(),
@@ -24,17 +26,18 @@ pub fn AdminPage() -> impl IntoView {
 
 #[component]
 fn Login(login: LoginView) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Title text="Console sign-in · OneTimeShare"/>
+        <Title text=move || td_string!(i18n.get_locale(), admin.login_tab).to_string()/>
         <section class="card admin-login" id="admin-login">
-            <h1>"Operator console"</h1>
+            <h1>{t!(i18n, admin.console)}</h1>
             {login.error.map(|e| view! { <p class="error" role="alert" id="login-error">{e}</p> })}
             {(!login.locked_out)
-                .then(|| {
+                .then(move || {
                     view! {
                         <form method="post" action="/admin/login" class="admin-form">
                             <input type="hidden" name="csrf" value=login.csrf/>
-                            <label for="admin-password">"Password"</label>
+                            <label for="admin-password">{t!(i18n, admin.password)}</label>
                             <input
                                 id="admin-password"
                                 name="password"
@@ -42,7 +45,9 @@ fn Login(login: LoginView) -> impl IntoView {
                                 autocomplete="current-password"
                                 required
                             />
-                            <button type="submit" class="primary" id="admin-sign-in">"Sign in"</button>
+                            <button type="submit" class="primary" id="admin-sign-in">
+                                {t!(i18n, admin.sign_in)}
+                            </button>
                         </form>
                     }
                 })}
@@ -52,12 +57,13 @@ fn Login(login: LoginView) -> impl IntoView {
 
 #[component]
 fn Refused(refused: RefusedView) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Title text="Refused · OneTimeShare"/>
+        <Title text=move || td_string!(i18n.get_locale(), admin.refused_tab).to_string()/>
         <section class="card state" id="admin-refused" data-state="refused" role="alert">
             <h1>{refused.title}</h1>
             <p class="lead">{refused.detail}</p>
-            <p><a href="/admin" rel="external">"Back to the console"</a></p>
+            <p><a href="/admin" rel="external">{t!(i18n, admin.back)}</a></p>
         </section>
     }
 }
@@ -81,24 +87,33 @@ fn Dashboard(dash: DashboardView) -> impl IntoView {
         shares,
         actions,
     } = dash;
+    let i18n = use_i18n();
     view! {
-        <Title text="Console · OneTimeShare"/>
+        <Title text=move || td_string!(i18n.get_locale(), admin.console_tab).to_string()/>
         <section class="card admin" id="admin-dashboard">
             <DashboardHead csrf=csrf.clone() version uptime_secs as_of notice/>
-            <h2>"Health"</h2>
+            <h2>{t!(i18n, admin.health)}</h2>
             <dl class="facts">
-                <HealthRow id="health-store" title="Records" health=store/>
-                <HealthRow id="health-blobs" title="Ciphertext" health=blobs/>
+                <HealthRow
+                    id="health-store"
+                    title=Signal::derive(move || td_string!(i18n.get_locale(), admin.records).to_string())
+                    health=store
+                />
+                <HealthRow
+                    id="health-blobs"
+                    title=Signal::derive(move || td_string!(i18n.get_locale(), admin.ciphertext).to_string())
+                    health=blobs
+                />
             </dl>
-            <h2>"Live shares"</h2>
+            <h2>{t!(i18n, admin.live_shares)}</h2>
             <LiveFacts live stored_bytes free_bytes/>
-            <h2>"Activity"</h2>
+            <h2>{t!(i18n, admin.activity)}</h2>
             <Activity activity/>
-            <h2>"Take down a share"</h2>
+            <h2>{t!(i18n, admin.takedown_heading)}</h2>
             <TakedownForm csrf/>
-            <h2>"Newest shares"</h2>
+            <h2>{t!(i18n, admin.newest_shares)}</h2>
             <ShareTable shares/>
-            <h2>"Recent actions"</h2>
+            <h2>{t!(i18n, admin.recent_actions)}</h2>
             <ActionList actions/>
         </section>
     }
@@ -112,16 +127,22 @@ fn DashboardHead(
     as_of: String,
     notice: Option<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="admin-head">
-            <h1>"Operator console"</h1>
+            <h1>{t!(i18n, admin.console)}</h1>
             <form method="post" action="/admin/logout">
                 <input type="hidden" name="csrf" value=csrf/>
-                <button type="submit" id="admin-sign-out">"Sign out"</button>
+                <button type="submit" id="admin-sign-out">{t!(i18n, admin.sign_out)}</button>
             </form>
         </div>
         <p class="lead">
-            "Version " {version} " · up " {uptime_text(uptime_secs)} " · numbers as of " {as_of}
+            {move || {
+                let locale = i18n.get_locale();
+                let uptime = uptime_text(locale, uptime_secs);
+                td_string!(locale, admin.head_line, version = version.clone(), uptime = uptime, as_of = as_of.clone())
+                    .to_string()
+            }}
         </p>
         {notice.map(|n| view! { <p class="notice admin-notice" id="admin-notice" role="status">{n}</p> })}
     }
@@ -130,20 +151,32 @@ fn DashboardHead(
 
 #[component]
 fn LiveFacts(live: LiveShares, stored_bytes: u64, free_bytes: Option<u64>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <dl class="facts admin-live">
-            <dt>"Uploading"</dt>
+            <dt>{t!(i18n, admin.uploading)}</dt>
             <dd id="live-uploading">{live.uploading.to_string()}</dd>
-            <dt>"Ready"</dt>
+            <dt>{t!(i18n, admin.ready)}</dt>
             <dd id="live-ready">{live.ready.to_string()}</dd>
-            <dt>"Being downloaded"</dt>
+            <dt>{t!(i18n, admin.being_downloaded)}</dt>
             <dd id="live-downloading">{live.downloading.to_string()}</dd>
-            <dt>"Locked"</dt>
+            <dt>{t!(i18n, admin.locked)}</dt>
             <dd id="live-locked">{live.locked.to_string()}</dd>
-            <dt>"Ciphertext stored"</dt>
-            <dd id="stored-bytes" data-bytes=stored_bytes.to_string()>{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, stored_bytes)}</dd>
-            <dt>"Free space"</dt>
-            <dd id="free-bytes">{free_bytes.map_or_else(|| "unknown".to_string(), |b| human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, b))}</dd>
+            <dt>{t!(i18n, admin.ciphertext_stored)}</dt>
+            <dd id="stored-bytes" data-bytes=stored_bytes.to_string()>
+                {move || human_bytes(i18n.get_locale(), stored_bytes)}
+            </dd>
+            <dt>{t!(i18n, admin.free_space)}</dt>
+            <dd id="free-bytes">
+                {move || {
+                    let locale = i18n.get_locale();
+                    free_bytes
+                        .map_or_else(
+                            || td_string!(locale, admin.unknown).to_string(),
+                            |b| human_bytes(locale, b),
+                        )
+                }}
+            </dd>
         </dl>
     }
     .into_any()
@@ -151,16 +184,17 @@ fn LiveFacts(live: LiveShares, stored_bytes: u64, free_bytes: Option<u64>) -> im
 
 #[component]
 fn Activity(activity: Vec<Series>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="table-scroll">
             <table class="admin-table admin-activity" id="activity">
                 <thead>
                     <tr>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"Last hour"</th>
-                        <th scope="col">"5-minute steps"</th>
-                        <th scope="col">"Last 24 hours"</th>
-                        <th scope="col">"Hourly"</th>
+                        <th scope="col">{t!(i18n, admin.event)}</th>
+                        <th scope="col">{t!(i18n, admin.last_hour)}</th>
+                        <th scope="col">{t!(i18n, admin.five_minute_steps)}</th>
+                        <th scope="col">{t!(i18n, admin.last_day)}</th>
+                        <th scope="col">{t!(i18n, admin.hourly)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -185,10 +219,11 @@ fn TakedownForm(csrf: String) -> impl IntoView {
             }
         }
     };
+    let i18n = use_i18n();
     view! {
         <form method="post" action="/admin/takedown" class="admin-form" id="takedown">
             <input type="hidden" name="csrf" value=csrf/>
-            <label for="takedown-share">"Share link or id"</label>
+            <label for="takedown-share">{t!(i18n, admin.share_link_or_id)}</label>
             <input
                 id="takedown-share"
                 name="share"
@@ -200,21 +235,33 @@ fn TakedownForm(csrf: String) -> impl IntoView {
                 on:input=drop_key
             />
             <p class="limit">
-                "The part of a link after # (the key) is never sent: the server could not read the share anyway."
+                {t!(i18n, admin.key_never_sent)}
             </p>
-            <button type="submit" class="danger" id="takedown-submit">"Take down"</button>
+            <button type="submit" class="danger" id="takedown-submit">
+                {t!(i18n, admin.take_down)}
+            </button>
         </form>
     }
     .into_any()
 }
 
 #[component]
-fn HealthRow(id: &'static str, title: &'static str, health: Health) -> impl IntoView {
-    let state = if health.ok { "ok" } else { "failing" };
+fn HealthRow(id: &'static str, title: Signal<String>, health: Health) -> impl IntoView {
+    let i18n = use_i18n();
+    let ok = health.ok;
+    let state = if ok { "ok" } else { "failing" };
     view! {
         <dt>{title}</dt>
         <dd id=id data-state=state>
-            <span class=format!("health {state}")>{if health.ok { "OK" } else { "Failing" }}</span>
+            <span class=format!("health {state}")>
+                {move || {
+                    if ok {
+                        td_string!(i18n.get_locale(), admin.ok).to_string()
+                    } else {
+                        td_string!(i18n.get_locale(), admin.failing).to_string()
+                    }
+                }}
+            </span>
             " · " {health.label} " · " {health.detail}
         </dd>
     }
@@ -231,13 +278,24 @@ fn ActivityRow(series: Series) -> impl IntoView {
         hour_bars,
         day_bars,
     } = series;
+    let i18n = use_i18n();
+    let named = {
+        let key = key.clone();
+        Signal::derive(move || series_label(i18n.get_locale(), &key, &label))
+    };
+    let hour_what = Signal::derive(move || {
+        td_string!(i18n.get_locale(), admin.chart_hour, what = named.get()).to_string()
+    });
+    let day_what = Signal::derive(move || {
+        td_string!(i18n.get_locale(), admin.chart_day, what = named.get()).to_string()
+    });
     view! {
         <tr id=format!("activity-{key}")>
-            <th scope="row">{label.clone()}</th>
+            <th scope="row">{named}</th>
             <td class="num" id=format!("count-{key}-hour")>{hour.to_string()}</td>
-            <td><Chart values=hour_bars what=format!("{label}, last hour in 5-minute steps")/></td>
+            <td><Chart values=hour_bars what=hour_what/></td>
             <td class="num" id=format!("count-{key}-day")>{day.to_string()}</td>
-            <td><Chart values=day_bars what=format!("{label}, last 24 hours by hour")/></td>
+            <td><Chart values=day_bars what=day_what/></td>
         </tr>
     }
     .into_any()
@@ -245,7 +303,7 @@ fn ActivityRow(series: Series) -> impl IntoView {
 
 /// A small bar chart, drawn as SVG on the server; the numbers are in its label.
 #[component]
-fn Chart(values: Vec<u64>, what: String) -> impl IntoView {
+fn Chart(values: Vec<u64>, what: Signal<String>) -> impl IntoView {
     let (w, h) = CHART_SIZE;
     let listed = values
         .iter()
@@ -259,7 +317,7 @@ fn Chart(values: Vec<u64>, what: String) -> impl IntoView {
             width=w.to_string()
             height=h.to_string()
             role="img"
-            aria-label=format!("{what}: {listed}")
+            aria-label=move || format!("{}: {listed}", what.get())
         >
             {bars(&values)
                 .into_iter()
@@ -283,21 +341,22 @@ fn Chart(values: Vec<u64>, what: String) -> impl IntoView {
 
 #[component]
 fn ShareTable(shares: Vec<ShareRow>) -> impl IntoView {
+    let i18n = use_i18n();
     if shares.is_empty() {
-        return view! { <p class="notice" id="shares">"No shares yet."</p> }.into_any();
+        return view! { <p class="notice" id="shares">{t!(i18n, admin.no_shares)}</p> }.into_any();
     }
     view! {
         <div class="table-scroll">
             <table class="admin-table" id="shares">
                 <thead>
                     <tr>
-                        <th scope="col">"Id"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Size"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Downloads left"</th>
-                        <th scope="col">"Wrong passwords"</th>
+                        <th scope="col">{t!(i18n, admin.id)}</th>
+                        <th scope="col">{t!(i18n, admin.state)}</th>
+                        <th scope="col">{t!(i18n, admin.size)}</th>
+                        <th scope="col">{t!(i18n, admin.created)}</th>
+                        <th scope="col">{t!(i18n, admin.expires)}</th>
+                        <th scope="col">{t!(i18n, admin.downloads_left)}</th>
+                        <th scope="col">{t!(i18n, admin.wrong_passwords)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -305,11 +364,12 @@ fn ShareTable(shares: Vec<ShareRow>) -> impl IntoView {
                         .into_iter()
                         .map(|s| {
                             let (short_id, state) = (s.short_id.clone(), s.state.clone());
+                            let size = s.size;
                             view! {
                                 <tr data-short-id=short_id>
                                     <td><code>{s.short_id}</code></td>
-                                    <td data-state=state>{s.state}</td>
-                                    <td class="num">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, s.size)}</td>
+                                    <td data-state=state>{move || share_state_text(i18n.get_locale(), &s.state)}</td>
+                                    <td class="num">{move || human_bytes(i18n.get_locale(), size)}</td>
                                     <td>{s.created}</td>
                                     <td>{s.expires}</td>
                                     <td class="num">{s.downloads_left.to_string()}</td>
@@ -328,7 +388,9 @@ fn ShareTable(shares: Vec<ShareRow>) -> impl IntoView {
 #[component]
 fn ActionList(actions: Vec<ActionRow>) -> impl IntoView {
     if actions.is_empty() {
-        return view! { <p class="notice" id="actions">"No actions yet."</p> }.into_any();
+        let i18n = use_i18n();
+        return view! { <p class="notice" id="actions">{t!(i18n, admin.no_actions)}</p> }
+            .into_any();
     }
     view! {
         <ol class="admin-actions" id="actions">

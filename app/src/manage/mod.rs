@@ -18,6 +18,7 @@ use std::sync::Arc;
 use ots_proto::ErrorCode;
 
 use crate::failure::ApiError;
+use crate::i18n::{td_string, Locale};
 
 pub use ots_proto::{ManageStatus, ShareState, MAX_FAILED_ATTEMPTS};
 
@@ -231,17 +232,100 @@ pub fn revoke(id: String, on_done: impl FnOnce(Result<ManageStatus, ManageError>
     leptos::task::spawn_local(async move { on_done(engine::revoke(&id).await) });
 }
 
-/// The state, title and sentence for a failure.
-pub fn failure(error: &ManageError) -> (&'static str, &'static str, String) {
-    match error {
-        ManageError::OpenedInTab => ("opened-in-tab", "Already opened in this tab", "This manage link was opened in this tab before. To keep it private, its token was then removed from the address bar, so reloading the page cannot read it again. Open the manage link again.".into()),
-        ManageError::BadLink => ("bad-link", "Incomplete link", "The manage token after # is missing or malformed. Check that the whole link was copied.".into()),
-        ManageError::NotFound => ("not-found", "Not found", "The server no longer remembers this share: it ended long ago, or the link is wrong. Check that the whole manage link was copied.".into()),
-        ManageError::WrongLink => ("wrong-link", "Wrong link", "The manage token in this link is not valid for this share. Check that the whole manage link was copied.".into()),
-        ManageError::RateLimited => ("error", "Too many requests", "Too many requests from this address. Wait a minute and try again.".into()),
-        ManageError::Unreachable => ("error", "No connection", "The server could not be reached. Check the connection and try again.".into()),
-        ManageError::Malformed(_) => ("error", "Something went wrong", "The server's answer was not understood. Reload the page to try again.".into()),
-        ManageError::Refused(words) => ("error", "Something went wrong", format!("The server said: {words}.")),
+/// The state, title and sentence for a failure, in `locale`.
+pub fn failure(locale: Locale, error: &ManageError) -> (&'static str, String, String) {
+    let (state, title, detail) = match error {
+        ManageError::OpenedInTab => (
+            "opened-in-tab",
+            td_string!(locale, manage.opened_in_tab_title),
+            td_string!(locale, manage.opened_in_tab),
+        ),
+        ManageError::BadLink => (
+            "bad-link",
+            td_string!(locale, manage.bad_link_title),
+            td_string!(locale, manage.bad_link),
+        ),
+        ManageError::NotFound => (
+            "not-found",
+            td_string!(locale, manage.not_found_title),
+            td_string!(locale, manage.not_found),
+        ),
+        ManageError::WrongLink => (
+            "wrong-link",
+            td_string!(locale, manage.wrong_link_title),
+            td_string!(locale, manage.wrong_link),
+        ),
+        ManageError::RateLimited => (
+            "error",
+            td_string!(locale, manage.rate_limited_title),
+            td_string!(locale, manage.rate_limited),
+        ),
+        ManageError::Unreachable => (
+            "error",
+            td_string!(locale, manage.unreachable_title),
+            td_string!(locale, manage.unreachable),
+        ),
+        ManageError::Malformed(_) => (
+            "error",
+            td_string!(locale, manage.went_wrong_title),
+            td_string!(locale, manage.malformed),
+        ),
+        ManageError::Refused(words) => {
+            return (
+                "error",
+                td_string!(locale, manage.went_wrong_title).to_string(),
+                td_string!(locale, manage.refused, words = words).to_string(),
+            )
+        }
+    };
+    (state, title.to_string(), detail.to_string())
+}
+
+/// What the page calls a state, in `locale`.
+pub fn state_label(locale: Locale, state: ShareState) -> String {
+    match state {
+        ShareState::Uploading => td_string!(locale, manage.state_uploading),
+        ShareState::Ready => td_string!(locale, manage.state_ready),
+        ShareState::Consumed => td_string!(locale, manage.state_consumed),
+        ShareState::Expired => td_string!(locale, manage.state_expired),
+        ShareState::Revoked => td_string!(locale, manage.state_revoked),
+        ShareState::Removed => td_string!(locale, manage.state_removed),
+        ShareState::Locked => td_string!(locale, manage.state_locked),
+    }
+    .to_string()
+}
+
+/// One sentence (two with wrong passwords) on where the share is: what a
+/// receipt says, in `locale`, with times written by `time` (an RFC 3339
+/// time in, the reader's text out).
+pub fn receipt(locale: Locale, info: &ManageStatus, time: impl Fn(&str) -> String) -> String {
+    let opened = info.downloads.last().map(|d| time(&d.at));
+    let left = info.downloads_left;
+    let with_wrong = |sentence: String| match info.failed_attempts {
+        0 => sentence,
+        n => {
+            let wrong = td_string!(locale, manage.wrong_tried, count = n);
+            format!("{sentence} {wrong}")
+        }
+    };
+    match (info.state, opened) {
+        (ShareState::Uploading, _) => td_string!(locale, manage.receipt_uploading).to_string(),
+        (ShareState::Ready, None) => {
+            with_wrong(td_string!(locale, manage.receipt_not_opened, left = left).to_string())
+        }
+        (ShareState::Ready | ShareState::Consumed, Some(at)) => {
+            with_wrong(td_string!(locale, manage.receipt_opened, at = at, left = left).to_string())
+        }
+        (ShareState::Consumed, None) => td_string!(locale, manage.receipt_used_up).to_string(),
+        (ShareState::Locked, _) => {
+            td_string!(locale, manage.receipt_locked, count = MAX_FAILED_ATTEMPTS).to_string()
+        }
+        (ShareState::Expired, _) => {
+            let at = time(&info.expires_at);
+            td_string!(locale, manage.receipt_expired, at = at).to_string()
+        }
+        (ShareState::Revoked, _) => td_string!(locale, manage.receipt_revoked).to_string(),
+        (ShareState::Removed, _) => td_string!(locale, manage.receipt_removed).to_string(),
     }
 }
 
@@ -337,6 +421,94 @@ mod tests {
         assert!(!copy.stopped());
         watcher.stop();
         assert!(copy.stopped());
+    }
+
+    fn status_of(state: ShareState, failed_attempts: u32, opened: &[&str]) -> ManageStatus {
+        ManageStatus {
+            state,
+            expires_at: "2026-01-02T03:04:05Z".into(),
+            downloads_left: 2,
+            failed_attempts,
+            downloads: opened
+                .iter()
+                .map(|at| ots_proto::DownloadEvent { at: at.to_string() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn receipts_read_as_before_in_english() {
+        let english = Locale::en;
+        let as_is = |at: &str| at.to_string();
+        let receipt_of = |s: &ManageStatus| receipt(english, s, as_is);
+        assert_eq!(
+            receipt_of(&status_of(ShareState::Ready, 0, &[])),
+            "Not opened yet, 2 left."
+        );
+        assert_eq!(
+            receipt_of(&status_of(ShareState::Ready, 1, &[])),
+            "Not opened yet, 2 left. 1 wrong password was tried."
+        );
+        assert_eq!(
+            receipt_of(&status_of(ShareState::Ready, 3, &["T1", "T2"])),
+            "Opened at T2, 2 left. 3 wrong passwords were tried."
+        );
+        assert_eq!(
+            receipt_of(&status_of(ShareState::Locked, 5, &[])),
+            "Locked after 5 wrong passwords."
+        );
+        assert_eq!(
+            receipt_of(&status_of(ShareState::Expired, 0, &[])),
+            "Expired at 2026-01-02T03:04:05Z."
+        );
+        assert_eq!(
+            receipt_of(&status_of(ShareState::Uploading, 0, &[])),
+            "Still uploading: it cannot be opened yet."
+        );
+        assert_eq!(
+            state_label(english, ShareState::Removed),
+            "Removed by the operator of this server"
+        );
+    }
+
+    #[test]
+    fn failures_read_as_before_in_english() {
+        let english = Locale::en;
+        let (state, title, detail) = failure(english, &ManageError::BadLink);
+        assert_eq!(state, "bad-link");
+        assert_eq!(title, "Incomplete link");
+        assert_eq!(
+            detail,
+            "The manage token after # is missing or malformed. Check that the whole link was copied."
+        );
+        let (state, title, detail) = failure(english, &ManageError::Refused("busy (503)".into()));
+        assert_eq!(state, "error");
+        assert_eq!(title, "Something went wrong");
+        assert_eq!(detail, "The server said: busy (503).");
+    }
+
+    #[test]
+    fn receipts_and_failures_come_out_in_german_and_arabic() {
+        let as_is = |at: &str| at.to_string();
+        let ready = status_of(ShareState::Ready, 2, &[]);
+        assert_eq!(
+            receipt(Locale::de, &ready, as_is),
+            "Noch nicht geöffnet, 2 übrig. 2 falsche Passwörter wurden versucht."
+        );
+        assert_eq!(
+            receipt(Locale::ar, &ready, as_is),
+            "لم تُفتح بعد، المتبقي: 2. جُرّبت كلمتا مرور خاطئتان."
+        );
+        assert_eq!(
+            failure(Locale::de, &ManageError::WrongLink).1,
+            "Falscher Link"
+        );
+        assert_eq!(failure(Locale::ar, &ManageError::WrongLink).1, "رابط خاطئ");
+        assert_eq!(
+            failure(Locale::de, &ManageError::NotFound).0,
+            failure(Locale::en, &ManageError::NotFound).0,
+            "the state for tests and styling stays the same"
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{can_revoke, ManageError, ManageStatus, Notices, ShareState, MAX_FAILED_ATTEMPTS};
+use super::{can_revoke, failure, receipt, state_label, ManageError, ManageStatus, Notices};
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::widgets::{local_time, StateCard};
 
 /// What the page shows.
@@ -20,6 +21,7 @@ enum Screen {
 /// The manage page (`/m/{id}`).
 #[component]
 pub fn ManagePage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = StoredValue::new(params.read_untracked().get("id").unwrap_or_default());
     let screen = RwSignal::new(Screen::Loading);
@@ -41,7 +43,12 @@ pub fn ManagePage() -> impl IntoView {
                 return;
             }
             if before.is_some() {
-                super::notify(&id.get_value(), "Your share changed", &receipt(&status));
+                let locale = i18n.get_locale_untracked();
+                super::notify(
+                    &id.get_value(),
+                    td_string!(locale, manage.changed).to_string().as_str(),
+                    &receipt_text(locale, &status),
+                );
             }
             screen.set(Screen::Ready(status));
         }
@@ -76,42 +83,61 @@ pub fn ManagePage() -> impl IntoView {
             Screen::Loading => {
                 view! {
                     <section class="card" id="loading">
-                        <h1>"Loading the share…"</h1>
-                        <p class="lead">"This page needs JavaScript."</p>
+                        <h1>{t!(i18n, manage.loading)}</h1>
+                        <p class="lead">{t!(i18n, manage.needs_js)}</p>
                     </section>
                 }
                     .into_any()
             }
             Screen::Failed(error) => {
-                let (state, title, detail) = super::failure(&error);
-                view! { <StateCard state title detail/> }.into_any()
+                (move || {
+                    let (state, title, detail) = failure(i18n.get_locale(), &error);
+                    view! { <StateCard state title detail/> }
+                })
+                    .into_any()
             }
             Screen::Ready(info) => {
                 let revocable = can_revoke(info.state);
+                let info = StoredValue::new(info);
+                let state = info.with_value(|i| i.state);
+                let downloads = info.with_value(|i| i.downloads.clone());
                 view! {
                     <section class="card" id="manage">
-                        <h1>"Your share"</h1>
-                        <p class="lead" id="manage-receipt" role="status">{receipt(&info)}</p>
+                        <h1>{t!(i18n, manage.title)}</h1>
+                        <p class="lead" id="manage-receipt" role="status">
+                            {move || info.with_value(|i| receipt_text(i18n.get_locale(), i))}
+                        </p>
                         <dl class="facts">
-                            <dt>"State"</dt>
-                            <dd id="manage-state" data-state=info.state.as_str()>{state_label(info.state)}</dd>
-                            <dt>"Expires"</dt>
-                            <dd id="manage-expires">{local_time(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, &info.expires_at)}</dd>
-                            <dt>"Downloads left"</dt>
-                            <dd id="manage-downloads-left">{info.downloads_left.to_string()}</dd>
-                            <dt>"Wrong passwords"</dt>
-                            <dd id="manage-failed">{info.failed_attempts.to_string()}</dd>
+                            <dt>{t!(i18n, manage.state)}</dt>
+                            <dd id="manage-state" data-state=state.as_str()>
+                                {move || state_label(i18n.get_locale(), state)}
+                            </dd>
+                            <dt>{t!(i18n, manage.expires)}</dt>
+                            <dd id="manage-expires">
+                                {move || info.with_value(|i| local_time(i18n.get_locale(), &i.expires_at))}
+                            </dd>
+                            <dt>{t!(i18n, manage.downloads_left)}</dt>
+                            <dd id="manage-downloads-left">{info.with_value(|i| i.downloads_left.to_string())}</dd>
+                            <dt>{t!(i18n, manage.wrong_passwords)}</dt>
+                            <dd id="manage-failed">{info.with_value(|i| i.failed_attempts.to_string())}</dd>
                         </dl>
-                        <h2>"Downloads"</h2>
-                        {if info.downloads.is_empty() {
-                            view! { <p class="notice" id="manage-downloads">"Not opened yet."</p> }.into_any()
+                        <h2>{t!(i18n, manage.downloads)}</h2>
+                        {if downloads.is_empty() {
+                            view! { <p class="notice" id="manage-downloads">{t!(i18n, manage.not_opened)}</p> }
+                                .into_any()
                         } else {
                             view! {
                                 <ol id="manage-downloads">
-                                    {info
-                                        .downloads
-                                        .iter()
-                                        .map(|d| view! { <li><time datetime=d.at.clone()>{local_time(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, &d.at)}</time></li> })
+                                    {downloads
+                                        .into_iter()
+                                        .map(|d| {
+                                            let at = d.at.clone();
+                                            view! {
+                                                <li>
+                                                    <time datetime=d.at>{move || local_time(i18n.get_locale(), &at)}</time>
+                                                </li>
+                                            }
+                                        })
                                         .collect_view()}
                                 </ol>
                             }
@@ -131,14 +157,14 @@ pub fn ManagePage() -> impl IntoView {
                                                         id="revoke"
                                                         on:click=move |_| confirming.set(true)
                                                     >
-                                                        "Revoke…"
+                                                        {t!(i18n, manage.revoke)}
                                                     </button>
                                                 }
                                             }
                                         >
                                             <div class="confirm" role="alertdialog" aria-labelledby="revoke-question">
                                                 <p id="revoke-question">
-                                                    "Revoke this share? The link stops working and the encrypted data is deleted. This cannot be undone."
+                                                    {t!(i18n, manage.revoke_question)}
                                                 </p>
                                                 <button
                                                     type="button"
@@ -147,33 +173,41 @@ pub fn ManagePage() -> impl IntoView {
                                                     disabled=move || busy.get()
                                                     on:click=revoke
                                                 >
-                                                    "Yes, revoke"
+                                                    {t!(i18n, manage.revoke_yes)}
                                                 </button>
                                                 <button
                                                     type="button"
                                                     id="revoke-cancel"
                                                     on:click=move |_| confirming.set(false)
                                                 >
-                                                    "Cancel"
+                                                    {t!(i18n, manage.cancel)}
                                                 </button>
                                             </div>
                                         </Show>
                                     </div>
                                 }
                             })}
-                        {move || error.get().map(|e| view! { <p class="error" role="alert">{super::failure(&e).2}</p> })}
+                        {move || {
+                            error
+                                .get()
+                                .map(|e| view! { <p class="error" role="alert">{failure(i18n.get_locale(), &e).2}</p> })
+                        }}
                         {move || {
                             stale
                                 .get()
                                 .map(|e| {
                                     view! {
                                         <p class="notice" id="manage-stale">
-                                            {format!("Could not check for changes: {} Trying again.", super::failure(&e).2)}
+                                            {
+                                                let locale = i18n.get_locale();
+                                                let why = failure(locale, &e).2;
+                                                td_string!(locale, manage.stale, why = why).to_string()
+                                            }
                                         </p>
                                     }
                                 })
                         }}
-                        {(!super::is_final(info.state))
+                        {(!super::is_final(state))
                             .then(move || {
                                 view! {
                                     <div class="notices">
@@ -182,7 +216,7 @@ pub fn ManagePage() -> impl IntoView {
                                             Notices::Off => {
                                                 view! {
                                                     <button type="button" id="notify" on:click=turn_on_notices>
-                                                        "Notify me when it changes"
+                                                        {t!(i18n, manage.notify_me)}
                                                     </button>
                                                 }
                                                     .into_any()
@@ -190,7 +224,7 @@ pub fn ManagePage() -> impl IntoView {
                                             Notices::On => {
                                                 view! {
                                                     <p class="notice" id="notify-state">
-                                                        "This browser will notify you when the share changes, while this page is open."
+                                                        {t!(i18n, manage.notify_on)}
                                                     </p>
                                                 }
                                                     .into_any()
@@ -198,7 +232,7 @@ pub fn ManagePage() -> impl IntoView {
                                             Notices::Blocked => {
                                                 view! {
                                                     <p class="notice" id="notify-state">
-                                                        "Notifications are blocked for this site in the browser's settings."
+                                                        {t!(i18n, manage.notify_blocked)}
                                                     </p>
                                                 }
                                                     .into_any()
@@ -215,48 +249,7 @@ pub fn ManagePage() -> impl IntoView {
     }
 }
 
-fn state_label(state: ShareState) -> &'static str {
-    match state {
-        ShareState::Uploading => "Uploading (not ready yet)",
-        ShareState::Ready => "Ready: waiting to be opened",
-        ShareState::Consumed => "Opened: all downloads used",
-        ShareState::Expired => "Expired",
-        ShareState::Revoked => "Revoked",
-        ShareState::Removed => "Removed by the operator of this server",
-        ShareState::Locked => "Locked after too many wrong passwords",
-    }
-}
-
-/// One sentence on where the share is: what a receipt says.
-fn receipt(info: &ManageStatus) -> String {
-    let opened = info.downloads.last().map(|d| {
-        local_time(
-            crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
-            &d.at,
-        )
-    });
-    let left = info.downloads_left;
-    let wrong = match info.failed_attempts {
-        0 => String::new(),
-        1 => " 1 wrong password was tried.".to_string(),
-        n => format!(" {n} wrong passwords were tried."),
-    };
-    match (info.state, opened) {
-        (ShareState::Uploading, _) => "Still uploading: it cannot be opened yet.".into(),
-        (ShareState::Ready, None) => format!("Not opened yet, {left} left.{wrong}"),
-        (ShareState::Ready | ShareState::Consumed, Some(at)) => {
-            format!("Opened at {at}, {left} left.{wrong}")
-        }
-        (ShareState::Consumed, None) => "Opened, 0 left.".into(),
-        (ShareState::Locked, _) => format!("Locked after {MAX_FAILED_ATTEMPTS} wrong passwords."),
-        (ShareState::Expired, _) => format!(
-            "Expired at {}.",
-            local_time(
-                crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
-                &info.expires_at
-            )
-        ),
-        (ShareState::Revoked, _) => "Revoked.".into(),
-        (ShareState::Removed, _) => "Removed by the operator of this server.".into(),
-    }
+/// The receipt sentence, times as the reader writes them.
+fn receipt_text(locale: Locale, info: &ManageStatus) -> String {
+    receipt(locale, info, |at| local_time(locale, at))
 }
