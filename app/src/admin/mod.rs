@@ -25,8 +25,8 @@ pub enum AdminView {
     Login(LoginView),
     /// The dashboard of a signed-in operator.
     Dashboard(Box<DashboardView>),
-    /// A refused request: why, and the way back.
-    Refused(RefusedView),
+    /// A refused request: why (the page adds the way back).
+    Refused(Refusal),
 }
 
 /// The sign-in form.
@@ -35,29 +35,128 @@ pub struct LoginView {
     /// The form's token (bound to the pre-session cookie).
     pub csrf: String,
     /// Why the last attempt failed, if it did.
-    pub error: Option<String>,
+    pub error: Option<LoginError>,
     /// The address is locked out: the form is not offered.
     pub locked_out: bool,
 }
 
-/// A refused request.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RefusedView {
-    /// What happened, in a few words.
-    pub title: String,
-    /// What to do.
-    pub detail: String,
+/// Why a sign-in failed; the page says it with [`login_error_text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginError {
+    /// The password was wrong; `left` more wrong ones lock the address out.
+    WrongPassword {
+        /// Wrong passwords still allowed before the lockout.
+        left: u32,
+    },
+    /// The address is locked out for `minutes` more minutes.
+    LockedOut {
+        /// Minutes until sign-in is allowed again (rounded up).
+        minutes: u64,
+    },
+    /// The server-wide limit of sign-in attempts: retry in `secs` seconds.
+    Busy {
+        /// Seconds until the next attempt is admitted.
+        secs: u64,
+    },
+}
+
+/// Why a request was refused; the page says it with [`refusal_title`] and
+/// [`refusal_detail`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// The record store does not answer (`503`).
+    StorageUnavailable,
+    /// A post that did not come from this console (`403`).
+    NotFromConsole,
+    /// A post without a live session (`403`).
+    NotSignedIn,
+}
+
+/// What a takedown did, shown once on the dashboard ([`takedown_text`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TakedownOutcome {
+    /// The text was no share link or id.
+    NotAShare,
+    /// No share with this id is known (its short id).
+    Unknown {
+        /// First six characters of the id.
+        short: String,
+    },
+    /// Taken down now.
+    Done {
+        /// First six characters of the id.
+        short: String,
+    },
+    /// It had been taken down before.
+    AlreadyDone {
+        /// First six characters of the id.
+        short: String,
+    },
 }
 
 /// The health of a part of the server.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Health {
     /// What it is ("records: redb in ./data").
-    pub label: String,
+    pub label: Place,
     /// Whether it answers.
     pub ok: bool,
-    /// How it answered (latency or the error).
-    pub detail: String,
+    /// How it answered (latency or the failure).
+    pub detail: Answer,
+}
+
+/// Where a part of the server keeps its data; the paths and names are
+/// values inside a sentence ([`place_text`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Place {
+    /// Records in Redis (never its URL, which may hold a password).
+    Redis,
+    /// Records in the embedded redb database in `dir`.
+    Redb {
+        /// The data directory.
+        dir: String,
+    },
+    /// Part files in `dir`.
+    Files {
+        /// The parts directory.
+        dir: String,
+    },
+    /// Objects in `url` (`s3://bucket/prefix`).
+    Objects {
+        /// The bucket and prefix.
+        url: String,
+    },
+    /// A place this page has no words for, in the server's words.
+    Other {
+        /// The server's text.
+        text: String,
+    },
+}
+
+/// How a part of the server answered its check ([`answer_text`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    /// The store answered in `ms` milliseconds.
+    AnswersIn {
+        /// Latency in milliseconds.
+        ms: u64,
+    },
+    /// The store did not answer (the log says why).
+    NoAnswer,
+    /// A probe was written and deleted in `ms` milliseconds.
+    Writable {
+        /// Latency in milliseconds.
+        ms: u64,
+    },
+    /// The probe could not be written (the log says why).
+    NotWritable,
+    /// The check did not finish.
+    Unfinished,
+    /// An answer this page has no words for, in the server's words.
+    Other {
+        /// The server's text.
+        text: String,
+    },
 }
 
 /// Live shares by state.
@@ -76,10 +175,8 @@ pub struct LiveShares {
 /// One kind of event over the last hour and day.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Series {
-    /// Stable name for ids and tests ("created").
-    pub key: String,
-    /// What is counted ("Creates").
-    pub label: String,
+    /// What is counted ([`series_label`]; [`SeriesKind::key`] for ids).
+    pub kind: SeriesKind,
     /// Total of the last hour.
     pub hour: u64,
     /// Total of the last 24 hours.
@@ -88,6 +185,41 @@ pub struct Series {
     pub hour_bars: Vec<u64>,
     /// The last 24 hours in 1-hour bars, oldest first.
     pub day_bars: Vec<u64>,
+}
+
+/// The kinds of event the activity table counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SeriesKind {
+    /// Shares created.
+    #[default]
+    Created,
+    /// Downloads claimed.
+    Claimed,
+    /// Wrong passwords given.
+    WrongPassword,
+    /// Shares locked after wrong passwords.
+    Locked,
+    /// Shares expired.
+    Expired,
+    /// Shares revoked by their creators.
+    Revoked,
+    /// Requests refused by a rate limit.
+    RateLimited,
+}
+
+impl SeriesKind {
+    /// Stable name for ids and tests ("created", "wrong-password").
+    pub fn key(self) -> &'static str {
+        match self {
+            SeriesKind::Created => "created",
+            SeriesKind::Claimed => "claimed",
+            SeriesKind::WrongPassword => "wrong-password",
+            SeriesKind::Locked => "locked",
+            SeriesKind::Expired => "expired",
+            SeriesKind::Revoked => "revoked",
+            SeriesKind::RateLimited => "rate-limited",
+        }
+    }
 }
 
 /// A share in the table of the newest.
@@ -123,12 +255,12 @@ pub struct ActionRow {
 }
 
 /// The dashboard.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DashboardView {
     /// The token every form of this session carries.
     pub csrf: String,
-    /// The result of the last action, shown once.
-    pub notice: Option<String>,
+    /// The result of the last takedown, shown once.
+    pub notice: Option<TakedownOutcome>,
     /// The server's version.
     pub version: String,
     /// Seconds since this instance started.
@@ -228,20 +360,94 @@ pub fn uptime_text(locale: Locale, secs: u64) -> String {
     .to_string()
 }
 
-/// What a series of the activity table counts, in `locale`; a series this
-/// page does not know keeps the server's label.
-pub fn series_label(locale: Locale, key: &str, server_label: &str) -> String {
-    match key {
-        "created" => td_string!(locale, admin.series_created),
-        "claimed" => td_string!(locale, admin.series_claimed),
-        "wrong-password" => td_string!(locale, admin.series_wrong_password),
-        "locked" => td_string!(locale, admin.series_locked),
-        "expired" => td_string!(locale, admin.series_expired),
-        "revoked" => td_string!(locale, admin.series_revoked),
-        "rate-limited" => td_string!(locale, admin.series_rate_limited),
-        _ => return server_label.to_string(),
+/// What a series of the activity table counts, in `locale`.
+pub fn series_label(locale: Locale, kind: SeriesKind) -> String {
+    match kind {
+        SeriesKind::Created => td_string!(locale, admin.series_created),
+        SeriesKind::Claimed => td_string!(locale, admin.series_claimed),
+        SeriesKind::WrongPassword => td_string!(locale, admin.series_wrong_password),
+        SeriesKind::Locked => td_string!(locale, admin.series_locked),
+        SeriesKind::Expired => td_string!(locale, admin.series_expired),
+        SeriesKind::Revoked => td_string!(locale, admin.series_revoked),
+        SeriesKind::RateLimited => td_string!(locale, admin.series_rate_limited),
     }
     .to_string()
+}
+
+/// Why the last sign-in failed, in `locale`.
+pub fn login_error_text(locale: Locale, error: LoginError) -> String {
+    match error {
+        LoginError::WrongPassword { left } => {
+            td_string!(locale, admin.wrong_password, count = u64::from(left)).to_string()
+        }
+        LoginError::LockedOut { minutes } => {
+            td_string!(locale, admin.locked_out, count = minutes).to_string()
+        }
+        LoginError::Busy { secs } => td_string!(locale, admin.busy, count = secs).to_string(),
+    }
+}
+
+/// What happened to a refused request, in a few words, in `locale`.
+pub fn refusal_title(locale: Locale, refusal: Refusal) -> String {
+    match refusal {
+        Refusal::StorageUnavailable => td_string!(locale, admin.unavailable_title),
+        Refusal::NotFromConsole => td_string!(locale, admin.refused_title),
+        Refusal::NotSignedIn => td_string!(locale, admin.not_signed_in_title),
+    }
+    .to_string()
+}
+
+/// What to do about a refused request, in `locale`.
+pub fn refusal_detail(locale: Locale, refusal: Refusal) -> String {
+    match refusal {
+        Refusal::StorageUnavailable => td_string!(locale, admin.unavailable_detail),
+        Refusal::NotFromConsole => td_string!(locale, admin.refused_detail),
+        Refusal::NotSignedIn => td_string!(locale, admin.not_signed_in_detail),
+    }
+    .to_string()
+}
+
+/// What the last takedown did, in `locale`; only the short id is named.
+pub fn takedown_text(locale: Locale, outcome: &TakedownOutcome) -> String {
+    match outcome {
+        TakedownOutcome::NotAShare => td_string!(locale, admin.takedown_not_a_share).to_string(),
+        TakedownOutcome::Unknown { short } => {
+            td_string!(locale, admin.takedown_unknown, short = short.clone()).to_string()
+        }
+        TakedownOutcome::Done { short } => {
+            td_string!(locale, admin.takedown_done, short = short.clone()).to_string()
+        }
+        TakedownOutcome::AlreadyDone { short } => {
+            td_string!(locale, admin.takedown_already, short = short.clone()).to_string()
+        }
+    }
+}
+
+/// Where a part of the server keeps its data, in `locale`.
+pub fn place_text(locale: Locale, place: &Place) -> String {
+    match place {
+        Place::Redis => "Redis".to_string(),
+        Place::Redb { dir } => td_string!(locale, admin.place_redb, dir = dir.clone()).to_string(),
+        Place::Files { dir } => {
+            td_string!(locale, admin.place_files, dir = dir.clone()).to_string()
+        }
+        Place::Objects { url } => {
+            td_string!(locale, admin.place_objects, url = url.clone()).to_string()
+        }
+        Place::Other { text } => text.clone(),
+    }
+}
+
+/// How a part of the server answered its check, in `locale`.
+pub fn answer_text(locale: Locale, answer: &Answer) -> String {
+    match answer {
+        Answer::AnswersIn { ms } => td_string!(locale, admin.answers_in, ms = *ms).to_string(),
+        Answer::NoAnswer => td_string!(locale, admin.no_answer).to_string(),
+        Answer::Writable { ms } => td_string!(locale, admin.writable, ms = *ms).to_string(),
+        Answer::NotWritable => td_string!(locale, admin.not_writable).to_string(),
+        Answer::Unfinished => td_string!(locale, admin.unfinished).to_string(),
+        Answer::Other { text } => text.clone(),
+    }
 }
 
 /// A share's state (the protocol's name) as the table of shares says it,
@@ -304,14 +510,141 @@ mod tests {
     fn the_console_speaks_german_and_arabic_and_keeps_unknown_words() {
         assert_eq!(uptime_text(Locale::de, 2 * 86_400 + 3600), "2 Tage 1 Std.");
         assert_eq!(uptime_text(Locale::ar, 2 * 86_400 + 3600), "يومان 1 س");
-        assert_eq!(series_label(Locale::en, "created", "Creates"), "Creates");
+        assert_eq!(series_label(Locale::en, SeriesKind::Created), "Creates");
         assert_eq!(
-            series_label(Locale::de, "created", "Creates"),
+            series_label(Locale::de, SeriesKind::Created),
             "Erstellungen"
         );
-        assert_eq!(series_label(Locale::ar, "new-kind", "New kind"), "New kind");
         assert_eq!(share_state_text(Locale::en, "ready"), "ready");
         assert_eq!(share_state_text(Locale::ar, "locked"), "مقفلة");
         assert_eq!(share_state_text(Locale::de, "other"), "other");
+    }
+
+    #[test]
+    fn english_sentences_read_as_the_server_wrote_them() {
+        let english = Locale::en;
+        let wrong = |left| login_error_text(english, LoginError::WrongPassword { left });
+        assert_eq!(
+            wrong(1),
+            "Wrong password. 1 more wrong password from this address locks sign-in for 15 minutes."
+        );
+        assert_eq!(
+            wrong(4),
+            "Wrong password. 4 more wrong passwords from this address lock sign-in for 15 minutes."
+        );
+        assert_eq!(
+            login_error_text(english, LoginError::LockedOut { minutes: 15 }),
+            "Too many wrong passwords from your address: sign-in is locked for 15 minutes."
+        );
+        assert_eq!(
+            login_error_text(english, LoginError::LockedOut { minutes: 1 }),
+            "Too many wrong passwords from your address: sign-in is locked for 1 minute."
+        );
+        assert_eq!(
+            login_error_text(english, LoginError::Busy { secs: 50 }),
+            "Too many sign-in attempts on this server right now. Try again in 50 seconds."
+        );
+        assert_eq!(
+            refusal_title(english, Refusal::NotSignedIn),
+            "Not signed in"
+        );
+        assert_eq!(
+            refusal_detail(english, Refusal::StorageUnavailable),
+            "The server's storage does not answer right now. Try again shortly."
+        );
+        let short = "AAECAw".to_string();
+        assert_eq!(
+            takedown_text(english, &TakedownOutcome::Done { short: short.clone() }),
+            "Share AAECAw is taken down: its ciphertext is deleted and it answers \"removed\" from now on."
+        );
+        assert_eq!(
+            takedown_text(english, &TakedownOutcome::Unknown { short }),
+            "No share AAECAw… is known to this server (it may have expired and been forgotten): nothing was taken down."
+        );
+        assert_eq!(
+            place_text(
+                english,
+                &Place::Redb {
+                    dir: "./data".into()
+                }
+            ),
+            "embedded (redb in ./data)"
+        );
+        assert_eq!(place_text(english, &Place::Redis), "Redis");
+        assert_eq!(
+            answer_text(english, &Answer::AnswersIn { ms: 2 }),
+            "answers in 2 ms"
+        );
+        assert_eq!(
+            answer_text(english, &Answer::Writable { ms: 0 }),
+            "writable (0 ms)"
+        );
+    }
+
+    #[test]
+    fn typed_values_become_german_and_arabic_sentences() {
+        assert_eq!(
+            login_error_text(Locale::de, LoginError::WrongPassword { left: 3 }),
+            "Falsches Passwort. Noch 3 falsche Passwörter von dieser Adresse sperren die Anmeldung für 15 Minuten."
+        );
+        assert_eq!(
+            login_error_text(Locale::ar, LoginError::LockedOut { minutes: 2 }),
+            "عدد كبير جدًا من كلمات المرور الخاطئة من عنوانك: تسجيل الدخول مقفل لمدة دقيقتين."
+        );
+        assert_eq!(
+            takedown_text(
+                Locale::de,
+                &TakedownOutcome::AlreadyDone {
+                    short: "AAECAw".into()
+                }
+            ),
+            "Die Freigabe AAECAw war bereits entfernt."
+        );
+        assert_eq!(
+            takedown_text(
+                Locale::ar,
+                &TakedownOutcome::Done {
+                    short: "AAECAw".into()
+                }
+            ),
+            "أُزيلت المشاركة AAECAw: حُذف نصها المعمّى وستجيب بـ \"removed\" من الآن فصاعدًا."
+        );
+        assert_eq!(
+            refusal_title(Locale::ar, Refusal::NotFromConsole),
+            "رُفض الطلب"
+        );
+        assert_eq!(
+            place_text(
+                Locale::de,
+                &Place::Files {
+                    dir: "/srv/parts".into()
+                }
+            ),
+            "Dateien in /srv/parts"
+        );
+        assert_eq!(
+            answer_text(Locale::ar, &Answer::Unfinished),
+            "لم يكتمل الفحص"
+        );
+        assert_eq!(
+            answer_text(
+                Locale::de,
+                &Answer::Other {
+                    text: "tape".into()
+                }
+            ),
+            "tape"
+        );
+    }
+
+    #[test]
+    fn the_view_travels_as_json() {
+        let view = AdminView::Login(LoginView {
+            csrf: "t".into(),
+            error: Some(LoginError::Busy { secs: 5 }),
+            locked_out: false,
+        });
+        let json = serde_json::to_string(&view).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<AdminView>(&json).ok(), Some(view));
     }
 }

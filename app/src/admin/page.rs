@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{
-    bars, current, series_label, share_state_text, uptime_text, without_fragment, ActionRow,
-    AdminView, DashboardView, Health, LiveShares, LoginView, RefusedView, Series, ShareRow,
-    CHART_SIZE,
+    answer_text, bars, current, login_error_text, place_text, refusal_detail, refusal_title,
+    series_label, share_state_text, takedown_text, uptime_text, without_fragment, ActionRow,
+    AdminView, DashboardView, Health, LiveShares, LoginView, Refusal, Series, ShareRow,
+    TakedownOutcome, CHART_SIZE,
 };
 use crate::format::human_bytes;
 use crate::i18n::{t, td_string, use_i18n};
@@ -31,7 +32,15 @@ fn Login(login: LoginView) -> impl IntoView {
         <Title text=move || td_string!(i18n.get_locale(), admin.login_tab).to_string()/>
         <section class="card admin-login" id="admin-login">
             <h1>{t!(i18n, admin.console)}</h1>
-            {login.error.map(|e| view! { <p class="error" role="alert" id="login-error">{e}</p> })}
+            {login
+                .error
+                .map(|e| {
+                    view! {
+                        <p class="error" role="alert" id="login-error">
+                            {move || login_error_text(i18n.get_locale(), e)}
+                        </p>
+                    }
+                })}
             {(!login.locked_out)
                 .then(move || {
                     view! {
@@ -56,13 +65,13 @@ fn Login(login: LoginView) -> impl IntoView {
 }
 
 #[component]
-fn Refused(refused: RefusedView) -> impl IntoView {
+fn Refused(refused: Refusal) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Title text=move || td_string!(i18n.get_locale(), admin.refused_tab).to_string()/>
         <section class="card state" id="admin-refused" data-state="refused" role="alert">
-            <h1>{refused.title}</h1>
-            <p class="lead">{refused.detail}</p>
+            <h1>{move || refusal_title(i18n.get_locale(), refused)}</h1>
+            <p class="lead">{move || refusal_detail(i18n.get_locale(), refused)}</p>
             <p><a href="/admin" rel="external">{t!(i18n, admin.back)}</a></p>
         </section>
     }
@@ -125,7 +134,7 @@ fn DashboardHead(
     version: String,
     uptime_secs: u64,
     as_of: String,
-    notice: Option<String>,
+    notice: Option<TakedownOutcome>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
@@ -144,7 +153,14 @@ fn DashboardHead(
                     .to_string()
             }}
         </p>
-        {notice.map(|n| view! { <p class="notice admin-notice" id="admin-notice" role="status">{n}</p> })}
+        {notice
+            .map(|n| {
+                view! {
+                    <p class="notice admin-notice" id="admin-notice" role="status">
+                        {move || takedown_text(i18n.get_locale(), &n)}
+                    </p>
+                }
+            })}
     }
     .into_any()
 }
@@ -262,7 +278,8 @@ fn HealthRow(id: &'static str, title: Signal<String>, health: Health) -> impl In
                     }
                 }}
             </span>
-            " · " {health.label} " · " {health.detail}
+            " · " {move || place_text(i18n.get_locale(), &health.label)} " · "
+            {move || answer_text(i18n.get_locale(), &health.detail)}
         </dd>
     }
     .into_any()
@@ -271,18 +288,15 @@ fn HealthRow(id: &'static str, title: Signal<String>, health: Health) -> impl In
 #[component]
 fn ActivityRow(series: Series) -> impl IntoView {
     let Series {
-        key,
-        label,
+        kind,
         hour,
         day,
         hour_bars,
         day_bars,
     } = series;
     let i18n = use_i18n();
-    let named = {
-        let key = key.clone();
-        Signal::derive(move || series_label(i18n.get_locale(), &key, &label))
-    };
+    let key = kind.key();
+    let named = Signal::derive(move || series_label(i18n.get_locale(), kind));
     let hour_what = Signal::derive(move || {
         td_string!(i18n.get_locale(), admin.chart_hour, what = named.get()).to_string()
     });

@@ -3,7 +3,10 @@
 
 use std::time::Instant;
 
-use app::admin::{ActionRow, DashboardView, Health, LiveShares, Series, ShareRow};
+use app::admin::{
+    ActionRow, Answer, DashboardView, Health, LiveShares, Place, Series, SeriesKind, ShareRow,
+    TakedownOutcome,
+};
 use time::OffsetDateTime;
 
 use crate::{
@@ -39,30 +42,21 @@ pub(crate) fn utc(t: UnixSecs) -> String {
         .unwrap_or_default()
 }
 
-/// What the charts count, in the order shown: a key for ids, a label, and
-/// the event kind (`None`: expiries, which the store's records tell).
-const SERIES: [(&str, &str, Option<EventKind>); 7] = [
-    ("created", "Creates", Some(EventKind::Created)),
-    ("claimed", "Claims", Some(EventKind::Claimed)),
-    (
-        "wrong-password",
-        "Wrong passwords",
-        Some(EventKind::WrongPassword),
-    ),
-    ("locked", "Locks", Some(EventKind::Locked)),
-    ("expired", "Expiries", None),
-    ("revoked", "Revokes", Some(EventKind::Revoked)),
-    (
-        "rate-limited",
-        "Rate-limit refusals",
-        Some(EventKind::RateLimited),
-    ),
+/// What the charts count, in the order shown, and the event kind (`None`:
+/// expiries, which the store's records tell). The page names them.
+const SERIES: [(SeriesKind, Option<EventKind>); 7] = [
+    (SeriesKind::Created, Some(EventKind::Created)),
+    (SeriesKind::Claimed, Some(EventKind::Claimed)),
+    (SeriesKind::WrongPassword, Some(EventKind::WrongPassword)),
+    (SeriesKind::Locked, Some(EventKind::Locked)),
+    (SeriesKind::Expired, None),
+    (SeriesKind::Revoked, Some(EventKind::Revoked)),
+    (SeriesKind::RateLimited, Some(EventKind::RateLimited)),
 ];
 
 /// Puts `(minute, count)` pairs into the hour and day bars that end with the minute of `now`.
 fn series(
-    key: &str,
-    label: &str,
+    kind: SeriesKind,
     counts: impl Iterator<Item = (UnixSecs, u64)>,
     now: UnixSecs,
 ) -> Series {
@@ -85,8 +79,7 @@ fn series(
         }
     }
     Series {
-        key: key.to_owned(),
-        label: label.to_owned(),
+        kind,
         hour: hour_bars.iter().sum(),
         day: day_bars.iter().sum(),
         hour_bars,
@@ -98,17 +91,16 @@ fn series(
 pub(crate) fn activity(events: &[EventCount], expiries: &[UnixSecs], now: UnixSecs) -> Vec<Series> {
     SERIES
         .iter()
-        .map(|(key, label, kind)| match kind {
-            Some(kind) => series(
-                key,
-                label,
+        .map(|&(series_kind, event)| match event {
+            Some(event) => series(
+                series_kind,
                 events
                     .iter()
-                    .filter(|c| c.kind == *kind)
+                    .filter(|c| c.kind == event)
                     .map(|c| (c.minute, c.count)),
                 now,
             ),
-            None => series(key, label, expiries.iter().map(|&t| (t, 1)), now),
+            None => series(series_kind, expiries.iter().map(|&t| (t, 1)), now),
         })
         .collect()
 }
@@ -129,16 +121,54 @@ fn share_rows(o: &Overview) -> Vec<ShareRow> {
 }
 
 /// The record store's name as the console shows it (never its URL, which may hold a password).
-fn store_label(state: &AppState) -> String {
+fn store_label(state: &AppState) -> Place {
     if state.config.redis_url.is_some() {
-        "Redis".into()
+        Place::Redis
     } else {
-        format!("embedded (redb in {})", state.config.data_dir.display())
+        Place::Redb {
+            dir: state.config.data_dir.display().to_string(),
+        }
+    }
+}
+
+/// The ciphertext storage's label as typed values: the blob backends say
+/// `files in {dir}` or `objects in {url}`; anything else is shown as it is.
+fn blob_place(label: String) -> Place {
+    if let Some(dir) = label.strip_prefix("files in ") {
+        Place::Files {
+            dir: dir.to_owned(),
+        }
+    } else if let Some(url) = label.strip_prefix("objects in ") {
+        Place::Objects {
+            url: url.to_owned(),
+        }
+    } else {
+        Place::Other { text: label }
+    }
+}
+
+/// The ciphertext storage's answer as typed values: the blob backends say
+/// `writable ({ms} ms)`, `not writable (see the server log)` or `the check
+/// did not finish`; anything else is shown as it is.
+fn blob_answer(detail: String) -> Answer {
+    let ms = detail
+        .strip_prefix("writable (")
+        .and_then(|d| d.strip_suffix(" ms)"))
+        .and_then(|ms| ms.parse().ok());
+    match (ms, detail.as_str()) {
+        (Some(ms), _) => Answer::Writable { ms },
+        (None, "not writable (see the server log)") => Answer::NotWritable,
+        (None, "the check did not finish") => Answer::Unfinished,
+        _ => Answer::Other { text: detail },
     }
 }
 
 /// The dashboard as of now; a part the store cannot give shows as failing.
-pub(crate) async fn view(state: &AppState, csrf: String, notice: Option<String>) -> DashboardView {
+pub(crate) async fn view(
+    state: &AppState,
+    csrf: String,
+    notice: Option<TakedownOutcome>,
+) -> DashboardView {
     let now = state.clock.now();
     // This instance's counts go to the store first, so its own actions show at once.
     let _ = state.metrics.flush_events(&*state.store).await;
@@ -149,15 +179,17 @@ pub(crate) async fn view(state: &AppState, csrf: String, notice: Option<String>)
         label: store_label(state),
         ok: ping.is_ok(),
         detail: match &ping {
-            Ok(()) => format!("answers in {} ms", t.elapsed().as_millis()),
-            Err(_) => "does not answer (see the server log)".into(),
+            Ok(()) => Answer::AnswersIn {
+                ms: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
+            },
+            Err(_) => Answer::NoAnswer,
         },
     };
     let blob_health = state.blobs.health().await;
     let blobs = Health {
-        label: blob_health.label,
+        label: blob_place(blob_health.label),
         ok: blob_health.ok,
-        detail: blob_health.detail,
+        detail: blob_answer(blob_health.detail),
     };
 
     let since = now - DAY;
@@ -261,7 +293,7 @@ mod tests {
         ];
         let s = &activity(&events, &[now - 10], now);
         let created = &s[0];
-        assert_eq!(created.key, "created");
+        assert_eq!(created.kind.key(), "created");
         assert_eq!(
             created.hour,
             2 + 1 + 4,
@@ -275,8 +307,51 @@ mod tests {
         assert_eq!(created.day_bars[22], 8);
         assert_eq!(created.day_bars[0], 16);
         assert_eq!((s[1].hour, s[1].day), (1, 1));
-        let expired = s.iter().find(|x| x.key == "expired").expect("expiries");
+        let expired = s
+            .iter()
+            .find(|x| x.kind == SeriesKind::Expired)
+            .expect("expiries");
         assert_eq!((expired.hour, expired.day), (1, 1));
+    }
+
+    #[test]
+    fn the_blob_backends_words_become_typed_values() {
+        assert_eq!(
+            blob_place("files in /var/lib/ots/parts".into()),
+            Place::Files {
+                dir: "/var/lib/ots/parts".into()
+            }
+        );
+        assert_eq!(
+            blob_place("objects in s3://bucket/p".into()),
+            Place::Objects {
+                url: "s3://bucket/p".into()
+            }
+        );
+        assert_eq!(
+            blob_place("tape".into()),
+            Place::Other {
+                text: "tape".into()
+            }
+        );
+        assert_eq!(
+            blob_answer("writable (3 ms)".into()),
+            Answer::Writable { ms: 3 }
+        );
+        assert_eq!(
+            blob_answer("not writable (see the server log)".into()),
+            Answer::NotWritable
+        );
+        assert_eq!(
+            blob_answer("the check did not finish".into()),
+            Answer::Unfinished
+        );
+        assert_eq!(
+            blob_answer("writable (soon)".into()),
+            Answer::Other {
+                text: "writable (soon)".into()
+            }
+        );
     }
 
     #[test]

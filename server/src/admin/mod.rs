@@ -20,7 +20,7 @@ mod tests;
 
 use std::net::IpAddr;
 
-use app::admin::{AdminView, LoginView, RefusedView};
+use app::admin::{AdminView, LoginError, LoginView, Refusal as Refused, TakedownOutcome};
 use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
@@ -145,10 +145,7 @@ fn retry_after(res: &mut Response, secs: u64) {
 async fn unavailable(state: &AppState, parts: &Parts, e: StoreError) -> Response {
     state.metrics.store_error();
     tracing::warn!(error = %e, "console: store unavailable");
-    let view = AdminView::Refused(RefusedView {
-        title: "Storage unavailable".into(),
-        detail: "The server's storage does not answer right now. Try again shortly.".into(),
-    });
+    let view = AdminView::Refused(Refused::StorageUnavailable);
     let mut res = render(
         state,
         parts,
@@ -170,10 +167,7 @@ async fn refused(state: &AppState, parts: &Parts, what: &str) -> Response {
         what,
         "audit"
     );
-    let view = AdminView::Refused(RefusedView {
-        title: "Request refused".into(),
-        detail: "This form was not sent from this console (another site, an old page or a missing token). Nothing was changed. Open the console again and retry.".into(),
-    });
+    let view = AdminView::Refused(Refused::NotFromConsole);
     render(state, parts, view, StatusCode::FORBIDDEN, Vec::new()).await
 }
 
@@ -182,7 +176,7 @@ async fn login_page(
     state: &AppState,
     console: &Console,
     parts: &Parts,
-    error: Option<String>,
+    error: Option<LoginError>,
     locked_out: bool,
     status: StatusCode,
 ) -> Response {
@@ -208,12 +202,12 @@ async fn login_page(
 }
 
 /// The sign-in page answering `429` with `Retry-After: secs`: a lockout
-/// (`locked_out`) or the server-wide limit, said in `text`.
+/// (`locked_out`) or the server-wide limit, said by `error`.
 async fn too_many(
     state: &AppState,
     console: &Console,
     parts: &Parts,
-    text: String,
+    error: LoginError,
     locked_out: bool,
     secs: u64,
 ) -> Response {
@@ -221,7 +215,7 @@ async fn too_many(
         state,
         console,
         parts,
-        Some(text),
+        Some(error),
         locked_out,
         StatusCode::TOO_MANY_REQUESTS,
     )
@@ -230,13 +224,11 @@ async fn too_many(
     res
 }
 
-/// The sentence of a lockout.
-fn locked_out_text(retry_after: u64) -> String {
-    let minutes = retry_after.div_ceil(60);
-    format!(
-        "Too many wrong passwords from your address: sign-in is locked for {minutes} minute{}.",
-        if minutes == 1 { "" } else { "s" }
-    )
+/// A lockout of `retry_after` seconds, in whole minutes (rounded up).
+fn locked_out(retry_after: u64) -> LoginError {
+    LoginError::LockedOut {
+        minutes: retry_after.div_ceil(60),
+    }
 }
 
 /// `GET /admin`: the dashboard when signed in, the sign-in form otherwise.
@@ -251,6 +243,7 @@ async fn page(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => unavailable(&state, &parts, e).await,
         Ok(Some(mut signed)) => {
             let notice = signed.session.notice.take();
+            let shown = notice.as_deref().and_then(takedown::from_notice);
             if notice.is_some() {
                 // Shown once.
                 if let Err(e) = state
@@ -262,7 +255,7 @@ async fn page(State(state): State<AppState>, req: Request) -> Response {
                 }
             }
             let csrf = b64::encode(signed.session.csrf);
-            let view = dashboard::view(&state, csrf, notice).await;
+            let view = dashboard::view(&state, csrf, shown).await;
             render(
                 &state,
                 &parts,
@@ -274,7 +267,7 @@ async fn page(State(state): State<AppState>, req: Request) -> Response {
         }
         Ok(None) => match console.lockout.admit(client_ip(&state, &parts), now).await {
             Err(Refusal::LockedOut { retry_after: secs }) => {
-                too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await
+                too_many(&state, &console, &parts, locked_out(secs), true, secs).await
             }
             _ => login_page(&state, &console, &parts, None, false, StatusCode::OK).await,
         },
@@ -330,14 +323,12 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         Ok(()) => {}
         Err(Refusal::LockedOut { retry_after: secs }) => {
             state.metrics.admin_login("locked_out");
-            return too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await;
+            return too_many(&state, &console, &parts, locked_out(secs), true, secs).await;
         }
         Err(Refusal::Busy { retry_after: secs }) => {
             state.metrics.admin_login("rate_limited");
-            let text = format!(
-                "Too many sign-in attempts on this server right now. Try again in {secs} seconds."
-            );
-            return too_many(&state, &console, &parts, text, false, secs).await;
+            let busy = LoginError::Busy { secs };
+            return too_many(&state, &console, &parts, busy, false, secs).await;
         }
     }
     let pres = session::cookie_secrets(&parts.headers, console.cookies.pre_session());
@@ -364,17 +355,13 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         if let Some(until) = locked_until {
             audit::record(&state, now, AuditAction::Lockout, &client, None).await;
             let secs = u64::try_from(until - now).unwrap_or(LOCKOUT_SECS as u64);
-            return too_many(&state, &console, &parts, locked_out_text(secs), true, secs).await;
+            return too_many(&state, &console, &parts, locked_out(secs), true, secs).await;
         }
         return login_page(
             &state,
             &console,
             &parts,
-            Some(format!(
-                "Wrong password. {left} more wrong password{} from this address lock{} sign-in for 15 minutes.",
-                if left == 1 { "" } else { "s" },
-                if left == 1 { "s" } else { "" }
-            )),
+            Some(LoginError::WrongPassword { left }),
             false,
             StatusCode::UNAUTHORIZED,
         )
@@ -410,10 +397,7 @@ async fn checked_post(
     let signed = match session::current(&*state.store, console.cookies, &parts.headers, now).await {
         Err(e) => return Err(Box::new(unavailable(state, parts, e).await)),
         Ok(None) => {
-            let view = AdminView::Refused(RefusedView {
-                title: "Not signed in".into(),
-                detail: "Your console session has ended (or never began). Nothing was changed. Sign in again.".into(),
-            });
+            let view = AdminView::Refused(Refused::NotSignedIn);
             let cookies =
                 if session::cookie_secrets(&parts.headers, console.cookies.session()).is_empty() {
                     Vec::new()
@@ -478,16 +462,16 @@ async fn takedown(State(state): State<AppState>, req: Request) -> Response {
         Ok(d) => d,
         Err(e) => return unavailable(&state, &parts, e).await,
     };
-    if let takedown::Done::Removed(short) | takedown::Done::AlreadyRemoved(short) = &done {
+    if let TakedownOutcome::Done { short } | TakedownOutcome::AlreadyDone { short } = &done {
         let client = client_ip(&state, &parts).to_string();
         audit::record(&state, now, AuditAction::Takedown, &client, Some(short)).await;
     } else {
         tracing::info!(
-            share = done.short_id().unwrap_or(""),
+            share = takedown::short_id(&done).unwrap_or(""),
             "console: takedown of no known share"
         );
     }
-    signed.session.notice = Some(done.notice());
+    signed.session.notice = Some(takedown::to_notice(&done));
     if let Err(e) = state.store.put_session(signed.key, signed.session).await {
         return unavailable(&state, &parts, e).await;
     }

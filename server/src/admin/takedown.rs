@@ -3,6 +3,7 @@
 //! deleted at once. The pasted text is cut at `#` before anything else looks
 //! at it, so a key pasted with a link is never kept, logged or shown.
 
+use app::admin::TakedownOutcome as Outcome;
 use ots_proto::ShareId;
 use zeroize::Zeroize;
 
@@ -33,41 +34,30 @@ pub(crate) fn share_of(mut pasted: String) -> Option<ShareId> {
     share
 }
 
-/// What a takedown did, for the console's notice.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Done {
-    /// The text was no link or id.
-    NotAShare,
-    /// No such share.
-    Unknown(String),
-    /// Removed now.
-    Removed(String),
-    /// It had been removed before.
-    AlreadyRemoved(String),
+/// The short id a takedown concerned.
+pub(crate) fn short_id(done: &Outcome) -> Option<&str> {
+    match done {
+        Outcome::NotAShare => None,
+        Outcome::Unknown { short } | Outcome::Done { short } | Outcome::AlreadyDone { short } => {
+            Some(short)
+        }
+    }
 }
 
-impl Done {
-    /// The console's sentence for it.
-    pub(crate) fn notice(&self) -> String {
-        match self {
-            Done::NotAShare => "That is not a share link or id: nothing was taken down.".into(),
-            Done::Unknown(short) => format!(
-                "No share {short}… is known to this server (it may have expired and been forgotten): nothing was taken down."
-            ),
-            Done::Removed(short) => format!(
-                "Share {short} is taken down: its ciphertext is deleted and it answers \"removed\" from now on."
-            ),
-            Done::AlreadyRemoved(short) => format!("Share {short} was already taken down."),
-        }
-    }
+/// The outcome as the session's one-time notice keeps it (JSON: the page
+/// says it in the reader's language).
+pub(crate) fn to_notice(done: &Outcome) -> String {
+    serde_json::to_string(done).unwrap_or_default()
+}
 
-    /// The short id it concerned.
-    pub(crate) fn short_id(&self) -> Option<&str> {
-        match self {
-            Done::NotAShare => None,
-            Done::Unknown(s) | Done::Removed(s) | Done::AlreadyRemoved(s) => Some(s),
-        }
+/// The outcome a session's notice holds; `None` for a notice this version
+/// cannot read (it is logged and dropped).
+pub(crate) fn from_notice(notice: &str) -> Option<Outcome> {
+    let done = serde_json::from_str(notice).ok();
+    if done.is_none() {
+        tracing::info!("console: a notice this version cannot read is dropped");
     }
+    done
 }
 
 /// Takes the share down and deletes its part files now (what fails is left to the sweeper).
@@ -75,13 +65,13 @@ pub(crate) async fn take_down(
     state: &AppState,
     share: Option<ShareId>,
     now: UnixSecs,
-) -> Result<Done, StoreError> {
+) -> Result<Outcome, StoreError> {
     let Some(id) = share else {
-        return Ok(Done::NotAShare);
+        return Ok(Outcome::NotAShare);
     };
     let short = id.short().to_owned();
     Ok(match state.store.take_down(id.clone(), now).await? {
-        TakedownOutcome::NotFound => Done::Unknown(short),
+        TakedownOutcome::NotFound => Outcome::Unknown { short },
         TakedownOutcome::Removed {
             delete_files,
             already,
@@ -90,10 +80,10 @@ pub(crate) async fn take_down(
                 state.blobs.delete_share_now(&*state.store, &id).await;
             }
             if already {
-                Done::AlreadyRemoved(short)
+                Outcome::AlreadyDone { short }
             } else {
                 state.metrics.removed();
-                Done::Removed(short)
+                Outcome::Done { short }
             }
         }
     })
@@ -138,15 +128,23 @@ mod tests {
     }
 
     #[test]
-    fn notices_name_only_the_short_id() {
+    fn notices_name_only_the_short_id_and_survive_the_session() {
+        let short = || "AAECAw".to_owned();
         for d in [
-            Done::Removed("AAECAw".into()),
-            Done::Unknown("AAECAw".into()),
-            Done::AlreadyRemoved("AAECAw".into()),
+            Outcome::Done { short: short() },
+            Outcome::Unknown { short: short() },
+            Outcome::AlreadyDone { short: short() },
         ] {
-            assert!(d.notice().contains("AAECAw"));
-            assert_eq!(d.short_id(), Some("AAECAw"));
+            assert_eq!(short_id(&d), Some("AAECAw"));
+            let kept = to_notice(&d);
+            assert!(kept.contains("AAECAw"));
+            assert_eq!(from_notice(&kept), Some(d));
         }
-        assert!(Done::NotAShare.notice().contains("not a share"));
+        assert_eq!(short_id(&Outcome::NotAShare), None);
+        assert_eq!(
+            from_notice(&to_notice(&Outcome::NotAShare)),
+            Some(Outcome::NotAShare)
+        );
+        assert_eq!(from_notice("Share AAECAw is taken down."), None);
     }
 }
