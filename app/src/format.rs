@@ -114,16 +114,6 @@ pub enum Strength {
 }
 
 impl Strength {
-    /// The words shown to the sender.
-    pub fn label(self) -> &'static str {
-        match self {
-            Strength::None => "No password: anyone with the link can open it.",
-            Strength::Weak => "Weak password: easy to guess.",
-            Strength::Fair => "Fair password.",
-            Strength::Strong => "Strong password.",
-        }
-    }
-
     /// A short class name for styling.
     pub fn class(self) -> &'static str {
         match self {

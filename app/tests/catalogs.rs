@@ -77,7 +77,9 @@ fn split_plural<'a>(key: &'a str, keys: &BTreeMap<String, String>) -> (&'a str, 
 }
 
 /// Key → (plural forms given, placeholders and tags used).
-fn messages(keys: &BTreeMap<String, String>) -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
+fn messages(
+    keys: &BTreeMap<String, String>,
+) -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
     let mut out: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     for (key, text) in keys {
         let (base, form) = split_plural(key, keys);
@@ -184,20 +186,38 @@ fn every_language_has_the_keys_plural_forms_and_placeholders_of_english() {
     assert!(all.len() >= 3, "en, de and ar at least: {:?}", all.keys());
     for (locale, keys) in &all {
         let theirs = messages(keys);
-        let missing: Vec<_> = english.keys().filter(|k| !theirs.contains_key(*k)).collect();
-        let extra: Vec<_> = theirs.keys().filter(|k| !english.contains_key(*k)).collect();
+        let missing: Vec<_> = english
+            .keys()
+            .filter(|k| !theirs.contains_key(*k))
+            .collect();
+        let extra: Vec<_> = theirs
+            .keys()
+            .filter(|k| !english.contains_key(*k))
+            .collect();
         assert!(missing.is_empty(), "{locale} misses {missing:?}");
-        assert!(extra.is_empty(), "{locale} has keys English has not: {extra:?}");
+        assert!(
+            extra.is_empty(),
+            "{locale} has keys English has not: {extra:?}"
+        );
         for (key, (forms, names)) in &theirs {
             let (english_forms, english_names) = &english[key];
             if english_forms.is_empty() {
-                assert!(forms.is_empty(), "{locale}: {key} has plural forms, English has none");
+                assert!(
+                    forms.is_empty(),
+                    "{locale}: {key} has plural forms, English has none"
+                );
             } else {
                 for form in forms_needed(locale) {
-                    assert!(forms.contains(*form), "{locale}: {key} lacks its `{form}` form");
+                    assert!(
+                        forms.contains(*form),
+                        "{locale}: {key} lacks its `{form}` form"
+                    );
                 }
             }
-            assert_eq!(names, english_names, "{locale}: {key} has other placeholders");
+            assert_eq!(
+                names, english_names,
+                "{locale}: {key} has other placeholders"
+            );
         }
     }
 }
@@ -210,7 +230,10 @@ fn every_key_is_used_by_the_code_and_every_used_key_exists() {
     let unused: Vec<_> = english.difference(&used).collect();
     let unknown: Vec<_> = used.difference(&english).collect();
     assert!(unused.is_empty(), "keys no code uses: {unused:?}");
-    assert!(unknown.is_empty(), "keys the code uses that en.json lacks: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "keys the code uses that en.json lacks: {unknown:?}"
+    );
 }
 
 #[test]

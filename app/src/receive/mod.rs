@@ -289,63 +289,122 @@ pub struct Told {
 /// The words, in `locale`, for every way opening a share can fail: what
 /// happened and what the recipient can do next.
 pub fn told(locale: Locale, error: &OpenError) -> Told {
-    macro_rules! say {
-        ($state:literal, $title:ident, $detail:ident) => {
-            (
-                $state,
-                td_string!(locale, receive.$title).to_string(),
-                td_string!(locale, receive.$detail).to_string(),
-            )
-        };
-    }
     let (state, title, detail) = match error {
-        OpenError::Gone(GoneReason::Expired) => say!("expired", expired_title, expired_detail),
-        OpenError::Gone(GoneReason::Revoked) => say!("revoked", revoked_title, revoked_detail),
-        OpenError::Gone(GoneReason::Removed) => say!("removed", removed_title, removed_detail),
+        OpenError::Gone(GoneReason::Expired) => (
+            "expired",
+            td_string!(locale, receive.expired_title).to_string(),
+            td_string!(locale, receive.expired_detail).to_string(),
+        ),
+        OpenError::Gone(GoneReason::Revoked) => (
+            "revoked",
+            td_string!(locale, receive.revoked_title).to_string(),
+            td_string!(locale, receive.revoked_detail).to_string(),
+        ),
+        OpenError::Gone(GoneReason::Removed) => (
+            "removed",
+            td_string!(locale, receive.removed_title).to_string(),
+            td_string!(locale, receive.removed_detail).to_string(),
+        ),
         OpenError::Gone(GoneReason::Consumed)
-        | OpenError::GoneWhileDownloading(GoneReason::Consumed) => {
-            say!("consumed", consumed_title, consumed_detail)
-        }
-        OpenError::GoneWhileDownloading(GoneReason::Expired) => {
-            say!("expired", stopped_expired_title, stopped_expired_detail)
-        }
-        OpenError::GoneWhileDownloading(GoneReason::Revoked) => {
-            say!("revoked", stopped_revoked_title, stopped_revoked_detail)
-        }
-        OpenError::GoneWhileDownloading(GoneReason::Removed) => {
-            say!("removed", stopped_removed_title, stopped_removed_detail)
-        }
-        OpenError::NotFound => say!("not-found", not_found_title, not_found_detail),
-        OpenError::Locked => say!("locked", locked_title, locked_detail),
-        OpenError::WrongLink => say!("wrong-link", wrong_link_title, wrong_link_detail),
+        | OpenError::GoneWhileDownloading(GoneReason::Consumed) => (
+            "consumed",
+            td_string!(locale, receive.consumed_title).to_string(),
+            td_string!(locale, receive.consumed_detail).to_string(),
+        ),
+        OpenError::GoneWhileDownloading(GoneReason::Expired) => (
+            "expired",
+            td_string!(locale, receive.stopped_expired_title).to_string(),
+            td_string!(locale, receive.stopped_expired_detail).to_string(),
+        ),
+        OpenError::GoneWhileDownloading(GoneReason::Revoked) => (
+            "revoked",
+            td_string!(locale, receive.stopped_revoked_title).to_string(),
+            td_string!(locale, receive.stopped_revoked_detail).to_string(),
+        ),
+        OpenError::GoneWhileDownloading(GoneReason::Removed) => (
+            "removed",
+            td_string!(locale, receive.stopped_removed_title).to_string(),
+            td_string!(locale, receive.stopped_removed_detail).to_string(),
+        ),
+        OpenError::NotFound => (
+            "not-found",
+            td_string!(locale, receive.not_found_title).to_string(),
+            td_string!(locale, receive.not_found_detail).to_string(),
+        ),
+        OpenError::Locked => (
+            "locked",
+            td_string!(locale, receive.locked_title).to_string(),
+            td_string!(locale, receive.locked_detail).to_string(),
+        ),
+        OpenError::WrongLink => (
+            "wrong-link",
+            td_string!(locale, receive.wrong_link_title).to_string(),
+            td_string!(locale, receive.wrong_link_detail).to_string(),
+        ),
         OpenError::BadLink
         | OpenError::KeyMissing
         | OpenError::KeyInvalid
         | OpenError::LinkWithoutKey
-        | OpenError::KeyForOtherShare => say!("bad-link", bad_link_title, bad_link_detail),
-        OpenError::OpenedInTab => {
-            say!("opened-in-tab", opened_in_tab_title, opened_in_tab_detail)
-        }
+        | OpenError::KeyForOtherShare => (
+            "bad-link",
+            td_string!(locale, receive.bad_link_title).to_string(),
+            td_string!(locale, receive.bad_link_detail).to_string(),
+        ),
+        OpenError::OpenedInTab => (
+            "opened-in-tab",
+            td_string!(locale, receive.opened_in_tab_title).to_string(),
+            td_string!(locale, receive.opened_in_tab_detail).to_string(),
+        ),
         OpenError::BadPassword { attempts_left } => (
             "bad-password",
             td_string!(locale, receive.bad_password_title).to_string(),
             td_string!(locale, receive.bad_password_detail, count = *attempts_left).to_string(),
         ),
-        OpenError::PasswordMissing => {
-            say!(
-                "bad-password",
-                password_missing_title,
-                password_missing_detail
-            )
-        }
-        OpenError::KdfOutOfBounds => say!("bad-share", kdf_title, kdf_detail),
-        OpenError::NotReady => say!("not-ready", not_ready_title, not_ready_detail),
-        OpenError::Damaged => say!("damaged", damaged_title, damaged_detail),
-        OpenError::TicketExpired => say!("error", stopped_title, ticket_expired_detail),
-        OpenError::DownloadBroken => say!("error", stopped_title, download_broken_detail),
-        OpenError::RateLimited => say!("error", rate_limited_title, rate_limited_detail),
-        OpenError::Unreachable => say!("error", unreachable_title, unreachable_detail),
-        OpenError::Malformed(_) => say!("error", went_wrong_title, malformed_detail),
+        OpenError::PasswordMissing => (
+            "bad-password",
+            td_string!(locale, receive.password_missing_title).to_string(),
+            td_string!(locale, receive.password_missing_detail).to_string(),
+        ),
+        OpenError::KdfOutOfBounds => (
+            "bad-share",
+            td_string!(locale, receive.kdf_title).to_string(),
+            td_string!(locale, receive.kdf_detail).to_string(),
+        ),
+        OpenError::NotReady => (
+            "not-ready",
+            td_string!(locale, receive.not_ready_title).to_string(),
+            td_string!(locale, receive.not_ready_detail).to_string(),
+        ),
+        OpenError::Damaged => (
+            "damaged",
+            td_string!(locale, receive.damaged_title).to_string(),
+            td_string!(locale, receive.damaged_detail).to_string(),
+        ),
+        OpenError::TicketExpired => (
+            "error",
+            td_string!(locale, receive.stopped_title).to_string(),
+            td_string!(locale, receive.ticket_expired_detail).to_string(),
+        ),
+        OpenError::DownloadBroken => (
+            "error",
+            td_string!(locale, receive.stopped_title).to_string(),
+            td_string!(locale, receive.download_broken_detail).to_string(),
+        ),
+        OpenError::RateLimited => (
+            "error",
+            td_string!(locale, receive.rate_limited_title).to_string(),
+            td_string!(locale, receive.rate_limited_detail).to_string(),
+        ),
+        OpenError::Unreachable => (
+            "error",
+            td_string!(locale, receive.unreachable_title).to_string(),
+            td_string!(locale, receive.unreachable_detail).to_string(),
+        ),
+        OpenError::Malformed(_) => (
+            "error",
+            td_string!(locale, receive.went_wrong_title).to_string(),
+            td_string!(locale, receive.malformed_detail).to_string(),
+        ),
         OpenError::Refused(words) => (
             "error",
             td_string!(locale, receive.went_wrong_title).to_string(),

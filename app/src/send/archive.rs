@@ -17,6 +17,7 @@ use zip::write::{SimpleFileOptions, StreamWriter};
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::SendError;
+use crate::i18n::{td_string, Locale};
 
 /// A file's last modification as local calendar time: year, month, day,
 /// hour, minute, second (what a ZIP entry records).
@@ -205,9 +206,9 @@ pub fn archive_name(entries: &[Entry]) -> String {
 /// the entries in archive order. Sealed meta is at most 4096 bytes, so a
 /// list too long for it keeps as many entries as fit, in order, and ends
 /// with one line that says how many more files the archive holds (and
-/// their bytes together); the archive itself always holds every file.
-/// Also says how many files the list could not name.
-pub fn archive_meta(name: &str, size: u64, entries: &[Entry]) -> (Meta, usize) {
+/// their bytes together), in `locale`'s words; the archive itself always
+/// holds every file. Also says how many files the list could not name.
+pub fn archive_meta(locale: Locale, name: &str, size: u64, entries: &[Entry]) -> (Meta, usize) {
     let listed = |count: usize| {
         let mut files: Vec<FileEntry> = entries[..count]
             .iter()
@@ -219,7 +220,7 @@ pub fn archive_meta(name: &str, size: u64, entries: &[Entry]) -> (Meta, usize) {
         let rest = &entries[count..];
         if !rest.is_empty() {
             files.push(FileEntry {
-                name: more_files(rest.len()),
+                name: more_files(locale, rest.len()),
                 size: rest.iter().map(|e| e.size).sum(),
             });
         }
@@ -247,11 +248,9 @@ pub fn archive_meta(name: &str, size: u64, entries: &[Entry]) -> (Meta, usize) {
 }
 
 /// The list's last line when it could not name every file.
-fn more_files(count: usize) -> String {
-    match count {
-        1 => "… and 1 more file".to_owned(),
-        n => format!("… and {n} more files"),
-    }
+fn more_files(locale: Locale, count: usize) -> String {
+    let count = count as u64;
+    td_string!(locale, send.more_files, count = count).to_string()
 }
 
 /// Where the ZIP writer puts its bytes: taken out by [`ArchiveWriter::take`]
@@ -559,7 +558,7 @@ mod tests {
     #[test]
     fn a_short_list_is_sealed_whole() {
         let entries = [entry("a.txt", 1), entry("b/c.txt", 2)];
-        let (meta, unlisted) = archive_meta("files.zip", 300, &entries);
+        let (meta, unlisted) = archive_meta(Locale::en, "files.zip", 300, &entries);
         assert_eq!(unlisted, 0);
         assert_eq!(meta.kind, ots_proto::MetaKind::Files);
         assert_eq!(meta.mime, ots_proto::ZIP_MIME);
@@ -583,7 +582,7 @@ mod tests {
         let entries: Vec<Entry> = (0..1000)
             .map(|i| entry(&format!("folder/file-{i:04}.bin"), 1000 + i as u64))
             .collect();
-        let (meta, unlisted) = archive_meta("folder.zip", 123, &entries);
+        let (meta, unlisted) = archive_meta(Locale::en, "folder.zip", 123, &entries);
         let json = serde_json::to_vec(&meta).unwrap();
         assert!(json.len() + TAG_SIZE <= META_MAX_SEALED_SIZE);
         let (last, listed) = meta.files.split_last().unwrap();
@@ -606,6 +605,25 @@ mod tests {
         );
         let json = serde_json::to_vec(&Meta::files("folder.zip", 123, longer)).unwrap();
         assert!(json.len() + TAG_SIZE > META_MAX_SEALED_SIZE);
+    }
+
+    #[test]
+    fn the_last_line_counts_the_rest_in_the_senders_language() {
+        assert_eq!(more_files(Locale::en, 1), "… and 1 more file");
+        assert_eq!(more_files(Locale::en, 12), "… and 12 more files");
+        assert_eq!(more_files(Locale::de, 1), "… und eine weitere Datei");
+        assert_eq!(more_files(Locale::de, 12), "… und 12 weitere Dateien");
+        assert_eq!(more_files(Locale::ar, 2), "… وملفان آخران");
+        assert_eq!(more_files(Locale::ar, 5), "… و5 ملفات أخرى");
+        assert_eq!(more_files(Locale::ar, 12), "… و12 ملفًا آخر");
+        let entries: Vec<Entry> = (0..1000)
+            .map(|i| entry(&format!("folder/file-{i:04}.bin"), 1))
+            .collect();
+        let (meta, unlisted) = archive_meta(Locale::ar, "folder.zip", 1, &entries);
+        let json = serde_json::to_vec(&meta).unwrap();
+        assert!(json.len() + TAG_SIZE <= META_MAX_SEALED_SIZE);
+        let last = meta.files.last().unwrap();
+        assert_eq!(last.name, more_files(Locale::ar, unlisted));
     }
 
     #[test]

@@ -158,7 +158,10 @@ pub(super) async fn passphrase() -> Result<String, SendError> {
 
 /// The plaintext and meta of the chosen files: one file as itself,
 /// several as a ZIP archive.
-fn files_plaintext(files: &[PickedFile]) -> Result<(Plaintext, Meta), SendError> {
+fn files_plaintext(
+    files: &[PickedFile],
+    locale: crate::i18n::Locale,
+) -> Result<(Plaintext, Meta), SendError> {
     let file_of = |id: u64| {
         PICKED.with(|p| {
             p.borrow()
@@ -175,7 +178,7 @@ fn files_plaintext(files: &[PickedFile]) -> Result<(Plaintext, Meta), SendError>
         }
         Packing::Archive { entries, layout } => {
             let name = archive_name(&entries);
-            let (meta, _) = archive_meta(&name, layout.size(), &entries);
+            let (meta, _) = archive_meta(locale, &name, layout.size(), &entries);
             let with_files = entries
                 .into_iter()
                 .zip(files)
@@ -239,7 +242,7 @@ pub(super) async fn send(
             let size = text.len() as u64;
             (Plaintext::text(text.clone().into_bytes()), Meta::text(size))
         }
-        Content::Files(files) => files_plaintext(files)?,
+        Content::Files(files) => files_plaintext(files, request.locale)?,
     };
     let secret = LinkSecret::generate().map_err(|_| BrowserError::NoRandomness)?;
     let (password_key, kdf) = if request.password.is_empty() {

@@ -18,6 +18,7 @@ use ots_proto::{
 
 use crate::failure::{ApiError, BrowserError};
 use crate::format::{human_bytes, human_duration};
+use crate::i18n::{td_string, Locale};
 
 pub use archive::Stamp;
 pub use secrets::{
@@ -36,8 +37,8 @@ pub const DEFAULT_EXPIRY_SECS: u32 = 86_400;
 /// `GET /api/v1/config`, protocol 1.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offer {
-    /// Expiry choices in seconds with their labels, shortest first.
-    pub expiry_choices: Vec<(u32, String)>,
+    /// Expiry choices in seconds, shortest first (see [`expiry_label`]).
+    pub expiry_choices: Vec<u32>,
     /// The expiry selected first.
     pub default_expiry: u32,
     /// Most downloads a share may allow.
@@ -99,15 +100,7 @@ impl Offer {
         secs.sort_unstable();
         secs.dedup();
         Self {
-            expiry_choices: secs
-                .into_iter()
-                .map(|s| {
-                    (
-                        s,
-                        human_duration(crate::i18n::Locale::en /* TODO(i18n) */, s.into()),
-                    )
-                })
-                .collect(),
+            expiry_choices: secs,
             default_expiry: default,
             max_downloads: max_downloads.clamp(1, MAX_DOWNLOADS),
             max_payload,
@@ -121,6 +114,11 @@ impl Offer {
     pub fn size_limit(&self) -> Option<u64> {
         self.max_payload.map(max_plaintext_for)
     }
+}
+
+/// The words for an expiry choice of `secs` seconds, e.g. "1 day".
+pub fn expiry_label(locale: Locale, secs: u32) -> String {
+    human_duration(locale, secs.into())
 }
 
 /// A file the sender chose; the file itself stays with the browser side
@@ -197,14 +195,14 @@ impl Content {
 }
 
 /// How many of `files` the sealed list cannot name (meta is at most 4096
-/// bytes: the list names the first ones and says how many more); 0 when
-/// it names them all.
-pub fn unlisted(files: &[PickedFile]) -> usize {
+/// bytes: the list names the first ones and says how many more, in
+/// `locale`'s words); 0 when it names them all.
+pub fn unlisted(locale: Locale, files: &[PickedFile]) -> usize {
     match packing(files) {
         Packing::Single(_) => 0,
         Packing::Archive { entries, layout } => {
             let name = archive::archive_name(&entries);
-            archive::archive_meta(&name, layout.size(), &entries).1
+            archive::archive_meta(locale, &name, layout.size(), &entries).1
         }
     }
 }
@@ -232,6 +230,9 @@ pub struct Request {
     /// Keep the create token on this device (local storage) rather than
     /// for this tab only (session storage).
     pub remember_token: bool,
+    /// The language the page speaks as the sender sends: the sealed file
+    /// list's last line ("… and 3 more files") is written in it.
+    pub locale: Locale,
 }
 
 /// Where the sender is, for the progress bar.
@@ -524,57 +525,43 @@ pub fn start(
     }
 }
 
-/// The sentence under the form for a send that failed: what happened
-/// and what to do next.
-pub fn sentence(error: &SendError) -> String {
+/// The sentence under the form for a send that failed, in `locale`'s
+/// words: what happened and what to do next.
+pub fn sentence(locale: Locale, error: &SendError) -> String {
     match error {
-        SendError::EmptyText => "Type or paste the secret first.".into(),
-        SendError::NoFile => "Choose a file first.".into(),
-        SendError::TooLarge { size, max } => format!(
-            "This is {}; the server accepts up to {} per share.",
-            human_bytes(crate::i18n::Locale::en /* TODO(i18n) */, *size),
-            human_bytes(crate::i18n::Locale::en /* TODO(i18n) */, *max)
-        ),
-        SendError::ServerTooLarge => "This is larger than the server accepts.".into(),
-        SendError::NameTooLong => {
-            "The file name is too long; rename the file and try again.".into()
+        SendError::EmptyText => td_string!(locale, send.error_empty_text).to_string(),
+        SendError::NoFile => td_string!(locale, send.error_no_file).to_string(),
+        SendError::TooLarge { size, max } => {
+            let (size, max) = (human_bytes(locale, *size), human_bytes(locale, *max));
+            td_string!(locale, send.error_too_large, size = size, max = max).to_string()
         }
-        SendError::CreateTokenRequired => {
-            "This server accepts shares only with a create token. Enter the token you were given."
-                .into()
-        }
-        SendError::BadCreateToken => {
-            "The server did not accept this create token. Check it and try again.".into()
-        }
+        SendError::ServerTooLarge => td_string!(locale, send.error_server_too_large).to_string(),
+        SendError::NameTooLong => td_string!(locale, send.error_name_too_long).to_string(),
+        SendError::CreateTokenRequired => td_string!(locale, send.error_token_required).to_string(),
+        SendError::BadCreateToken => td_string!(locale, send.error_bad_token).to_string(),
         SendError::MalformedCreateToken => {
-            "A create token has only letters, digits and punctuation, without spaces.".into()
+            td_string!(locale, send.error_malformed_token).to_string()
         }
-        SendError::StorageFull => "The server is full. Try again later.".into(),
-        SendError::RateLimited => {
-            "Too many requests from this address. Wait a minute and try again.".into()
-        }
-        SendError::Busy => "The server is busy. Try again in a moment.".into(),
-        SendError::Unreachable => {
-            "The server could not be reached. Check the connection and try again.".into()
-        }
+        SendError::StorageFull => td_string!(locale, send.error_storage_full).to_string(),
+        SendError::RateLimited => td_string!(locale, send.error_rate_limited).to_string(),
+        SendError::Busy => td_string!(locale, send.error_busy).to_string(),
+        SendError::Unreachable => td_string!(locale, send.error_unreachable).to_string(),
         SendError::Incomplete { missing } => {
-            format!(
-                "The upload is incomplete: the server is missing parts {missing:?}. Send it again."
-            )
+            let parts = format!("{missing:?}");
+            td_string!(locale, send.error_incomplete, parts = parts).to_string()
         }
-        SendError::SizeMismatch => {
-            "The encrypted size did not come out as announced; nothing was shared. Send it again."
-                .into()
+        SendError::SizeMismatch => td_string!(locale, send.error_size_mismatch).to_string(),
+        SendError::Archive(_) => td_string!(locale, send.error_archive).to_string(),
+        SendError::WordList(_) => td_string!(locale, send.error_word_list).to_string(),
+        SendError::Malformed(_) => td_string!(locale, send.error_malformed).to_string(),
+        SendError::Refused(words) => {
+            td_string!(locale, send.error_refused, words = words).to_string()
         }
-        SendError::Archive(_) => "The archive could not be written; nothing was shared.".into(),
-        SendError::WordList(_) => {
-            "The word list could not be loaded, so no passphrase was made. Try again.".into()
+        // The browser's own detail stays as it is (from `failure`).
+        SendError::Browser(e) => {
+            let detail = e.to_string();
+            td_string!(locale, send.error_browser, detail = detail).to_string()
         }
-        SendError::Malformed(_) => {
-            "The server's answer was not understood; nothing was shared. Try again.".into()
-        }
-        SendError::Refused(words) => format!("The server said: {words}."),
-        SendError::Browser(e) => format!("This browser could not finish: {e}."),
     }
 }
 
@@ -593,6 +580,7 @@ mod tests {
             key_apart: false,
             create_token: String::new(),
             remember_token: false,
+            locale: Locale::en,
         }
     }
 
@@ -765,10 +753,16 @@ mod tests {
     #[test]
     fn the_offer_follows_the_servers_bounds() {
         let offer = Offer::from_config(&config(600, 7_200, 1_800));
-        let secs: Vec<u32> = offer.expiry_choices.iter().map(|(s, _)| *s).collect();
-        assert_eq!(secs, [900, 1_800, 3_600, 7_200]);
+        assert_eq!(offer.expiry_choices, [900, 1_800, 3_600, 7_200]);
         assert_eq!(offer.default_expiry, 1_800);
-        assert_eq!(offer.expiry_choices[1].1, "30 minutes");
+        assert_eq!(
+            expiry_label(Locale::en, offer.expiry_choices[1]),
+            "30 minutes"
+        );
+        assert_eq!(
+            expiry_label(Locale::de, offer.expiry_choices[1]),
+            "30 Minuten"
+        );
         assert_eq!(offer.max_downloads, 5);
         assert_eq!(offer.size_limit(), Some(max_plaintext_for(10 << 20)));
         assert_eq!(offer.max_inline, 4096);
@@ -778,7 +772,7 @@ mod tests {
     #[test]
     fn the_offer_never_leaves_the_protocols_bounds() {
         let offer = Offer::from_config(&config(1, u32::MAX, u32::MAX));
-        let secs: Vec<u32> = offer.expiry_choices.iter().map(|(s, _)| *s).collect();
+        let secs = &offer.expiry_choices;
         assert_eq!(secs.first(), Some(&300));
         assert_eq!(secs.last(), Some(&EXPIRES_IN_MAX_SECS));
         assert_eq!(offer.default_expiry, EXPIRES_IN_MAX_SECS);
@@ -790,21 +784,59 @@ mod tests {
         assert_eq!(offer.max_inline, INLINE_MAX_BYTES);
         // A range with no step in it still offers its default and longest.
         let offer = Offer::from_config(&config(120, 240, 180));
-        let secs: Vec<u32> = offer.expiry_choices.iter().map(|(s, _)| *s).collect();
-        assert_eq!(secs, [180, 240]);
+        assert_eq!(offer.expiry_choices, [180, 240]);
     }
 
     #[test]
     fn the_initial_offer_is_the_protocols() {
         let offer = Offer::initial();
-        for (secs, _) in &offer.expiry_choices {
+        for secs in &offer.expiry_choices {
             assert!((EXPIRES_IN_MIN_SECS..=EXPIRES_IN_MAX_SECS).contains(secs));
         }
-        assert!(offer
-            .expiry_choices
-            .iter()
-            .any(|(secs, _)| *secs == DEFAULT_EXPIRY_SECS));
+        assert!(offer.expiry_choices.contains(&DEFAULT_EXPIRY_SECS));
         assert_eq!(offer.max_downloads, MAX_DOWNLOADS);
         assert!(!offer.token_required);
+    }
+
+    #[test]
+    fn a_failed_send_is_told_in_the_readers_language() {
+        let too_large = SendError::TooLarge {
+            size: 3 << 20,
+            max: 1 << 20,
+        };
+        let english = Locale::en;
+        assert_eq!(
+            sentence(english, &too_large),
+            "This is 3 MiB; the server accepts up to 1 MiB per share."
+        );
+        assert_eq!(
+            sentence(
+                english,
+                &SendError::Incomplete {
+                    missing: vec![2, 5]
+                }
+            ),
+            "The upload is incomplete: the server is missing parts [2, 5]. Send it again."
+        );
+        assert_eq!(
+            sentence(english, &SendError::Refused("no (400)".into())),
+            "The server said: no (400)."
+        );
+        assert_eq!(
+            sentence(Locale::de, &too_large),
+            "Das sind 3 MiB; der Server nimmt bis zu 1 MiB pro Freigabe an."
+        );
+        assert_eq!(
+            sentence(Locale::de, &SendError::EmptyText),
+            "Geben Sie das Geheimnis zuerst ein oder fügen Sie es ein."
+        );
+        assert_eq!(
+            sentence(Locale::ar, &too_large),
+            "الحجم 3 MiB، والخادم لا يقبل أكثر من 1 MiB لكل مشاركة."
+        );
+        assert_eq!(
+            sentence(Locale::ar, &SendError::Busy),
+            "الخادم مشغول. حاول مجددًا بعد لحظات."
+        );
     }
 }

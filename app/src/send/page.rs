@@ -1,14 +1,17 @@
 //! The send page (`/`): a text, files or a generated secret, options,
 //! then the links.
 
+use leptos::children::ChildrenFn;
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::custom_attribute;
 
 use super::{
-    entropy_bits, total_bytes, Alphabet, Content, Offer, PickedFile, Request, SendError, Sent,
-    Stage, PASSPHRASE_WORDS, SECRET_DEFAULT_LEN, SECRET_MAX_LEN, SECRET_MIN_LEN, WORD_LIST_LEN,
+    entropy_bits, expiry_label, total_bytes, Alphabet, Content, Offer, PickedFile, Request,
+    SendError, Sent, Stage, PASSPHRASE_WORDS, SECRET_DEFAULT_LEN, SECRET_MAX_LEN, SECRET_MIN_LEN,
+    WORD_LIST_LEN,
 };
-use crate::format::{human_bytes, password_strength};
+use crate::format::{human_bytes, password_strength, Strength};
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::widgets::{focus_when_shown, local_time, CopyButton, Progress, ProgressBar, QrCode};
 
 /// Which tab the sender is on.
@@ -20,26 +23,36 @@ enum Mode {
 }
 
 /// The progress bar's words and numbers for a stage.
-fn progress(stage: Stage) -> Progress {
+fn progress(locale: Locale, stage: Stage) -> Progress {
     let (label, done, total, elapsed_ms) = match stage {
-        Stage::DerivingKey => ("Deriving the key from the password…".into(), 0, 0, 0.0),
+        Stage::DerivingKey => (td_string!(locale, send.deriving).to_string(), 0, 0, 0.0),
         Stage::Uploading {
             done,
             total,
             elapsed_ms,
-        } => ("Encrypting and uploading…".into(), done, total, elapsed_ms),
+        } => (
+            td_string!(locale, send.uploading).to_string(),
+            done,
+            total,
+            elapsed_ms,
+        ),
         Stage::Retrying {
             attempt,
             done,
             total,
             elapsed_ms,
         } => (
-            format!("Connection lost; retrying (attempt {attempt})…"),
+            td_string!(locale, send.retrying, attempt = attempt).to_string(),
             done,
             total,
             elapsed_ms,
         ),
-        Stage::Completing { total, elapsed_ms } => ("Finishing…".into(), total, total, elapsed_ms),
+        Stage::Completing { total, elapsed_ms } => (
+            td_string!(locale, send.finishing).to_string(),
+            total,
+            total,
+            elapsed_ms,
+        ),
     };
     Progress {
         label,
@@ -50,31 +63,22 @@ fn progress(stage: Stage) -> Progress {
 }
 
 /// The line that sums up the chosen files.
-fn chosen_line(files: &[PickedFile]) -> String {
+fn chosen_line(locale: Locale, files: &[PickedFile]) -> String {
     match files {
-        [] => "No file chosen".into(),
-        [one] if !one.in_folder => format!(
-            "{} · {}",
-            one.path,
-            human_bytes(
-                crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
-                one.size
-            )
-        ),
-        many => format!(
-            "{} {} · {} in all",
-            many.len(),
-            if many.len() == 1 { "file" } else { "files" },
-            human_bytes(
-                crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
-                total_bytes(many)
-            )
-        ),
+        [] => td_string!(locale, send.no_file_chosen).to_string(),
+        [one] if !one.in_folder => {
+            let (name, size) = (&one.path, human_bytes(locale, one.size));
+            td_string!(locale, send.chosen_single, name = name, size = size).to_string()
+        }
+        many => {
+            let (count, size) = (many.len() as u64, human_bytes(locale, total_bytes(many)));
+            td_string!(locale, send.chosen_count, count = count, size = size).to_string()
+        }
     }
 }
 
 /// How the chosen files travel, when they are several.
-fn archive_note(files: &[PickedFile]) -> Option<String> {
+fn archive_note(locale: Locale, files: &[PickedFile]) -> Option<String> {
     if matches!(
         files,
         [] | [PickedFile {
@@ -84,17 +88,35 @@ fn archive_note(files: &[PickedFile]) -> Option<String> {
     ) {
         return None;
     }
-    let mut note =
-        "They travel as one ZIP archive, each file as it is (not compressed again).".to_string();
-    let unlisted = super::unlisted(files);
-    if unlisted > 0 {
-        note.push_str(&format!(
-            " The recipient's list names the first {} and says how many more; the archive holds all {}.",
-            files.len() - unlisted,
-            files.len()
-        ));
+    let unlisted = super::unlisted(locale, files);
+    Some(if unlisted > 0 {
+        let (listed, total) = (files.len() - unlisted, files.len());
+        td_string!(
+            locale,
+            send.archive_note_unlisted,
+            listed = listed,
+            total = total
+        )
+        .to_string()
+    } else {
+        td_string!(locale, send.archive_note).to_string()
+    })
+}
+
+/// The hint beside the password field.
+fn strength_label(locale: Locale, strength: Strength) -> String {
+    match strength {
+        Strength::None => td_string!(locale, send.strength_none).to_string(),
+        Strength::Weak => td_string!(locale, send.strength_weak).to_string(),
+        Strength::Fair => td_string!(locale, send.strength_fair).to_string(),
+        Strength::Strong => td_string!(locale, send.strength_strong).to_string(),
     }
-    Some(note)
+}
+
+/// The label of every copy button on the page.
+fn copy_label() -> Signal<String> {
+    let i18n = use_i18n();
+    Signal::derive(move || td_string!(i18n.get_locale(), send.copy).to_string())
 }
 
 /// The send page (`/`).
@@ -119,6 +141,8 @@ pub fn SendPage() -> impl IntoView {
 
 #[component]
 fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let copy = copy_label();
     let mode = RwSignal::new(Mode::Text);
     let text = RwSignal::new(String::new());
     let files = RwSignal::new(Vec::<PickedFile>::new());
@@ -136,7 +160,13 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
     let length = RwSignal::new(SECRET_DEFAULT_LEN);
     let secret = RwSignal::new(String::new());
     let error = RwSignal::new(None::<SendError>);
-    let progress_now = RwSignal::new(None::<Progress>);
+    let stage_now = RwSignal::new(None::<Stage>);
+    // Drawn from the stage in the language of the moment.
+    let progress_now = Signal::derive(move || {
+        stage_now
+            .get()
+            .map(|stage| progress(i18n.get_locale(), stage))
+    });
     let working = RwSignal::new(false);
 
     // In the browser only: what the server accepts, and a kept create token.
@@ -201,15 +231,17 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 String::new()
             },
             remember_token: remember.get_untracked(),
+            // The sealed file list is written in the language of the moment.
+            locale: i18n.get_locale_untracked(),
         };
         working.set(true);
         super::start(
             request,
             &shown,
-            move |stage| progress_now.set(Some(progress(stage))),
+            move |stage| stage_now.set(Some(stage)),
             move |result| {
                 working.set(false);
-                progress_now.set(None);
+                stage_now.set(None);
                 match result {
                     Ok(links) => {
                         if current == Mode::Generate {
@@ -235,23 +267,29 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
     let secret_hint = move || {
         let n = alphabet.get().chars().len();
         let len = length.get().clamp(SECRET_MIN_LEN, SECRET_MAX_LEN);
-        format!(
-            "{len} characters from {n}: about {:.0} bits. It is shared as a text, so you never type it.",
-            entropy_bits(n, len as usize).floor()
+        let bits = entropy_bits(n, len as usize).floor() as u64;
+        let count = u64::from(len);
+        td_string!(
+            i18n.get_locale(),
+            send.secret_hint,
+            count = count,
+            n = n,
+            bits = bits
         )
+        .to_string()
     };
 
     let text_panel = move || {
         view! {
             <label for="text-panel" class="visually-hidden">
-                "Secret text"
+                {t!(i18n, send.secret_text)}
             </label>
             <textarea
                 id="text-panel"
                 hidden=move || mode.get() != Mode::Text
                 role="tabpanel"
                 aria-labelledby="tab-text"
-                placeholder="Paste the secret here"
+                placeholder=move || td_string!(i18n.get_locale(), send.text_placeholder).to_string()
                 autocomplete="off"
                 spellcheck="false"
                 prop:value=move || text.get()
@@ -276,7 +314,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop
             >
-                <p>"Drop files or a folder here, or"</p>
+                <p>{t!(i18n, send.drop_here)}</p>
                 <div class="pickers">
                     <input
                         type="file"
@@ -286,7 +324,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         on:change=on_pick
                     />
                     <label for="file-input" class="button">
-                        "Choose files"
+                        {t!(i18n, send.choose_files)}
                     </label>
                     <input
                         type="file"
@@ -296,31 +334,41 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         on:change=on_pick
                     />
                     <label for="folder-input" class="button">
-                        "Choose a folder"
+                        {t!(i18n, send.choose_folder)}
                     </label>
                 </div>
                 <p class="chosen" id="file-chosen" aria-live="polite">
-                    {move || files.with(|f| chosen_line(f))}
+                    {move || files.with(|f| chosen_line(i18n.get_locale(), f))}
                 </p>
-                <ul class="file-list" id="file-list" aria-label="Chosen files">
+                <ul
+                    class="file-list"
+                    id="file-list"
+                    aria-label=move || td_string!(i18n.get_locale(), send.chosen_files).to_string()
+                >
                     {move || {
                         files
                             .get()
                             .into_iter()
                             .map(|f| {
-                                let id = f.id;
-                                let remove_label = format!("Remove {}", f.path);
+                                let (id, size) = (f.id, f.size);
+                                let path = f.path.clone();
+                                let remove_label = move || {
+                                    td_string!(i18n.get_locale(), send.remove_file, name = &path)
+                                        .to_string()
+                                };
                                 view! {
                                     <li class="file-entry">
                                         <span class="file-name">{f.path}</span>
-                                        <span class="file-size">{human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, f.size)}</span>
+                                        <span class="file-size">
+                                            {move || human_bytes(i18n.get_locale(), size)}
+                                        </span>
                                         <button
                                             type="button"
                                             class="remove"
                                             aria-label=remove_label
                                             on:click=move |_| files.set(super::remove(id))
                                         >
-                                            "Remove"
+                                            {t!(i18n, send.remove)}
                                         </button>
                                     </li>
                                 }
@@ -329,7 +377,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                     }}
                 </ul>
                 <p class="hint" id="archive-note">
-                    {move || files.with(|f| archive_note(f))}
+                    {move || files.with(|f| archive_note(i18n.get_locale(), f))}
                 </p>
             </div>
         }
@@ -346,7 +394,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             >
                 <div class="options">
                     <label>
-                        "Characters"
+                        {t!(i18n, send.characters)}
                         <select
                             id="gen-alphabet"
                             on:change=move |ev| {
@@ -356,14 +404,14 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                                 }
                             }
                         >
-                            <option value="alnum">"Letters and digits"</option>
-                            <option value="symbols">"Letters, digits and symbols"</option>
-                            <option value="hex">"Hexadecimal (0–9, a–f)"</option>
-                            <option value="digits">"Digits only"</option>
+                            <option value="alnum">{t!(i18n, send.alphabet_alnum)}</option>
+                            <option value="symbols">{t!(i18n, send.alphabet_symbols)}</option>
+                            <option value="hex">{t!(i18n, send.alphabet_hex)}</option>
+                            <option value="digits">{t!(i18n, send.alphabet_digits)}</option>
                         </select>
                     </label>
                     <label>
-                        "Length"
+                        {t!(i18n, send.length)}
                         <input
                             type="number"
                             id="gen-length"
@@ -381,13 +429,13 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         />
                     </label>
                 </div>
-                <label for="gen-secret">"Generated secret"</label>
+                <label for="gen-secret">{t!(i18n, send.generated_secret)}</label>
                 <div class="link-row">
                     <input id="gen-secret" type="text" readonly prop:value=move || secret.get()/>
-                    <CopyButton text=Signal::derive(move || secret.get()) id="copy-secret" label="Copy"/>
+                    <CopyButton text=Signal::derive(move || secret.get()) id="copy-secret" label=copy/>
                 </div>
                 <button type="button" id="gen-again" on:click=move |_| regenerate()>
-                    "Generate another"
+                    {t!(i18n, send.generate_another)}
                 </button>
                 <p class="hint" id="gen-hint">{secret_hint}</p>
             </div>
@@ -396,14 +444,16 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
 
     view! {
         <section class="card">
-            <h1>"Share a secret once"</h1>
-            <p class="lead">
-                "Encrypted in your browser before it leaves it. The key stays in the link."
-            </p>
+            <h1>{t!(i18n, send.title)}</h1>
+            <p class="lead">{t!(i18n, send.lead)}</p>
             <form on:submit=on_submit novalidate>
                 <fieldset disabled=move || working.get()>
-                    <legend class="visually-hidden">"What to share"</legend>
-                    <div class="tabs" role="tablist" aria-label="What to share">
+                    <legend class="visually-hidden">{t!(i18n, send.what_to_share)}</legend>
+                    <div
+                        class="tabs"
+                        role="tablist"
+                        aria-label=move || td_string!(i18n.get_locale(), send.what_to_share).to_string()
+                    >
                         <button
                             type="button"
                             role="tab"
@@ -412,7 +462,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                             aria-selected=move || (mode.get() == Mode::Text).to_string()
                             on:click=move |_| mode.set(Mode::Text)
                         >
-                            "Text"
+                            {t!(i18n, send.tab_text)}
                         </button>
                         <button
                             type="button"
@@ -422,7 +472,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                             aria-selected=move || (mode.get() == Mode::File).to_string()
                             on:click=move |_| mode.set(Mode::File)
                         >
-                            "Files"
+                            {t!(i18n, send.tab_files)}
                         </button>
                         <button
                             type="button"
@@ -432,7 +482,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                             aria-selected=move || (mode.get() == Mode::Generate).to_string()
                             on:click=open_generate
                         >
-                            "Generate"
+                            {t!(i18n, send.tab_generate)}
                         </button>
                     </div>
                     // Every panel stays in the page (hidden when not chosen),
@@ -443,9 +493,13 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                     {generate_panel().into_any()}
                     <p class="limit" id="size-limit">
                         {move || {
+                            let locale = i18n.get_locale();
                             offer
                                 .with(|o| o.size_limit())
-                                .map(|max| format!("Up to {} per share.", human_bytes(crate::i18n::use_i18n().get_locale_untracked() /* TODO(i18n): reactive */, max)))
+                                .map(|max| {
+                                    let size = human_bytes(locale, max);
+                                    td_string!(locale, send.size_limit, size = size).to_string()
+                                })
                                 .unwrap_or_default()
                         }}
                     </p>
@@ -462,12 +516,22 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         error
                     />
                     <button type="submit" class="primary" id="send">
-                        "Encrypt and create link"
+                        {t!(i18n, send.submit)}
                     </button>
                 </fieldset>
             </form>
-            <ProgressBar progress=progress_now.into()/>
-            {move || error.get().map(|e| view! { <p class="error" id="send-error" role="alert">{super::sentence(&e)}</p> })}
+            <ProgressBar progress=progress_now/>
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="error" id="send-error" role="alert">
+                                {super::sentence(i18n.get_locale(), &e)}
+                            </p>
+                        }
+                    })
+            }}
         </section>
     }
 }
@@ -488,9 +552,21 @@ fn ShareOptions(
     key_apart: RwSignal<bool>,
     error: RwSignal<Option<SendError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let copy = copy_label();
     let strength = move || password.with(|p| password_strength(p));
     let token_shown = move || offer.with(|o| o.token_required) || token_asked.get();
-    let passphrase_bits = entropy_bits(WORD_LIST_LEN, PASSPHRASE_WORDS).floor();
+    let passphrase_bits = entropy_bits(WORD_LIST_LEN, PASSPHRASE_WORDS).floor() as u64;
+    let passphrase_hint = move || {
+        let words = PASSPHRASE_WORDS as u64;
+        td_string!(
+            i18n.get_locale(),
+            send.passphrase_hint,
+            count = words,
+            bits = passphrase_bits
+        )
+        .to_string()
+    };
     let on_generate_passphrase = move |_| {
         error.set(None);
         super::generate_passphrase(move |result| match result {
@@ -504,7 +580,7 @@ fn ShareOptions(
     view! {
         <div class="options">
             <label>
-                "Expires after"
+                {t!(i18n, send.expires_after)}
                 <select
                     id="expiry"
                     on:change=move |ev| {
@@ -521,10 +597,10 @@ fn ShareOptions(
                         offer
                             .expiry_choices
                             .into_iter()
-                            .map(|(secs, label)| {
+                            .map(|secs| {
                                 view! {
                                     <option value=secs.to_string() selected=secs == default>
-                                        {label}
+                                        {move || expiry_label(i18n.get_locale(), secs)}
                                     </option>
                                 }
                             })
@@ -533,7 +609,7 @@ fn ShareOptions(
                 </select>
             </label>
             <label>
-                "Downloads"
+                {t!(i18n, send.downloads)}
                 <input
                     type="number"
                     id="downloads"
@@ -548,7 +624,7 @@ fn ShareOptions(
                 />
             </label>
             <div class="wide password-field">
-                <label for="password">"Password (optional)"</label>
+                <label for="password">{t!(i18n, send.password_optional)}</label>
                 <div class="password-row">
                     <input
                         type="password"
@@ -564,7 +640,7 @@ fn ShareOptions(
                         }
                     />
                     <button type="button" id="password-generate" on:click=on_generate_passphrase>
-                        "Generate"
+                        {t!(i18n, send.generate_passphrase)}
                     </button>
                 </div>
             </div>
@@ -574,16 +650,12 @@ fn ShareOptions(
                     .map(|phrase| {
                         view! {
                             <div class="wide generated" id="passphrase-box">
-                                <label for="passphrase">"Generated passphrase"</label>
+                                <label for="passphrase">{t!(i18n, send.generated_passphrase)}</label>
                                 <div class="link-row">
                                     <input id="passphrase" type="text" readonly prop:value=phrase.clone()/>
-                                    <CopyButton text=phrase id="copy-passphrase" label="Copy"/>
+                                    <CopyButton text=phrase id="copy-passphrase" label=copy/>
                                 </div>
-                                <p class="hint">
-                                    {format!(
-                                        "{PASSPHRASE_WORDS} words from the EFF list of 7,776: about {passphrase_bits:.0} bits. Give it to the recipient apart from the link.",
-                                    )}
-                                </p>
+                                <p class="hint">{passphrase_hint}</p>
                             </div>
                         }
                     })
@@ -593,7 +665,7 @@ fn ShareOptions(
                 id="password-strength"
                 aria-live="polite"
             >
-                {move || strength().label()}
+                {move || strength_label(i18n.get_locale(), strength())}
             </p>
             <div class="wide">
                 <label class="check">
@@ -604,15 +676,13 @@ fn ShareOptions(
                         prop:checked=move || key_apart.get()
                         on:change=move |ev| key_apart.set(event_target_checked(&ev))
                     />
-                    "Send the key separately"
+                    {t!(i18n, send.key_apart)}
                 </label>
-                <p class="hint" id="key-apart-hint">
-                    "Shows the link and its key as two things, to send over two channels (the link by mail, the key by phone): one alone opens nothing."
-                </p>
+                <p class="hint" id="key-apart-hint">{t!(i18n, send.key_apart_hint)}</p>
             </div>
             <Show when=token_shown>
                 <div class="wide token-field" id="token-box">
-                    <label for="create-token">"Create token"</label>
+                    <label for="create-token">{t!(i18n, send.create_token)}</label>
                     <input
                         type="password"
                         id="create-token"
@@ -629,11 +699,9 @@ fn ShareOptions(
                             prop:checked=move || remember.get()
                             on:change=move |ev| remember.set(event_target_checked(&ev))
                         />
-                        "Remember on this device"
+                        {t!(i18n, send.remember_token)}
                     </label>
-                    <p class="hint" id="token-hint">
-                        "This server takes shares only with a token from its operator. It is kept for this tab only, unless you tick the box."
-                    </p>
+                    <p class="hint" id="token-hint">{t!(i18n, send.token_hint)}</p>
                 </div>
             </Show>
         </div>
@@ -645,15 +713,17 @@ fn ShareOptions(
 /// page made it, so nobody has seen it yet.
 #[component]
 fn GeneratedSecret(generated: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let copy = copy_label();
     move || {
         generated.get().map(|secret| {
             view! {
                 <section class="card" id="generated-sent" aria-labelledby="generated-title">
-                    <h2 id="generated-title">"The secret you shared"</h2>
-                    <p class="notice">"Copy it now if you need it yourself: it is kept nowhere else."</p>
+                    <h2 id="generated-title">{t!(i18n, send.generated_title)}</h2>
+                    <p class="notice">{t!(i18n, send.generated_notice)}</p>
                     <div class="link-row">
                         <input id="generated-secret" type="text" readonly aria-labelledby="generated-title" prop:value=secret.clone()/>
-                        <CopyButton text=secret id="copy-generated" label="Copy"/>
+                        <CopyButton text=secret id="copy-generated" label=copy/>
                     </div>
                 </section>
             }
@@ -663,36 +733,50 @@ fn GeneratedSecret(generated: RwSignal<Option<String>>) -> impl IntoView {
 
 #[component]
 fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
-    let expires = local_time(
-        crate::i18n::use_i18n().get_locale_untracked(), /* TODO(i18n): reactive */
-        &links.expires_at,
-    );
+    let i18n = use_i18n();
+    let copy = copy_label();
+    let at = links.expires_at.clone();
+    let when = {
+        let at = at.clone();
+        move || local_time(i18n.get_locale(), &at)
+    };
+    let time = move |children: ChildrenFn| {
+        view! { <time id="expires-at" datetime=at.clone()>{children()}</time> }
+    };
     let manage = links.manage_link.clone();
     let share = if links.key_apart {
         let link = links.link_without_key().to_string();
         let key = links.key().to_string();
         view! {
-            <p class="lead">
-                "Send the link and the key over two different channels, for example the link by email and the key by chat. The recipient opens the link and pastes the key; whoever sees only one of them cannot open the share. It opens once (or as many times as you allowed), then it is gone."
-            </p>
-            <label for="share-link">"Link (without the key)"</label>
+            <p class="lead">{t!(i18n, send.lead_key_apart)}</p>
+            <label for="share-link">{t!(i18n, send.link_without_key)}</label>
             <div class="link-row">
                 <input id="share-link" type="text" readonly prop:value=link.clone()/>
-                <CopyButton text=link.clone() id="copy-share" label="Copy"/>
+                <CopyButton text=link.clone() id="copy-share" label=copy/>
             </div>
-            <label for="share-key">"Key"</label>
+            <label for="share-key">{t!(i18n, send.key)}</label>
             <div class="link-row">
                 <input id="share-key" type="text" readonly prop:value=key.clone()/>
-                <CopyButton text=key.clone() id="copy-key" label="Copy"/>
+                <CopyButton text=key.clone() id="copy-key" label=copy/>
             </div>
             <div class="qr-pair">
                 <figure>
-                    <QrCode text=link id="qr" label="QR code of the link without the key"/>
-                    <figcaption>"Link"</figcaption>
+                    <QrCode
+                        text=link
+                        id="qr"
+                        label=Signal::derive(move || {
+                            td_string!(i18n.get_locale(), send.qr_link_without_key).to_string()
+                        })
+                    />
+                    <figcaption>{t!(i18n, send.link)}</figcaption>
                 </figure>
                 <figure>
-                    <QrCode text=key id="qr-key" label="QR code of the key"/>
-                    <figcaption>"Key"</figcaption>
+                    <QrCode
+                        text=key
+                        id="qr-key"
+                        label=Signal::derive(move || td_string!(i18n.get_locale(), send.qr_key).to_string())
+                    />
+                    <figcaption>{t!(i18n, send.key)}</figcaption>
                 </figure>
             </div>
         }
@@ -700,35 +784,33 @@ fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
     } else {
         let share = links.share_link.clone();
         view! {
-            <p class="lead">
-                "Send this link to the recipient. It opens once (or as many times as you allowed), then it is gone."
-            </p>
-            <label for="share-link">"Share link"</label>
+            <p class="lead">{t!(i18n, send.lead_link)}</p>
+            <label for="share-link">{t!(i18n, send.share_link)}</label>
             <div class="link-row">
                 <input id="share-link" type="text" readonly prop:value=share.clone()/>
-                <CopyButton text=share.clone() id="copy-share" label="Copy"/>
+                <CopyButton text=share.clone() id="copy-share" label=copy/>
             </div>
             <QrCode text=share/>
         }
-            .into_any()
+        .into_any()
     };
     focus_when_shown("sent");
     view! {
         <section class="card" id="sent" tabindex="-1">
-            <h1>"Your link is ready"</h1>
+            <h1>{t!(i18n, send.ready_title)}</h1>
             {share}
-            <p>"Expires " <time id="expires-at" datetime=links.expires_at.clone()>{expires}</time> "."</p>
+            <p>{t!(i18n, send.expires, when, <time>)}</p>
             <section class="manage" aria-labelledby="manage-title">
-                <h2 id="manage-title">"Manage link: keep it for yourself"</h2>
-                <p class="notice">"It shows when the share was opened and lets you revoke it. Do not send it to the recipient."</p>
+                <h2 id="manage-title">{t!(i18n, send.manage_title)}</h2>
+                <p class="notice">{t!(i18n, send.manage_notice)}</p>
                 <div class="link-row">
                     <input id="manage-link" type="text" readonly aria-labelledby="manage-title" prop:value=manage.clone()/>
-                    <CopyButton text=manage.clone() id="copy-manage" label="Copy"/>
+                    <CopyButton text=manage.clone() id="copy-manage" label=copy/>
                 </div>
-                <a href=manage id="open-manage">"Open the manage page"</a>
+                <a href=manage id="open-manage">{t!(i18n, send.open_manage)}</a>
             </section>
             <button type="button" id="send-another" on:click=move |_| sent.set(None)>
-                "Share something else"
+                {t!(i18n, send.send_another)}
             </button>
         </section>
     }
