@@ -11,6 +11,9 @@
 //! the only thing its page (`page.rs`) talks to; the flow's `engine.rs`
 //! runs it in the browser on top of [`browser`]. Modules depend downwards
 //! only: page → flow → engine → browser → `ots-proto` / `ots-crypto`.
+// The translated pages' view types are deep: the wasm release build needs
+// more than the default depth to lay them out.
+#![recursion_limit = "256"]
 // A server render never starts a flow: what only the browser calls is
 // unused in the `ssr` build, and the `hydrate` build lints it.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code, unused_variables))]
