@@ -38,7 +38,7 @@ pub mod browser;
 use site::MAX_SHARE_BYTES_META;
 pub use site::{SiteLimits, SiteLinks};
 
-use i18n::{t, td_string, use_i18n};
+use i18n::{td_string, use_i18n};
 use language::{LanguageSwitcher, Languages};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -46,6 +46,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+use widgets::tr;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -125,7 +126,6 @@ pub fn App() -> impl IntoView {
 /// The page chrome and routes, inside the language context.
 #[component]
 fn Chrome(links: SiteLinks) -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <Stylesheet id="leptos" href="/pkg/onetimeshare.css"/>
         <Title text="OneTimeShare"/>
@@ -135,7 +135,7 @@ fn Chrome(links: SiteLinks) -> impl IntoView {
                 <LanguageSwitcher/>
             </header>
             <main>
-                <Routes fallback=|| view! { <p class="notice">{t!(use_i18n(), app.not_found)}</p> }>
+                <Routes fallback=|| view! { <p class="notice">{tr(|l| td_string!(l, app.not_found).to_string())}</p> }>
                     <Route path=path!("/") view=send::page::SendPage/>
                     <Route path=path!("/s/:id") view=receive::page::ReceivePage/>
                     <Route path=path!("/m/:id") view=manage::page::ManagePage/>
@@ -145,7 +145,7 @@ fn Chrome(links: SiteLinks) -> impl IntoView {
                 </Routes>
             </main>
             <footer class="foot">
-                <p>{t!(i18n, app.footer)}</p>
+                <p>{tr(|l| td_string!(l, app.footer).to_string())}</p>
                 <FooterLinks links/>
             </footer>
         </Router>

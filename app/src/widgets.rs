@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::format::progress_line;
-use crate::i18n::{t, td_string, use_i18n, Locale};
+use crate::i18n::{td_string, use_i18n, Locale};
 use crate::qr::qr_svg;
 
 /// Progress of a long step, for [`ProgressBar`].
@@ -63,12 +63,11 @@ pub fn CopyButton(
             set_copied.set(None);
         });
     };
-    let i18n = use_i18n();
     view! {
         <button type="button" class="copy" id=id on:click=on_click>
             {move || match copied.get() {
-                Some(true) => t!(i18n, widgets.copied).into_any(),
-                Some(false) => t!(i18n, widgets.copy_by_hand).into_any(),
+                Some(true) => tr(|l| td_string!(l, widgets.copied).to_string()).into_any(),
+                Some(false) => tr(|l| td_string!(l, widgets.copy_by_hand).to_string()).into_any(),
                 None => label.get().into_any(),
             }}
         </button>
@@ -104,6 +103,16 @@ pub fn QrCode(
             </svg>
         }
     })
+}
+
+/// A catalog text in the page's language, following the language switcher.
+///
+/// Every translated text of the pages is this one type (`Signal<String>`), so
+/// the view code that renders it exists once in the bundle, not once per key
+/// and language as with a view per translation.
+pub fn tr(text: impl Fn(Locale) -> String + Send + Sync + 'static) -> Signal<String> {
+    let i18n = use_i18n();
+    Signal::derive(move || text(i18n.get_locale()))
 }
 
 /// Moves the keyboard focus to the element with `id` once the component

@@ -12,13 +12,15 @@ use super::{
     TakedownOutcome, CHART_SIZE,
 };
 use crate::format::human_bytes;
-use crate::i18n::{t, td_string, use_i18n};
+use crate::i18n::{td_string, use_i18n};
+use crate::widgets::tr;
 
 /// The console (`/admin`).
 #[component]
 pub fn AdminPage() -> impl IntoView {
     match current() {
-        None => view! { <p class="notice">{t!(use_i18n(), app.not_found)}</p> }.into_any(),
+        None => view! { <p class="notice">{tr(|l| td_string!(l, app.not_found).to_string())}</p> }
+            .into_any(),
         Some(AdminView::Login(login)) => view! { <Login login/> }.into_any(),
         Some(AdminView::Refused(refused)) => view! { <Refused refused/> }.into_any(),
         Some(AdminView::Dashboard(dash)) => view! { <Dashboard dash=*dash/> }.into_any(),
@@ -29,9 +31,9 @@ pub fn AdminPage() -> impl IntoView {
 fn Login(login: LoginView) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=move || td_string!(i18n.get_locale(), admin.login_tab).to_string()/>
+        <Title text=tr(|l| td_string!(l, admin.login_tab).to_string())/>
         <section class="card admin-login" id="admin-login">
-            <h1>{t!(i18n, admin.console)}</h1>
+            <h1>{tr(|l| td_string!(l, admin.console).to_string())}</h1>
             {login
                 .error
                 .map(|e| {
@@ -46,7 +48,7 @@ fn Login(login: LoginView) -> impl IntoView {
                     view! {
                         <form method="post" action="/admin/login" class="admin-form">
                             <input type="hidden" name="csrf" value=login.csrf/>
-                            <label for="admin-password">{t!(i18n, admin.password)}</label>
+                            <label for="admin-password">{tr(|l| td_string!(l, admin.password).to_string())}</label>
                             <input
                                 id="admin-password"
                                 name="password"
@@ -55,7 +57,7 @@ fn Login(login: LoginView) -> impl IntoView {
                                 required
                             />
                             <button type="submit" class="primary" id="admin-sign-in">
-                                {t!(i18n, admin.sign_in)}
+                                {tr(|l| td_string!(l, admin.sign_in).to_string())}
                             </button>
                         </form>
                     }
@@ -68,11 +70,11 @@ fn Login(login: LoginView) -> impl IntoView {
 fn Refused(refused: Refusal) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=move || td_string!(i18n.get_locale(), admin.refused_tab).to_string()/>
+        <Title text=tr(|l| td_string!(l, admin.refused_tab).to_string())/>
         <section class="card state" id="admin-refused" data-state="refused" role="alert">
             <h1>{move || refusal_title(i18n.get_locale(), refused)}</h1>
             <p class="lead">{move || refusal_detail(i18n.get_locale(), refused)}</p>
-            <p><a href="/admin" rel="external">{t!(i18n, admin.back)}</a></p>
+            <p><a href="/admin" rel="external">{tr(|l| td_string!(l, admin.back).to_string())}</a></p>
         </section>
     }
 }
@@ -96,33 +98,32 @@ fn Dashboard(dash: DashboardView) -> impl IntoView {
         shares,
         actions,
     } = dash;
-    let i18n = use_i18n();
     view! {
-        <Title text=move || td_string!(i18n.get_locale(), admin.console_tab).to_string()/>
+        <Title text=tr(|l| td_string!(l, admin.console_tab).to_string())/>
         <section class="card admin" id="admin-dashboard">
             <DashboardHead csrf=csrf.clone() version uptime_secs as_of notice/>
-            <h2>{t!(i18n, admin.health)}</h2>
+            <h2>{tr(|l| td_string!(l, admin.health).to_string())}</h2>
             <dl class="facts">
                 <HealthRow
                     id="health-store"
-                    title=Signal::derive(move || td_string!(i18n.get_locale(), admin.records).to_string())
+                    title=tr(|l| td_string!(l, admin.records).to_string())
                     health=store
                 />
                 <HealthRow
                     id="health-blobs"
-                    title=Signal::derive(move || td_string!(i18n.get_locale(), admin.ciphertext).to_string())
+                    title=tr(|l| td_string!(l, admin.ciphertext).to_string())
                     health=blobs
                 />
             </dl>
-            <h2>{t!(i18n, admin.live_shares)}</h2>
+            <h2>{tr(|l| td_string!(l, admin.live_shares).to_string())}</h2>
             <LiveFacts live stored_bytes free_bytes/>
-            <h2>{t!(i18n, admin.activity)}</h2>
+            <h2>{tr(|l| td_string!(l, admin.activity).to_string())}</h2>
             <Activity activity/>
-            <h2>{t!(i18n, admin.takedown_heading)}</h2>
+            <h2>{tr(|l| td_string!(l, admin.takedown_heading).to_string())}</h2>
             <TakedownForm csrf/>
-            <h2>{t!(i18n, admin.newest_shares)}</h2>
+            <h2>{tr(|l| td_string!(l, admin.newest_shares).to_string())}</h2>
             <ShareTable shares/>
-            <h2>{t!(i18n, admin.recent_actions)}</h2>
+            <h2>{tr(|l| td_string!(l, admin.recent_actions).to_string())}</h2>
             <ActionList actions/>
         </section>
     }
@@ -139,10 +140,10 @@ fn DashboardHead(
     let i18n = use_i18n();
     view! {
         <div class="admin-head">
-            <h1>{t!(i18n, admin.console)}</h1>
+            <h1>{tr(|l| td_string!(l, admin.console).to_string())}</h1>
             <form method="post" action="/admin/logout">
                 <input type="hidden" name="csrf" value=csrf/>
-                <button type="submit" id="admin-sign-out">{t!(i18n, admin.sign_out)}</button>
+                <button type="submit" id="admin-sign-out">{tr(|l| td_string!(l, admin.sign_out).to_string())}</button>
             </form>
         </div>
         <p class="lead">
@@ -170,19 +171,19 @@ fn LiveFacts(live: LiveShares, stored_bytes: u64, free_bytes: Option<u64>) -> im
     let i18n = use_i18n();
     view! {
         <dl class="facts admin-live">
-            <dt>{t!(i18n, admin.uploading)}</dt>
+            <dt>{tr(|l| td_string!(l, admin.uploading).to_string())}</dt>
             <dd id="live-uploading">{live.uploading.to_string()}</dd>
-            <dt>{t!(i18n, admin.ready)}</dt>
+            <dt>{tr(|l| td_string!(l, admin.ready).to_string())}</dt>
             <dd id="live-ready">{live.ready.to_string()}</dd>
-            <dt>{t!(i18n, admin.being_downloaded)}</dt>
+            <dt>{tr(|l| td_string!(l, admin.being_downloaded).to_string())}</dt>
             <dd id="live-downloading">{live.downloading.to_string()}</dd>
-            <dt>{t!(i18n, admin.locked)}</dt>
+            <dt>{tr(|l| td_string!(l, admin.locked).to_string())}</dt>
             <dd id="live-locked">{live.locked.to_string()}</dd>
-            <dt>{t!(i18n, admin.ciphertext_stored)}</dt>
+            <dt>{tr(|l| td_string!(l, admin.ciphertext_stored).to_string())}</dt>
             <dd id="stored-bytes" data-bytes=stored_bytes.to_string()>
                 {move || human_bytes(i18n.get_locale(), stored_bytes)}
             </dd>
-            <dt>{t!(i18n, admin.free_space)}</dt>
+            <dt>{tr(|l| td_string!(l, admin.free_space).to_string())}</dt>
             <dd id="free-bytes">
                 {move || {
                     let locale = i18n.get_locale();
@@ -200,17 +201,16 @@ fn LiveFacts(live: LiveShares, stored_bytes: u64, free_bytes: Option<u64>) -> im
 
 #[component]
 fn Activity(activity: Vec<Series>) -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <div class="table-scroll">
             <table class="admin-table admin-activity" id="activity">
                 <thead>
                     <tr>
-                        <th scope="col">{t!(i18n, admin.event)}</th>
-                        <th scope="col">{t!(i18n, admin.last_hour)}</th>
-                        <th scope="col">{t!(i18n, admin.five_minute_steps)}</th>
-                        <th scope="col">{t!(i18n, admin.last_day)}</th>
-                        <th scope="col">{t!(i18n, admin.hourly)}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.event).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.last_hour).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.five_minute_steps).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.last_day).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.hourly).to_string())}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -235,11 +235,10 @@ fn TakedownForm(csrf: String) -> impl IntoView {
             }
         }
     };
-    let i18n = use_i18n();
     view! {
         <form method="post" action="/admin/takedown" class="admin-form" id="takedown">
             <input type="hidden" name="csrf" value=csrf/>
-            <label for="takedown-share">{t!(i18n, admin.share_link_or_id)}</label>
+            <label for="takedown-share">{tr(|l| td_string!(l, admin.share_link_or_id).to_string())}</label>
             <input
                 id="takedown-share"
                 name="share"
@@ -251,10 +250,10 @@ fn TakedownForm(csrf: String) -> impl IntoView {
                 on:input=drop_key
             />
             <p class="limit">
-                {t!(i18n, admin.key_never_sent)}
+                {tr(|l| td_string!(l, admin.key_never_sent).to_string())}
             </p>
             <button type="submit" class="danger" id="takedown-submit">
-                {t!(i18n, admin.take_down)}
+                {tr(|l| td_string!(l, admin.take_down).to_string())}
             </button>
         </form>
     }
@@ -357,20 +356,20 @@ fn Chart(values: Vec<u64>, what: Signal<String>) -> impl IntoView {
 fn ShareTable(shares: Vec<ShareRow>) -> impl IntoView {
     let i18n = use_i18n();
     if shares.is_empty() {
-        return view! { <p class="notice" id="shares">{t!(i18n, admin.no_shares)}</p> }.into_any();
+        return view! { <p class="notice" id="shares">{tr(|l| td_string!(l, admin.no_shares).to_string())}</p> }.into_any();
     }
     view! {
         <div class="table-scroll">
             <table class="admin-table" id="shares">
                 <thead>
                     <tr>
-                        <th scope="col">{t!(i18n, admin.id)}</th>
-                        <th scope="col">{t!(i18n, admin.state)}</th>
-                        <th scope="col">{t!(i18n, admin.size)}</th>
-                        <th scope="col">{t!(i18n, admin.created)}</th>
-                        <th scope="col">{t!(i18n, admin.expires)}</th>
-                        <th scope="col">{t!(i18n, admin.downloads_left)}</th>
-                        <th scope="col">{t!(i18n, admin.wrong_passwords)}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.id).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.state).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.size).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.created).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.expires).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.downloads_left).to_string())}</th>
+                        <th scope="col">{tr(|l| td_string!(l, admin.wrong_passwords).to_string())}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -402,8 +401,7 @@ fn ShareTable(shares: Vec<ShareRow>) -> impl IntoView {
 #[component]
 fn ActionList(actions: Vec<ActionRow>) -> impl IntoView {
     if actions.is_empty() {
-        let i18n = use_i18n();
-        return view! { <p class="notice" id="actions">{t!(i18n, admin.no_actions)}</p> }
+        return view! { <p class="notice" id="actions">{tr(|l| td_string!(l, admin.no_actions).to_string())}</p> }
             .into_any();
     }
     view! {

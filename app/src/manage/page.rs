@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::{can_revoke, failure, receipt, state_label, ManageError, ManageStatus, Notices};
-use crate::i18n::{t, td_string, use_i18n, Locale};
-use crate::widgets::{local_time, StateCard};
+use crate::i18n::{td_string, use_i18n, Locale};
+use crate::widgets::{local_time, tr, StateCard};
 
 /// What the page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,8 +83,8 @@ pub fn ManagePage() -> impl IntoView {
             Screen::Loading => {
                 view! {
                     <section class="card" id="loading">
-                        <h1>{t!(i18n, manage.loading)}</h1>
-                        <p class="lead">{t!(i18n, manage.needs_js)}</p>
+                        <h1>{tr(|l| td_string!(l, manage.loading).to_string())}</h1>
+                        <p class="lead">{tr(|l| td_string!(l, manage.needs_js).to_string())}</p>
                     </section>
                 }
                     .into_any()
@@ -103,27 +103,27 @@ pub fn ManagePage() -> impl IntoView {
                 let downloads = info.with_value(|i| i.downloads.clone());
                 view! {
                     <section class="card" id="manage">
-                        <h1>{t!(i18n, manage.title)}</h1>
+                        <h1>{tr(|l| td_string!(l, manage.title).to_string())}</h1>
                         <p class="lead" id="manage-receipt" role="status">
                             {move || info.with_value(|i| receipt_text(i18n.get_locale(), i))}
                         </p>
                         <dl class="facts">
-                            <dt>{t!(i18n, manage.state)}</dt>
+                            <dt>{tr(|l| td_string!(l, manage.state).to_string())}</dt>
                             <dd id="manage-state" data-state=state.as_str()>
                                 {move || state_label(i18n.get_locale(), state)}
                             </dd>
-                            <dt>{t!(i18n, manage.expires)}</dt>
+                            <dt>{tr(|l| td_string!(l, manage.expires).to_string())}</dt>
                             <dd id="manage-expires">
                                 {move || info.with_value(|i| local_time(i18n.get_locale(), &i.expires_at))}
                             </dd>
-                            <dt>{t!(i18n, manage.downloads_left)}</dt>
+                            <dt>{tr(|l| td_string!(l, manage.downloads_left).to_string())}</dt>
                             <dd id="manage-downloads-left">{info.with_value(|i| i.downloads_left.to_string())}</dd>
-                            <dt>{t!(i18n, manage.wrong_passwords)}</dt>
+                            <dt>{tr(|l| td_string!(l, manage.wrong_passwords).to_string())}</dt>
                             <dd id="manage-failed">{info.with_value(|i| i.failed_attempts.to_string())}</dd>
                         </dl>
-                        <h2>{t!(i18n, manage.downloads)}</h2>
+                        <h2>{tr(|l| td_string!(l, manage.downloads).to_string())}</h2>
                         {if downloads.is_empty() {
-                            view! { <p class="notice" id="manage-downloads">{t!(i18n, manage.not_opened)}</p> }
+                            view! { <p class="notice" id="manage-downloads">{tr(|l| td_string!(l, manage.not_opened).to_string())}</p> }
                                 .into_any()
                         } else {
                             view! {
@@ -157,14 +157,14 @@ pub fn ManagePage() -> impl IntoView {
                                                         id="revoke"
                                                         on:click=move |_| confirming.set(true)
                                                     >
-                                                        {t!(i18n, manage.revoke)}
+                                                        {tr(|l| td_string!(l, manage.revoke).to_string())}
                                                     </button>
                                                 }
                                             }
                                         >
                                             <div class="confirm" role="alertdialog" aria-labelledby="revoke-question">
                                                 <p id="revoke-question">
-                                                    {t!(i18n, manage.revoke_question)}
+                                                    {tr(|l| td_string!(l, manage.revoke_question).to_string())}
                                                 </p>
                                                 <button
                                                     type="button"
@@ -173,14 +173,14 @@ pub fn ManagePage() -> impl IntoView {
                                                     disabled=move || busy.get()
                                                     on:click=revoke
                                                 >
-                                                    {t!(i18n, manage.revoke_yes)}
+                                                    {tr(|l| td_string!(l, manage.revoke_yes).to_string())}
                                                 </button>
                                                 <button
                                                     type="button"
                                                     id="revoke-cancel"
                                                     on:click=move |_| confirming.set(false)
                                                 >
-                                                    {t!(i18n, manage.cancel)}
+                                                    {tr(|l| td_string!(l, manage.cancel).to_string())}
                                                 </button>
                                             </div>
                                         </Show>
@@ -216,7 +216,7 @@ pub fn ManagePage() -> impl IntoView {
                                             Notices::Off => {
                                                 view! {
                                                     <button type="button" id="notify" on:click=turn_on_notices>
-                                                        {t!(i18n, manage.notify_me)}
+                                                        {tr(|l| td_string!(l, manage.notify_me).to_string())}
                                                     </button>
                                                 }
                                                     .into_any()
@@ -224,7 +224,7 @@ pub fn ManagePage() -> impl IntoView {
                                             Notices::On => {
                                                 view! {
                                                     <p class="notice" id="notify-state">
-                                                        {t!(i18n, manage.notify_on)}
+                                                        {tr(|l| td_string!(l, manage.notify_on).to_string())}
                                                     </p>
                                                 }
                                                     .into_any()
@@ -232,7 +232,7 @@ pub fn ManagePage() -> impl IntoView {
                                             Notices::Blocked => {
                                                 view! {
                                                     <p class="notice" id="notify-state">
-                                                        {t!(i18n, manage.notify_blocked)}
+                                                        {tr(|l| td_string!(l, manage.notify_blocked).to_string())}
                                                     </p>
                                                 }
                                                     .into_any()

@@ -8,7 +8,9 @@ use leptos_router::hooks::use_params_map;
 use super::{Facts, FileList, OpenError, Opened, Stage};
 use crate::format::human_bytes;
 use crate::i18n::{t, td_string, use_i18n, Locale};
-use crate::widgets::{expiry_text, focus_when_shown, CopyButton, Progress, ProgressBar, StateCard};
+use crate::widgets::{
+    expiry_text, focus_when_shown, tr, CopyButton, Progress, ProgressBar, StateCard,
+};
 
 /// What the page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -156,9 +158,9 @@ pub fn ReceivePage() -> impl IntoView {
             Screen::Loading => {
                 view! {
                     <section class="card" id="loading">
-                        <h1>{t!(i18n, receive.loading_title)}</h1>
+                        <h1>{tr(|l| td_string!(l, receive.loading_title).to_string())}</h1>
                         // Plain text, not <noscript>: hydration cannot walk into a noscript.
-                        <p class="lead">{t!(i18n, receive.loading_lead)}</p>
+                        <p class="lead">{tr(|l| td_string!(l, receive.loading_lead).to_string())}</p>
                     </section>
                 }
                     .into_any()
@@ -171,8 +173,8 @@ pub fn ReceivePage() -> impl IntoView {
                 focus_when_shown("opening");
                 view! {
                     <section class="card" id="opening" tabindex="-1">
-                        <h1>{t!(i18n, receive.opening_title)}</h1>
-                        <p class="lead">{t!(i18n, receive.opening_lead)}</p>
+                        <h1>{tr(|l| td_string!(l, receive.opening_title).to_string())}</h1>
+                        <p class="lead">{tr(|l| td_string!(l, receive.opening_lead).to_string())}</p>
                         <ProgressBar progress=progress_now/>
                     </section>
                 }
@@ -186,7 +188,7 @@ pub fn ReceivePage() -> impl IntoView {
                 view! {
                     <FailedCard error>
                         <button type="button" id="enter-key" on:click=ask_for_key>
-                            {t!(i18n, receive.paste_key)}
+                            {tr(|l| td_string!(l, receive.paste_key).to_string())}
                         </button>
                     </FailedCard>
                 }
@@ -221,16 +223,16 @@ fn ReadyCard(
     }
     view! {
         <section class="card" id="share-info">
-            <h1>{t!(i18n, receive.ready_title)}</h1>
+            <h1>{tr(|l| td_string!(l, receive.ready_title).to_string())}</h1>
             <p class="lead">{t!(i18n, receive.opens_left, count = move || left)}</p>
             <dl class="facts">
-                <dt>{t!(i18n, receive.fact_size)}</dt>
+                <dt>{tr(|l| td_string!(l, receive.fact_size).to_string())}</dt>
                 <dd id="info-size">{move || human_bytes(i18n.get_locale(), size)}</dd>
-                <dt>{t!(i18n, receive.fact_expires)}</dt>
+                <dt>{tr(|l| td_string!(l, receive.fact_expires).to_string())}</dt>
                 <dd id="info-expires">{move || expiry_text(i18n.get_locale(), &expires_at)}</dd>
-                <dt>{t!(i18n, receive.fact_downloads_left)}</dt>
+                <dt>{tr(|l| td_string!(l, receive.fact_downloads_left).to_string())}</dt>
                 <dd id="info-downloads-left">{left.to_string()}</dd>
-                <dt>{t!(i18n, receive.fact_password)}</dt>
+                <dt>{tr(|l| td_string!(l, receive.fact_password).to_string())}</dt>
                 <dd id="info-password">
                     {move || {
                         let locale = i18n.get_locale();
@@ -246,7 +248,7 @@ fn ReadyCard(
                 {needs_key
                     .then(|| {
                         view! {
-                            <label for="key">{t!(i18n, receive.key_label)}</label>
+                            <label for="key">{tr(|l| td_string!(l, receive.key_label).to_string())}</label>
                             <input
                                 type="text"
                                 id="key"
@@ -257,7 +259,7 @@ fn ReadyCard(
                                 prop:value=move || key.get()
                                 on:input=move |ev| key.set(event_target_value(&ev))
                             />
-                            <p class="notice" id="key-hint">{t!(i18n, receive.key_hint)}</p>
+                            <p class="notice" id="key-hint">{tr(|l| td_string!(l, receive.key_hint).to_string())}</p>
                         }
                     })}
                 {move || {
@@ -269,7 +271,7 @@ fn ReadyCard(
                 {needs_password
                     .then(|| {
                         view! {
-                            <label for="password">{t!(i18n, receive.password_label)}</label>
+                            <label for="password">{tr(|l| td_string!(l, receive.password_label).to_string())}</label>
                             <input
                                 type="password"
                                 id="password"
@@ -292,7 +294,7 @@ fn ReadyCard(
                         }
                     })}
                 <button type="submit" class="primary" id="reveal">
-                    {t!(i18n, receive.reveal)}
+                    {tr(|l| td_string!(l, receive.reveal).to_string())}
                 </button>
             </form>
         </section>
@@ -303,14 +305,12 @@ fn ReadyCard(
 fn TextCard(text: String) -> impl IntoView {
     let copy_source = text.clone();
     focus_when_shown("secret-text");
-    let i18n = use_i18n();
-    let copy_label =
-        Signal::derive(move || td_string!(i18n.get_locale(), receive.copy).to_string());
+    let copy_label = tr(|l| td_string!(l, receive.copy).to_string());
     view! {
         <section class="card" id="revealed">
-            <h1>{t!(i18n, receive.text_title)}</h1>
-            <p class="lead">{t!(i18n, receive.text_lead)}</p>
-            <label for="secret-text" class="visually-hidden">{t!(i18n, receive.text_label)}</label>
+            <h1>{tr(|l| td_string!(l, receive.text_title).to_string())}</h1>
+            <p class="lead">{tr(|l| td_string!(l, receive.text_lead).to_string())}</p>
+            <label for="secret-text" class="visually-hidden">{tr(|l| td_string!(l, receive.text_label).to_string())}</label>
             <textarea id="secret-text" readonly prop:value=text spellcheck="false"></textarea>
             <CopyButton text=copy_source id="copy-secret" label=copy_label/>
         </section>
@@ -362,7 +362,7 @@ fn SavedCard(
                 fallback=move || {
                     view! {
                         <p class="notice" id="saved-forgotten" role="status">
-                            {t!(i18n, receive.saved_forgotten)}
+                            {tr(|l| td_string!(l, receive.saved_forgotten).to_string())}
                         </p>
                     }
                 }
@@ -383,15 +383,15 @@ fn SavedCard(
                         )
                     }
                 </p>
-                <p class="notice">{t!(i18n, receive.saved_copy_note)}</p>
+                <p class="notice">{tr(|l| td_string!(l, receive.saved_copy_note).to_string())}</p>
                 <button type="button" id="forget-saved" on:click=forget.clone()>
-                    {t!(i18n, receive.forget_saved)}
+                    {tr(|l| td_string!(l, receive.forget_saved).to_string())}
                 </button>
             </Show>
             {(!on_disk)
                 .then(|| {
                     view! {
-                        <p class="notice">{t!(i18n, receive.in_memory)}</p>
+                        <p class="notice">{tr(|l| td_string!(l, receive.in_memory).to_string())}</p>
                     }
                 })}
         </section>

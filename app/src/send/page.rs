@@ -12,7 +12,7 @@ use super::{
 };
 use crate::format::{human_bytes, password_strength, Strength};
 use crate::i18n::{t, td_string, use_i18n, Locale};
-use crate::widgets::{focus_when_shown, local_time, CopyButton, Progress, ProgressBar, QrCode};
+use crate::widgets::{focus_when_shown, local_time, tr, CopyButton, Progress, ProgressBar, QrCode};
 
 /// Which tab the sender is on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -115,8 +115,7 @@ fn strength_label(locale: Locale, strength: Strength) -> String {
 
 /// The label of every copy button on the page.
 fn copy_label() -> Signal<String> {
-    let i18n = use_i18n();
-    Signal::derive(move || td_string!(i18n.get_locale(), send.copy).to_string())
+    tr(|l| td_string!(l, send.copy).to_string())
 }
 
 /// The send page (`/`).
@@ -282,14 +281,14 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
     let text_panel = move || {
         view! {
             <label for="text-panel" class="visually-hidden">
-                {t!(i18n, send.secret_text)}
+                {tr(|l| td_string!(l, send.secret_text).to_string())}
             </label>
             <textarea
                 id="text-panel"
                 hidden=move || mode.get() != Mode::Text
                 role="tabpanel"
                 aria-labelledby="tab-text"
-                placeholder=move || td_string!(i18n.get_locale(), send.text_placeholder).to_string()
+                placeholder=tr(|l| td_string!(l, send.text_placeholder).to_string())
                 autocomplete="off"
                 spellcheck="false"
                 prop:value=move || text.get()
@@ -314,7 +313,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop
             >
-                <p>{t!(i18n, send.drop_here)}</p>
+                <p>{tr(|l| td_string!(l, send.drop_here).to_string())}</p>
                 <div class="pickers">
                     <input
                         type="file"
@@ -324,7 +323,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         on:change=on_pick
                     />
                     <label for="file-input" class="button">
-                        {t!(i18n, send.choose_files)}
+                        {tr(|l| td_string!(l, send.choose_files).to_string())}
                     </label>
                     <input
                         type="file"
@@ -334,7 +333,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         on:change=on_pick
                     />
                     <label for="folder-input" class="button">
-                        {t!(i18n, send.choose_folder)}
+                        {tr(|l| td_string!(l, send.choose_folder).to_string())}
                     </label>
                 </div>
                 <p class="chosen" id="file-chosen" aria-live="polite">
@@ -343,7 +342,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 <ul
                     class="file-list"
                     id="file-list"
-                    aria-label=move || td_string!(i18n.get_locale(), send.chosen_files).to_string()
+                    aria-label=tr(|l| td_string!(l, send.chosen_files).to_string())
                 >
                     {move || {
                         files
@@ -368,7 +367,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                                             aria-label=remove_label
                                             on:click=move |_| files.set(super::remove(id))
                                         >
-                                            {t!(i18n, send.remove)}
+                                            {tr(|l| td_string!(l, send.remove).to_string())}
                                         </button>
                                     </li>
                                 }
@@ -394,7 +393,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             >
                 <div class="options">
                     <label>
-                        {t!(i18n, send.characters)}
+                        {tr(|l| td_string!(l, send.characters).to_string())}
                         <select
                             id="gen-alphabet"
                             on:change=move |ev| {
@@ -404,14 +403,14 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                                 }
                             }
                         >
-                            <option value="alnum">{t!(i18n, send.alphabet_alnum)}</option>
-                            <option value="symbols">{t!(i18n, send.alphabet_symbols)}</option>
-                            <option value="hex">{t!(i18n, send.alphabet_hex)}</option>
-                            <option value="digits">{t!(i18n, send.alphabet_digits)}</option>
+                            <option value="alnum">{tr(|l| td_string!(l, send.alphabet_alnum).to_string())}</option>
+                            <option value="symbols">{tr(|l| td_string!(l, send.alphabet_symbols).to_string())}</option>
+                            <option value="hex">{tr(|l| td_string!(l, send.alphabet_hex).to_string())}</option>
+                            <option value="digits">{tr(|l| td_string!(l, send.alphabet_digits).to_string())}</option>
                         </select>
                     </label>
                     <label>
-                        {t!(i18n, send.length)}
+                        {tr(|l| td_string!(l, send.length).to_string())}
                         <input
                             type="number"
                             id="gen-length"
@@ -429,13 +428,13 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         />
                     </label>
                 </div>
-                <label for="gen-secret">{t!(i18n, send.generated_secret)}</label>
+                <label for="gen-secret">{tr(|l| td_string!(l, send.generated_secret).to_string())}</label>
                 <div class="link-row">
                     <input id="gen-secret" type="text" readonly prop:value=move || secret.get()/>
                     <CopyButton text=Signal::derive(move || secret.get()) id="copy-secret" label=copy/>
                 </div>
                 <button type="button" id="gen-again" on:click=move |_| regenerate()>
-                    {t!(i18n, send.generate_another)}
+                    {tr(|l| td_string!(l, send.generate_another).to_string())}
                 </button>
                 <p class="hint" id="gen-hint">{secret_hint}</p>
             </div>
@@ -444,15 +443,15 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
 
     view! {
         <section class="card">
-            <h1>{t!(i18n, send.title)}</h1>
-            <p class="lead">{t!(i18n, send.lead)}</p>
+            <h1>{tr(|l| td_string!(l, send.title).to_string())}</h1>
+            <p class="lead">{tr(|l| td_string!(l, send.lead).to_string())}</p>
             <form on:submit=on_submit novalidate>
                 <fieldset disabled=move || working.get()>
-                    <legend class="visually-hidden">{t!(i18n, send.what_to_share)}</legend>
+                    <legend class="visually-hidden">{tr(|l| td_string!(l, send.what_to_share).to_string())}</legend>
                     <div
                         class="tabs"
                         role="tablist"
-                        aria-label=move || td_string!(i18n.get_locale(), send.what_to_share).to_string()
+                        aria-label=tr(|l| td_string!(l, send.what_to_share).to_string())
                     >
                         <button
                             type="button"
@@ -462,7 +461,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                             aria-selected=move || (mode.get() == Mode::Text).to_string()
                             on:click=move |_| mode.set(Mode::Text)
                         >
-                            {t!(i18n, send.tab_text)}
+                            {tr(|l| td_string!(l, send.tab_text).to_string())}
                         </button>
                         <button
                             type="button"
@@ -472,7 +471,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                             aria-selected=move || (mode.get() == Mode::File).to_string()
                             on:click=move |_| mode.set(Mode::File)
                         >
-                            {t!(i18n, send.tab_files)}
+                            {tr(|l| td_string!(l, send.tab_files).to_string())}
                         </button>
                         <button
                             type="button"
@@ -482,7 +481,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                             aria-selected=move || (mode.get() == Mode::Generate).to_string()
                             on:click=open_generate
                         >
-                            {t!(i18n, send.tab_generate)}
+                            {tr(|l| td_string!(l, send.tab_generate).to_string())}
                         </button>
                     </div>
                     // Every panel stays in the page (hidden when not chosen),
@@ -516,7 +515,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                         error
                     />
                     <button type="submit" class="primary" id="send">
-                        {t!(i18n, send.submit)}
+                        {tr(|l| td_string!(l, send.submit).to_string())}
                     </button>
                 </fieldset>
             </form>
@@ -580,7 +579,7 @@ fn ShareOptions(
     view! {
         <div class="options">
             <label>
-                {t!(i18n, send.expires_after)}
+                {tr(|l| td_string!(l, send.expires_after).to_string())}
                 <select
                     id="expiry"
                     on:change=move |ev| {
@@ -609,7 +608,7 @@ fn ShareOptions(
                 </select>
             </label>
             <label>
-                {t!(i18n, send.downloads)}
+                {tr(|l| td_string!(l, send.downloads).to_string())}
                 <input
                     type="number"
                     id="downloads"
@@ -624,7 +623,7 @@ fn ShareOptions(
                 />
             </label>
             <div class="wide password-field">
-                <label for="password">{t!(i18n, send.password_optional)}</label>
+                <label for="password">{tr(|l| td_string!(l, send.password_optional).to_string())}</label>
                 <div class="password-row">
                     <input
                         type="password"
@@ -640,7 +639,7 @@ fn ShareOptions(
                         }
                     />
                     <button type="button" id="password-generate" on:click=on_generate_passphrase>
-                        {t!(i18n, send.generate_passphrase)}
+                        {tr(|l| td_string!(l, send.generate_passphrase).to_string())}
                     </button>
                 </div>
             </div>
@@ -650,7 +649,7 @@ fn ShareOptions(
                     .map(|phrase| {
                         view! {
                             <div class="wide generated" id="passphrase-box">
-                                <label for="passphrase">{t!(i18n, send.generated_passphrase)}</label>
+                                <label for="passphrase">{tr(|l| td_string!(l, send.generated_passphrase).to_string())}</label>
                                 <div class="link-row">
                                     <input id="passphrase" type="text" readonly prop:value=phrase.clone()/>
                                     <CopyButton text=phrase id="copy-passphrase" label=copy/>
@@ -676,13 +675,13 @@ fn ShareOptions(
                         prop:checked=move || key_apart.get()
                         on:change=move |ev| key_apart.set(event_target_checked(&ev))
                     />
-                    {t!(i18n, send.key_apart)}
+                    {tr(|l| td_string!(l, send.key_apart).to_string())}
                 </label>
-                <p class="hint" id="key-apart-hint">{t!(i18n, send.key_apart_hint)}</p>
+                <p class="hint" id="key-apart-hint">{tr(|l| td_string!(l, send.key_apart_hint).to_string())}</p>
             </div>
             <Show when=token_shown>
                 <div class="wide token-field" id="token-box">
-                    <label for="create-token">{t!(i18n, send.create_token)}</label>
+                    <label for="create-token">{tr(|l| td_string!(l, send.create_token).to_string())}</label>
                     <input
                         type="password"
                         id="create-token"
@@ -699,9 +698,9 @@ fn ShareOptions(
                             prop:checked=move || remember.get()
                             on:change=move |ev| remember.set(event_target_checked(&ev))
                         />
-                        {t!(i18n, send.remember_token)}
+                        {tr(|l| td_string!(l, send.remember_token).to_string())}
                     </label>
-                    <p class="hint" id="token-hint">{t!(i18n, send.token_hint)}</p>
+                    <p class="hint" id="token-hint">{tr(|l| td_string!(l, send.token_hint).to_string())}</p>
                 </div>
             </Show>
         </div>
@@ -713,14 +712,13 @@ fn ShareOptions(
 /// page made it, so nobody has seen it yet.
 #[component]
 fn GeneratedSecret(generated: RwSignal<Option<String>>) -> impl IntoView {
-    let i18n = use_i18n();
     let copy = copy_label();
     move || {
         generated.get().map(|secret| {
             view! {
                 <section class="card" id="generated-sent" aria-labelledby="generated-title">
-                    <h2 id="generated-title">{t!(i18n, send.generated_title)}</h2>
-                    <p class="notice">{t!(i18n, send.generated_notice)}</p>
+                    <h2 id="generated-title">{tr(|l| td_string!(l, send.generated_title).to_string())}</h2>
+                    <p class="notice">{tr(|l| td_string!(l, send.generated_notice).to_string())}</p>
                     <div class="link-row">
                         <input id="generated-secret" type="text" readonly aria-labelledby="generated-title" prop:value=secret.clone()/>
                         <CopyButton text=secret id="copy-generated" label=copy/>
@@ -748,13 +746,13 @@ fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
         let link = links.link_without_key().to_string();
         let key = links.key().to_string();
         view! {
-            <p class="lead">{t!(i18n, send.lead_key_apart)}</p>
-            <label for="share-link">{t!(i18n, send.link_without_key)}</label>
+            <p class="lead">{tr(|l| td_string!(l, send.lead_key_apart).to_string())}</p>
+            <label for="share-link">{tr(|l| td_string!(l, send.link_without_key).to_string())}</label>
             <div class="link-row">
                 <input id="share-link" type="text" readonly prop:value=link.clone()/>
                 <CopyButton text=link.clone() id="copy-share" label=copy/>
             </div>
-            <label for="share-key">{t!(i18n, send.key)}</label>
+            <label for="share-key">{tr(|l| td_string!(l, send.key).to_string())}</label>
             <div class="link-row">
                 <input id="share-key" type="text" readonly prop:value=key.clone()/>
                 <CopyButton text=key.clone() id="copy-key" label=copy/>
@@ -768,15 +766,15 @@ fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
                             td_string!(i18n.get_locale(), send.qr_link_without_key).to_string()
                         })
                     />
-                    <figcaption>{t!(i18n, send.link)}</figcaption>
+                    <figcaption>{tr(|l| td_string!(l, send.link).to_string())}</figcaption>
                 </figure>
                 <figure>
                     <QrCode
                         text=key
                         id="qr-key"
-                        label=Signal::derive(move || td_string!(i18n.get_locale(), send.qr_key).to_string())
+                        label=tr(|l| td_string!(l, send.qr_key).to_string())
                     />
-                    <figcaption>{t!(i18n, send.key)}</figcaption>
+                    <figcaption>{tr(|l| td_string!(l, send.key).to_string())}</figcaption>
                 </figure>
             </div>
         }
@@ -784,8 +782,8 @@ fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
     } else {
         let share = links.share_link.clone();
         view! {
-            <p class="lead">{t!(i18n, send.lead_link)}</p>
-            <label for="share-link">{t!(i18n, send.share_link)}</label>
+            <p class="lead">{tr(|l| td_string!(l, send.lead_link).to_string())}</p>
+            <label for="share-link">{tr(|l| td_string!(l, send.share_link).to_string())}</label>
             <div class="link-row">
                 <input id="share-link" type="text" readonly prop:value=share.clone()/>
                 <CopyButton text=share.clone() id="copy-share" label=copy/>
@@ -797,20 +795,20 @@ fn SentCard(links: Sent, sent: RwSignal<Option<Sent>>) -> impl IntoView {
     focus_when_shown("sent");
     view! {
         <section class="card" id="sent" tabindex="-1">
-            <h1>{t!(i18n, send.ready_title)}</h1>
+            <h1>{tr(|l| td_string!(l, send.ready_title).to_string())}</h1>
             {share}
             <p>{t!(i18n, send.expires, when, <time>)}</p>
             <section class="manage" aria-labelledby="manage-title">
-                <h2 id="manage-title">{t!(i18n, send.manage_title)}</h2>
-                <p class="notice">{t!(i18n, send.manage_notice)}</p>
+                <h2 id="manage-title">{tr(|l| td_string!(l, send.manage_title).to_string())}</h2>
+                <p class="notice">{tr(|l| td_string!(l, send.manage_notice).to_string())}</p>
                 <div class="link-row">
                     <input id="manage-link" type="text" readonly aria-labelledby="manage-title" prop:value=manage.clone()/>
                     <CopyButton text=manage.clone() id="copy-manage" label=copy/>
                 </div>
-                <a href=manage id="open-manage">{t!(i18n, send.open_manage)}</a>
+                <a href=manage id="open-manage">{tr(|l| td_string!(l, send.open_manage).to_string())}</a>
             </section>
             <button type="button" id="send-another" on:click=move |_| sent.set(None)>
-                {t!(i18n, send.send_another)}
+                {tr(|l| td_string!(l, send.send_another).to_string())}
             </button>
         </section>
     }
