@@ -191,8 +191,10 @@ mod tests {
     fn numbers_are_written_as_each_language_writes_them() {
         assert_eq!(human_bytes(Locale::de, 1536), "1,5 KiB");
         assert_eq!(human_bytes(Locale::de, 1023), "1.023 B");
-        // CLDR writes Arabic (`ar`, no region) with Latin digits.
-        assert_eq!(human_bytes(Locale::ar, 1536), "1.5 KiB");
+        // CLDR writes Arabic (`ar`, no region) with Latin digits; the size is
+        // isolated left to right (LRI … PDI), so that "1.5 KiB" does not read
+        // as "KiB 1.5" inside a right-to-left sentence.
+        assert_eq!(human_bytes(Locale::ar, 1536), "\u{2066}1.5 KiB\u{2069}");
     }
 
     #[test]

@@ -126,6 +126,8 @@ test("sizes are written as each language writes numbers", async ({ browser }) =>
   for (const [locale, shown] of [
     ["en-US", "1.5 KiB"],
     ["de-DE", "1,5 KiB"],
+    // Isolated left to right, so that it does not read "KiB 1.5" in Arabic.
+    ["ar-EG", "\u20661.5 KiB\u2069"],
   ]) {
     const ctx = await browser.newContext({ locale });
     try {

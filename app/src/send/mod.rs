@@ -832,7 +832,7 @@ mod tests {
         );
         assert_eq!(
             sentence(Locale::ar, &too_large),
-            "الحجم 3 MiB، والخادم لا يقبل أكثر من 1 MiB لكل مشاركة."
+            "الحجم \u{2066}3 MiB\u{2069}، والخادم لا يقبل أكثر من \u{2066}1 MiB\u{2069} لكل مشاركة."
         );
         assert_eq!(
             sentence(Locale::ar, &SendError::Busy),
