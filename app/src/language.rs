@@ -11,7 +11,10 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{td_string, use_i18n, I18nContextProvider, I18nLocaleTrait, Locale};
+use leptos_i18n::context::{init_i18n_context_with_options, I18nContextOptions};
+use leptos_meta::Html;
+
+use crate::i18n::{td_string, use_i18n, I18nLocaleTrait, Locale};
 
 /// The query parameter that chooses the language.
 pub const LANG_PARAM: &str = "lang";
@@ -65,10 +68,22 @@ pub fn preferred(query: Option<&str>, accept_language: Option<&str>) -> String {
 
 /// The language context around the whole app.
 #[component]
+///
+/// leptos_i18n's own provider also renders an empty `<script>` without the
+/// page's CSP nonce; this one provides the same context and sets
+/// `<html lang dir>`, and renders nothing else.
 pub fn Languages(children: Children) -> impl IntoView {
     let getter = leptos_use::UseLocalesOptions::default().ssr_lang_header_getter(request_languages);
+    let options = I18nContextOptions::<Locale>::default().ssr_lang_header_getter(getter);
+    let i18n = init_i18n_context_with_options(options);
+    provide_context(i18n);
+    // The children first: the language they read is the one <html> gets.
+    let children = children();
+    let lang = move || i18n.get_locale().as_str();
+    let dir = move || i18n.get_locale().direction().as_str();
     view! {
-        <I18nContextProvider ssr_lang_header_getter=getter>{children()}</I18nContextProvider>
+        {children}
+        <Html attr:lang=lang attr:dir=dir/>
     }
 }
 
