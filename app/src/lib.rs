@@ -38,7 +38,7 @@ pub mod browser;
 use site::MAX_SHARE_BYTES_META;
 pub use site::{SiteLimits, SiteLinks};
 
-use i18n::{td_string, use_i18n};
+use i18n::td_string;
 use language::{LanguageSwitcher, Languages};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -74,22 +74,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The operator's links, when any is set.
 #[component]
 fn FooterLinks(links: SiteLinks) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
-    let items: Vec<(&'static str, String, String)> = [
+    let items: Vec<(&'static str, Signal<String>, String)> = [
         (
             "footer-imprint",
-            td_string!(locale, app.imprint).to_string(),
+            tr(|l| td_string!(l, app.imprint).to_string()),
             links.imprint,
         ),
         (
             "footer-privacy",
-            td_string!(locale, app.privacy).to_string(),
+            tr(|l| td_string!(l, app.privacy).to_string()),
             links.privacy,
         ),
         (
             "footer-abuse",
-            td_string!(locale, app.report_abuse).to_string(),
+            tr(|l| td_string!(l, app.report_abuse).to_string()),
             links.abuse,
         ),
     ]
@@ -98,7 +96,7 @@ fn FooterLinks(links: SiteLinks) -> impl IntoView {
     .collect();
     (!items.is_empty()).then(|| {
         view! {
-            <nav class="foot-links" aria-label=move || td_string!(i18n.get_locale(), app.about_server).to_string()>
+            <nav class="foot-links" aria-label=tr(|l| td_string!(l, app.about_server).to_string())>
                 {items
                     .into_iter()
                     .map(|(id, label, href)| view! { <a id=id href=href rel="external">{label}</a> })

@@ -3,9 +3,10 @@
 // place without losing a receive link's key; <html lang dir> follow, the
 // layout mirrors right to left, and numbers are written the language's way.
 import { test, expect, Page } from "@playwright/test";
-import { createShare } from "./fixtures/api";
+import { textShare } from "./fixtures/api";
 import { LANGUAGES, say } from "./fixtures/catalogs";
 import { hydrated, ReceivePage, SendPage } from "./fixtures/pages";
+import { startServer } from "./fixtures/server";
 
 const FOOTER =
   "End-to-end encrypted in your browser. The key is in the part of the link after #, which never reaches the server.";
@@ -81,13 +82,7 @@ test("right to left, the layout mirrors: the brand at the right, the languages a
 });
 
 test("the switcher changes the language in place and keeps a receive link's key", async ({ page, baseURL }) => {
-  const text = `in any language ${crypto.randomUUID()}`;
-  const share = await createShare(origin(baseURL), Buffer.from(text), {
-    kind: "text",
-    name: "",
-    type: "text/plain",
-    size: text.length,
-  });
+  const share = await textShare(origin(baseURL));
   const receive = new ReceivePage(page);
   await receive.open(share.share);
   await expectLanguage(page, "en", "ltr");
@@ -100,7 +95,7 @@ test("the switcher changes the language in place and keeps a receive link's key"
   expect(new URL(page.url()).searchParams.get("lang")).toBe("ar");
   expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   // The key was only in memory: revealing still works.
-  expect(await receive.revealText()).toBe(text);
+  expect(await receive.revealText()).toBe(share.text);
 });
 
 test("a text sent in Arabic is read in German", async ({ browser }) => {
@@ -138,5 +133,24 @@ test("sizes are written as each language writes numbers", async ({ browser }) =>
     } finally {
       await ctx.close();
     }
+  }
+});
+
+test("the operator's footer links follow the switcher too", async ({ page }) => {
+  const server = await startServer({
+    OTS_IMPRINT_URL: "https://example.org/imprint",
+    OTS_PRIVACY_URL: "https://example.org/privacy",
+  });
+  try {
+    await page.goto(`${server.baseURL}/`);
+    await hydrated(page);
+    await expect(page.locator("#footer-imprint")).toHaveText("Imprint");
+    await page.locator("#lang-de").click();
+    await expectLanguage(page, "de", "ltr");
+    await expect(page.locator("#footer-imprint")).toHaveText(say("de", "Imprint"));
+    await expect(page.locator("#footer-privacy")).toHaveText(say("de", "Privacy"));
+    await expect(page.locator("nav.foot-links")).toHaveAttribute("aria-label", say("de", "About this server"));
+  } finally {
+    await server.stop();
   }
 });
