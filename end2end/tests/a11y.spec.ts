@@ -2,7 +2,7 @@
 // meets, in the light and the dark theme: no violation of the WCAG 2.0, 2.1
 // and 2.2 A and AA rules.
 import { test, expect, Page } from "@playwright/test";
-import { claimWithWrongPassword, createShare, revoke } from "./fixtures/api";
+import { claimWithWrongPassword, revoke, textShare } from "./fixtures/api";
 import AxeBuilder from "@axe-core/playwright";
 import { expectAccessible, SCHEMES, WCAG_TAGS } from "./fixtures/a11y";
 import { ConsolePage, startConsoleServer } from "./fixtures/console";
@@ -13,14 +13,6 @@ import { LANGUAGES } from "./fixtures/catalogs";
 function origin(baseURL: string | undefined): string {
   if (!baseURL) throw new Error("no baseURL");
   return baseURL.replace(/\/$/, "");
-}
-
-const textMeta = (text: string) => ({ kind: "text", name: "", type: "text/plain", size: Buffer.byteLength(text) });
-
-/** A text share made through the API, so each state starts from a fresh one. */
-async function textShare(at: string, opts: { expiresIn?: number } = {}) {
-  const text = `checked by axe ${crypto.randomUUID()}`;
-  return createShare(at, Buffer.from(text), textMeta(text), opts);
 }
 
 /** A text share with a password, sent from the page (the API fixture seals none). */
@@ -127,7 +119,7 @@ for (const { code, browser } of LANGUAGES) {
       test("receive: expired", async ({ page }) => {
         const server = await startServer({ OTS_MIN_EXPIRY_SECS: "1" });
         try {
-          const share = await textShare(server.baseURL, { expiresIn: 1 });
+          const share = await textShare(server.baseURL, undefined, { expiresIn: 1 });
           await page.waitForTimeout(2_000);
           const receive = new ReceivePage(page);
           await receive.open(share.share);

@@ -4,7 +4,7 @@
 // full server have their sentences checked in their own specs (password,
 // damaged, admin-takedown, gone-reasons, storage-full); these are the rest.
 import { test, expect } from "@playwright/test";
-import { createShare, revoke } from "./fixtures/api";
+import { revoke, textShare } from "./fixtures/api";
 import { expectAnnounced } from "./fixtures/a11y";
 import { ReceivePage } from "./fixtures/pages";
 import { startServer } from "./fixtures/server";
@@ -13,11 +13,6 @@ import { LANGUAGES, say } from "./fixtures/catalogs";
 function origin(baseURL: string | undefined): string {
   if (!baseURL) throw new Error("no baseURL");
   return baseURL.replace(/\/$/, "");
-}
-
-async function textShare(at: string) {
-  const text = `clear words ${crypto.randomUUID()}`;
-  return createShare(at, Buffer.from(text), { kind: "text", name: "", type: "text/plain", size: text.length });
 }
 
 for (const { code, browser } of LANGUAGES) {
@@ -78,13 +73,7 @@ for (const { code, browser } of LANGUAGES) {
       page,
       baseURL,
     }) => {
-      const text = `clear words ${crypto.randomUUID()}`;
-      const share = await createShare(origin(baseURL), Buffer.from(text), {
-        kind: "text",
-        name: "",
-        type: "text/plain",
-        size: text.length,
-      });
+      const share = await textShare(origin(baseURL));
       const receive = new ReceivePage(page);
       await receive.open(share.share);
       await page.context().setOffline(true);
@@ -97,7 +86,7 @@ for (const { code, browser } of LANGUAGES) {
       } finally {
         await page.context().setOffline(false);
       }
-      await expect(receive.secret).toHaveValue(text, { timeout: 60_000 });
+      await expect(receive.secret).toHaveValue(share.text, { timeout: 60_000 });
     });
 
     test("rate-limited: the page says it tries again by itself, then opens the share", async ({ page }) => {

@@ -36,23 +36,26 @@ pub fn fragment() -> Option<String> {
 /// Removes the fragment from the address bar and from this history entry
 /// (protocol §1): the key then lives only in the page's memory.
 pub fn forget_fragment() {
-    let window = window();
-    let location = window.location();
+    let location = window().location();
     let (Ok(path), Ok(query)) = (location.pathname(), location.search()) else {
         return;
     };
-    if let Ok(history) = window.history() {
-        // The router's state object stays; only the URL changes.
+    replace_url(&format!("{path}{query}"));
+}
+
+/// Puts `url` in the address bar in place of this history entry's: no
+/// reload, no new entry; the router's state object stays.
+fn replace_url(url: &str) {
+    if let Ok(history) = window().history() {
         let state = history.state().unwrap_or(JsValue::NULL);
-        let _ = history.replace_state_with_url(&state, "", Some(&format!("{path}{query}")));
+        let _ = history.replace_state_with_url(&state, "", Some(url));
     }
 }
 
 /// Sets `name=value` in the address bar's query, in place: no reload, no
 /// new history entry, the fragment as it is.
 pub fn set_query_param(name: &str, value: &str) {
-    let window = window();
-    let location = window.location();
+    let location = window().location();
     let (Ok(path), Ok(search), Ok(hash)) =
         (location.pathname(), location.search(), location.hash())
     else {
@@ -66,11 +69,7 @@ pub fn set_query_param(name: &str, value: &str) {
         .collect();
     let own = format!("{prefix}{value}");
     pairs.push(&own);
-    if let Ok(history) = window.history() {
-        let state = history.state().unwrap_or(JsValue::NULL);
-        let url = format!("{path}?{}{hash}", pairs.join("&"));
-        let _ = history.replace_state_with_url(&state, "", Some(&url));
-    }
+    replace_url(&format!("{path}?{}{hash}", pairs.join("&")));
 }
 
 /// The tab's session storage (it survives a reload, not the tab), when
