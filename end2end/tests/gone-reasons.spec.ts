@@ -69,7 +69,7 @@ test("a share that expires during its download, and one opened after its expiry"
   test.setTimeout(120_000);
   const server = await startServer({ OTS_MIN_EXPIRY_SECS: "1" });
   try {
-    const expiresIn = 4;
+    const expiresIn = 8;
     const share = await bigShare(server.baseURL, expiresIn);
     const expiresAt = Date.now() + expiresIn * 1000;
     await breakThenResume(page, async () => {
@@ -78,7 +78,15 @@ test("a share that expires during its download, and one opened after its expiry"
     await new ReceivePage(page).open(share.share);
     await expectStopped(page, "expired", "The share expired during the download, so nothing was saved.");
 
-    const late = await bigShare(server.baseURL, 1);
+    // Created in one request (inline), so that its second to live cannot
+    // run out while it is still uploading on a slow machine.
+    const small = crypto.randomBytes(1024);
+    const late = await createShare(
+      server.baseURL,
+      small,
+      { kind: "file", name: "late.bin", type: "application/octet-stream", size: small.length },
+      { expiresIn: 1 },
+    );
     await page.waitForTimeout(2_000);
     const receive = new ReceivePage(page);
     await receive.open(late.share);

@@ -9,7 +9,7 @@ use axum::{
 };
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use ots_proto::{ErrorBody, ShareId};
+use ots_proto::{ErrorBody, ShareId, PART_SIZE};
 use tokio::time::Instant;
 use tracing::instrument;
 
@@ -156,13 +156,25 @@ pub(super) async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let size = authorize(&state, &id, &token).await?;
-    let (index, want) = part.within(size)?;
-    if content_length(&headers).is_some_and(|n| n != want) {
-        return Err(ApiError::BadPart(format!(
-            "part {index} must be {want} bytes"
-        )));
-    }
+    let admitted = async {
+        let size = authorize(&state, &id, &token).await?;
+        let (index, want) = part.within(size)?;
+        if content_length(&headers).is_some_and(|n| n != want) {
+            return Err(ApiError::BadPart(format!(
+                "part {index} must be {want} bytes"
+            )));
+        }
+        Ok((index, want))
+    };
+    let (index, want) = match admitted.await {
+        Ok(admitted) => admitted,
+        Err(e) => {
+            // A share that expired or was revoked mid-upload answers so,
+            // instead of breaking the connection under the client's body.
+            let sent = content_length(&headers).unwrap_or(PART_SIZE);
+            return Err(refuse(body, sent.min(PART_SIZE), e).await);
+        }
+    };
     let address_slot = match client {
         Some(key) => match state.uploads_per_address.take(key) {
             Some(slot) => Some(slot),
