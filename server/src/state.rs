@@ -20,9 +20,22 @@ use crate::{
     store::Store,
 };
 
-/// The server's state, cheap to clone (everything inside is shared).
+/// The server's state: one shared [`Shared`], so that the clones every
+/// request, extractor and middleware takes cost one reference count.
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+#[derive(Clone)]
+pub(crate) struct Shared {
     /// Share records.
     pub(crate) store: Arc<dyn Store>,
     /// Payload parts.
@@ -66,7 +79,7 @@ impl AppState {
         clock: Clock,
     ) -> Self {
         let quota = Quota::new(config.max_stored_bytes, blobs.local_root());
-        Self {
+        Self(Arc::new(Shared {
             store,
             blobs,
             create_limiter: Arc::new(RateLimiter::per_minute(config.rate_create_per_min)),
@@ -83,19 +96,25 @@ impl AppState {
             clients: ClientKeys::new(config.trusted_proxies.clone(), config.ipv6_prefix_len),
             config,
             clock,
-        }
+        }))
+    }
+
+    /// The shared state to change while it is being built (before any clone).
+    fn building(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     /// With the create and claim limits and the console's sign-in limits
     /// counted in `counts` (Redis), so that every instance on it enforces each
     /// limit once, not once per instance. Call after [`AppState::with_operator`].
     pub(crate) fn with_shared_limits(mut self, counts: Arc<dyn SharedCounts>) -> Self {
-        self.create_limiter = Arc::new(
-            RateLimiter::per_minute(self.config.rate_create_per_min)
-                .shared("create", counts.clone()),
+        let config = self.config.clone();
+        let building = self.building();
+        building.create_limiter = Arc::new(
+            RateLimiter::per_minute(config.rate_create_per_min).shared("create", counts.clone()),
         );
-        self.claim_limiter = Arc::new(
-            RateLimiter::per_minute(self.config.rate_claim_per_min).shared("claim", counts.clone()),
+        building.claim_limiter = Arc::new(
+            RateLimiter::per_minute(config.rate_claim_per_min).shared("claim", counts.clone()),
         );
         if let Some(console) = &self.console {
             console.share_limits(counts);
@@ -105,9 +124,10 @@ impl AppState {
 
     /// With the console, create tokens and links the operator's settings switch on.
     pub(crate) fn with_operator(mut self, operator: Operator) -> Self {
-        self.console = operator.console;
-        self.create_tokens = operator.create_tokens;
-        self.links = operator.links;
+        let building = self.building();
+        building.console = operator.console;
+        building.create_tokens = operator.create_tokens;
+        building.links = operator.links;
         self
     }
 }
