@@ -108,14 +108,13 @@ impl AppState {
     /// counted in `counts` (Redis), so that every instance on it enforces each
     /// limit once, not once per instance. Call after [`AppState::with_operator`].
     pub(crate) fn with_shared_limits(mut self, counts: Arc<dyn SharedCounts>) -> Self {
-        let config = self.config.clone();
+        let create = RateLimiter::per_minute(self.config.rate_create_per_min)
+            .shared("create", counts.clone());
+        let claim =
+            RateLimiter::per_minute(self.config.rate_claim_per_min).shared("claim", counts.clone());
         let building = self.building();
-        building.create_limiter = Arc::new(
-            RateLimiter::per_minute(config.rate_create_per_min).shared("create", counts.clone()),
-        );
-        building.claim_limiter = Arc::new(
-            RateLimiter::per_minute(config.rate_claim_per_min).shared("claim", counts.clone()),
-        );
+        building.create_limiter = Arc::new(create);
+        building.claim_limiter = Arc::new(claim);
         if let Some(console) = &self.console {
             console.share_limits(counts);
         }
