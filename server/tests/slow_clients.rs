@@ -373,8 +373,9 @@ async fn a_refused_part_is_answered_after_its_body_not_with_a_broken_connection(
     let s = TestServer::start().await;
     let c = create_with(&s, THREE_PARTS as u64, 3600, 1, None).await;
     let upload = c.upload_token.clone().unwrap();
-    // A wrong upload token, then a revoked share: each answer reaches a
-    // client that sends the whole part before it reads.
+    // A token that does not parse, a wrong upload token, then a revoked
+    // share: each answer reaches a client that sends the whole part before it reads.
+    assert_eq!(send_whole_part(&s, &c.id, "").await, 401);
     assert_eq!(send_whole_part(&s, &c.id, &b64(&[7u8; 32])).await, 401);
     assert_eq!(send_whole_part(&s, &c.id, &upload).await, 204);
     let del = s.api(&format!("/shares/{}", c.id));

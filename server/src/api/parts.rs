@@ -149,28 +149,30 @@ async fn refuse(body: Body, want: u64, error: ApiError) -> ApiError {
 #[instrument(skip_all)]
 pub(super) async fn upload(
     State(state): State<AppState>,
-    SharePath(id): SharePath,
-    token: Bearer<Upload>,
+    id: Result<SharePath, ApiError>,
+    token: Result<Bearer<Upload>, ApiError>,
     part: PartIndex,
     ClientKey(client): ClientKey,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
     let admitted = async {
-        let size = authorize(&state, &id, &token).await?;
+        let SharePath(id) = id?;
+        let size = authorize(&state, &id, &token?).await?;
         let (index, want) = part.within(size)?;
         if content_length(&headers).is_some_and(|n| n != want) {
             return Err(ApiError::BadPart(format!(
                 "part {index} must be {want} bytes"
             )));
         }
-        Ok((index, want))
+        Ok((id, index, want))
     };
-    let (index, want) = match admitted.await {
+    let (id, index, want) = match admitted.await {
         Ok(admitted) => admitted,
         Err(e) => {
-            // A share that expired or was revoked mid-upload answers so,
-            // instead of breaking the connection under the client's body.
+            // Any refusal (a bad path or token, a share that expired or was
+            // revoked mid-upload) answers so, instead of breaking the
+            // connection under the client's body.
             let sent = content_length(&headers).unwrap_or(PART_SIZE);
             return Err(refuse(body, sent.min(PART_SIZE), e).await);
         }
