@@ -5,7 +5,6 @@ use core::fmt;
 
 use hkdf::Hkdf;
 use sha2::{Digest, Sha256};
-use unicode_normalization::UnicodeNormalization;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use ots_proto::{KdfParams, Token, VERIFIER_SIZE};
@@ -149,6 +148,36 @@ impl LinkKeys {
 pub struct PasswordKey([u8; KEY_SIZE]);
 redacted_debug!(PasswordKey);
 
+/// The NFC form of `password`, or `None` when it is NFC already.
+///
+/// Natively: into a buffer that never reallocates (NFC grows a string by
+/// at most 3x), so no unzeroized copy of the password is left behind.
+#[cfg(not(target_arch = "wasm32"))]
+fn nfc(password: &str) -> Option<Zeroizing<String>> {
+    use unicode_normalization::UnicodeNormalization;
+    if unicode_normalization::is_nfc(password) {
+        return None;
+    }
+    let mut buf = Zeroizing::new(String::with_capacity(password.len() * 3));
+    buf.extend(password.nfc());
+    Some(buf)
+}
+
+/// The NFC form of `password`, or `None` when it is NFC already.
+///
+/// In the browser: `String.prototype.normalize("NFC")`, the browser's own
+/// Unicode tables, which keeps about 100 KB of tables out of the page's
+/// wasm. The password came from a page field, so it is a JS string
+/// already; the copy made here is zeroized when dropped.
+#[cfg(target_arch = "wasm32")]
+fn nfc(password: &str) -> Option<Zeroizing<String>> {
+    if password.is_ascii() {
+        return None;
+    }
+    let normalized: String = js_sys::JsString::from(password).normalize("NFC").into();
+    (normalized != password).then(|| Zeroizing::new(normalized))
+}
+
 impl PasswordKey {
     /// Argon2id (version 0x13, no secret, no associated data) of the UTF-8
     /// bytes of the NFC form of `password`, salted with the share's
@@ -164,15 +193,7 @@ impl PasswordKey {
         }
         let salt = LinkKeys::derive(secret).argon2_salt;
 
-        // NFC into a buffer that never reallocates (NFC grows a string by at
-        // most 3x), so no unzeroized copy of the password is left behind.
-        let normalized = if unicode_normalization::is_nfc(password) {
-            None
-        } else {
-            let mut buf = Zeroizing::new(String::with_capacity(password.len() * 3));
-            buf.extend(password.nfc());
-            Some(buf)
-        };
+        let normalized = nfc(password);
         let password = normalized.as_deref().map_or(password, |s| s.as_str());
 
         let argon_params = argon2::Params::new(params.m_kib, params.t, params.p, Some(KEY_SIZE))
@@ -424,7 +445,9 @@ mod tests {
         );
     }
 
-    #[test]
+    // Also on wasm32, where NFC is the JS engine's.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn password_is_normalized_to_nfc() {
         let secret = LinkSecret::from_bytes([2; 32]);
         let small = KdfParams {
