@@ -3,6 +3,8 @@
 //! protocol's own numbers and names are `ots_proto`'s. Words and numbers
 //! come from the catalogs (`locales/`), in the reader's language.
 
+use leptos_i18n::reexports::fixed_decimal::UnsignedDecimal;
+
 use crate::i18n::{td_string, Locale};
 
 /// `1.5 MiB`, `980 B`: binary units with one decimal above a kibibyte,
@@ -11,18 +13,23 @@ pub fn human_bytes(locale: Locale, bytes: u64) -> String {
     if bytes < 1024 {
         return td_string!(locale, units.bytes, n = bytes).to_string();
     }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < 5 {
-        value /= 1024.0;
+    // Integers only: the unit is the largest that leaves less than 1024 of
+    // it (up to PiB), and the amount is rounded half up to tenths of it.
+    let bytes = u128::from(bytes);
+    let mut unit = 0u32;
+    while unit + 1 < 5 && bytes >= 1024u128.pow(unit + 2) {
         unit += 1;
     }
+    let size = 1024u128.pow(unit + 1);
+    let tenths = (bytes * 10 + size / 2) / size;
     // One decimal below 100, none above; "2.0 GiB" reads as more precise
-    // than it is, so a zero decimal goes. Always finite: from a u64.
-    let n = if value >= 100.0 {
-        value.round()
+    // than it is, so a zero decimal goes.
+    let n = if tenths >= 1000 {
+        UnsignedDecimal::from((bytes * 2 + size) / (size * 2))
     } else {
-        (value * 10.0).round() / 10.0
+        UnsignedDecimal::from(tenths)
+            .multiplied_pow10(-1)
+            .trimmed_end()
     };
     match unit {
         0 => td_string!(locale, units.kib, n = n),
@@ -185,6 +192,19 @@ mod tests {
         assert_eq!(human_bytes(english, 1024 * 1024 * 1024), "1 GiB");
         assert_eq!(human_bytes(english, max_plaintext_for(2 << 30)), "2 GiB");
         assert_eq!(human_bytes(english, 1023 * 1024), "1,023 KiB");
+    }
+
+    #[test]
+    fn human_bytes_rounds_half_up_to_tenths_below_a_hundred() {
+        let english = Locale::en;
+        // 1.25 KiB, 1.0498 KiB, 99.96 MiB, 100.5 MiB, the largest u64.
+        assert_eq!(human_bytes(english, 1280), "1.3 KiB");
+        assert_eq!(human_bytes(english, 1075), "1 KiB");
+        assert_eq!(human_bytes(english, 2048), "2 KiB");
+        assert_eq!(human_bytes(english, 99 * MIB + 983 * 1024), "100 MiB");
+        assert_eq!(human_bytes(english, 100 * MIB + MIB / 2), "101 MiB");
+        assert_eq!(human_bytes(english, 15 * MIB / 10), "1.5 MiB");
+        assert_eq!(human_bytes(english, u64::MAX), "16,384 PiB");
     }
 
     #[test]

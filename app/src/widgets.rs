@@ -32,16 +32,23 @@ pub fn ProgressBar(progress: Signal<Option<Progress>>) -> impl IntoView {
             } else {
                 String::new()
             };
-            let value = (p.total > 0).then(|| p.done.min(p.total) as f64 / p.total as f64);
+            // Thousandths done, an integer: the bar needs no finer steps.
+            let value = (p.total > 0).then(|| permille(p.done, p.total));
             view! {
                 <div class="progress" id="progress" role="status" aria-live="polite">
                     <label for="progress-bar">{p.label.clone()}</label>
-                    <progress id="progress-bar" max="1" value=value></progress>
+                    <progress id="progress-bar" max="1000" value=value></progress>
                     <p class="progress-line">{line}</p>
                 </div>
             }
         })
     }
+}
+
+/// `done` of `total` (not 0) in thousandths, rounded down, at most 1000.
+fn permille(done: u64, total: u64) -> u64 {
+    let done = u128::from(done.min(total));
+    u64::try_from(done * 1000 / u128::from(total.max(1))).unwrap_or(1000)
 }
 
 /// A button that copies `text` to the clipboard and says so.
@@ -168,4 +175,19 @@ pub fn expiry_text(locale: Locale, rfc3339: &str) -> String {
         return td_string!(locale, units.in_time, left = left, when = when).to_string();
     }
     when
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permille;
+
+    #[test]
+    fn progress_is_counted_in_thousandths() {
+        assert_eq!(permille(0, 10), 0);
+        assert_eq!(permille(1, 3), 333);
+        assert_eq!(permille(10, 10), 1000);
+        assert_eq!(permille(20, 10), 1000);
+        assert_eq!(permille(u64::MAX - 1, u64::MAX), 999);
+        assert_eq!(permille(u64::MAX, u64::MAX), 1000);
+    }
 }
