@@ -17,7 +17,7 @@ self.onmessage = async (event) => {
     return;
   }
   try {
-    const key = derive_password_key(fragment, password, m_kib, t, p);
+    const key = await derive_password_key(fragment, password, m_kib, t, p);
     self.postMessage({ key }, [key.buffer]);
   } catch (err) {
     self.postMessage({ error: String(err && err.message ? err.message : err) });

@@ -5,8 +5,8 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
 bash "$ROOT/scripts/setup.sh"
-log "cargo leptos build --release"
-cargo leptos build --release
+log "cargo leptos build --release --split"
+cargo leptos build --release --split
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 log "serving; stop with Ctrl-C"
 exec "$TARGET_DIR/release/onetimeshare" --site-root "$ROOT/target/site" "$@"

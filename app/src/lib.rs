@@ -11,8 +11,8 @@
 //! the only thing its page (`page.rs`) talks to; the flow's `engine.rs`
 //! runs it in the browser on top of [`browser`]. Modules depend downwards
 //! only: page → flow → engine → browser → `ots-proto` / `ots-crypto`.
-// The translated pages' view types are deep: the wasm release build needs
-// more than the default depth to lay them out.
+// The pages' view types are deep, and hydrating a lazily loaded route walks
+// them in an async block: its layout needs more than the default depth.
 #![recursion_limit = "256"]
 // A server render never starts a flow: what only the browser calls is
 // unused in the `ssr` build, and the `hydrate` build lints it.
@@ -44,7 +44,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    lazy_route, path, Lazy, LazyRoute,
 };
 use widgets::tr;
 
@@ -135,11 +135,11 @@ fn Chrome(links: SiteLinks) -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="notice">{tr(|l| td_string!(l, app.not_found).to_string())}</p> }>
                     <Route path=path!("/") view=send::page::SendPage/>
-                    <Route path=path!("/s/:id") view=receive::page::ReceivePage/>
-                    <Route path=path!("/m/:id") view=manage::page::ManagePage/>
-                    <Route path=path!("/admin") view=admin::page::AdminPage/>
+                    <Route path=path!("/s/:id") view={Lazy::<ReceiveRoute>::new()}/>
+                    <Route path=path!("/m/:id") view={Lazy::<ManageRoute>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()}/>
                     // The answers to the console's form posts are pages at their own paths.
-                    <Route path=path!("/admin/*rest") view=admin::page::AdminPage/>
+                    <Route path=path!("/admin/*rest") view={Lazy::<AdminRoute>::new()}/>
                 </Routes>
             </main>
             <footer class="foot">
@@ -147,5 +147,52 @@ fn Chrome(links: SiteLinks) -> impl IntoView {
                 <FooterLinks links/>
             </footer>
         </Router>
+    }
+}
+
+// The pages a sender's first visit does not need are split out of the main
+// wasm bundle (`cargo leptos build --split`) and loaded with their route: a
+// visit to `/` loads only the send page; `/s/…` adds the receive page, and
+// the server's HTML names the pieces it needs so they load at once.
+
+/// The receive page (`/s/{id}`), loaded with its route.
+struct ReceiveRoute;
+
+#[lazy_route]
+impl LazyRoute for ReceiveRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <receive::page::ReceivePage/> }.into_any()
+    }
+}
+
+/// The manage page (`/m/{id}`), loaded with its route.
+struct ManageRoute;
+
+#[lazy_route]
+impl LazyRoute for ManageRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <manage::page::ManagePage/> }.into_any()
+    }
+}
+
+/// The operator's console (`/admin`), loaded with its route.
+struct AdminRoute;
+
+#[lazy_route]
+impl LazyRoute for AdminRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <admin::page::AdminPage/> }.into_any()
     }
 }

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { ReceivePage, SendPage, hydrated } from "../tests/fixtures/pages";
+import { textShare } from "../tests/fixtures/api";
 import { artifactsDir, randomFile, readZip, removeDir, sha256File, tempDir } from "../tests/fixtures/files";
 
 const results: Record<string, number | string> = {};
@@ -19,17 +20,13 @@ test.afterAll(() => {
   console.log("\n## web app bench results\n" + Object.entries(results).map(([k, v]) => `- ${k}: ${v}`).join("\n"));
 });
 
-test("first load of the send page: bytes transferred", async ({ page }) => {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Network.enable");
-  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-  let encoded = 0;
+/** Bytes of every response of `page` from now on: as sent, and as gzip -9 and brotli 11 would send them. */
+function weigh(page: Page, cdp: CDPSession) {
+  const totals = { encoded: 0, gzip: 0, brotli: 0 };
   cdp.on("Network.loadingFinished", (e: any) => {
-    encoded += e.encodedDataLength;
+    totals.encoded += e.encodedDataLength;
   });
   // What the same bodies would weigh compressed, whatever the server sent.
-  let gzip = 0;
-  let brotli = 0;
   const bodies: Promise<void>[] = [];
   page.on("response", (res) => {
     bodies.push(
@@ -39,20 +36,46 @@ test("first load of the send page: bytes transferred", async ({ page }) => {
         const b = zlib.brotliCompressSync(body, {
           params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length },
         }).length;
-        gzip += Math.min(g, body.length);
-        brotli += Math.min(b, body.length);
+        totals.gzip += Math.min(g, body.length);
+        totals.brotli += Math.min(b, body.length);
         const enc = res.headers()["content-encoding"] ?? "identity";
         console.log(`  ${new URL(res.url()).pathname} (${enc}): ${body.length} B decoded, gzip-9 ${g} B, brotli-11 ${b} B`);
       })(),
     );
   });
-  await page.goto("/", { waitUntil: "networkidle" });
+  return { totals, settled: () => Promise.all(bodies) };
+}
+
+/** Loads `url` with an empty cache until the page is hydrated and the network idle; records its weight as `what`. */
+async function firstLoad(page: Page, url: string, what: string) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  const { totals, settled } = weigh(page, cdp);
+  await page.goto(url, { waitUntil: "networkidle" });
   await hydrated(page);
   await page.waitForTimeout(500);
-  await Promise.all(bodies);
-  results["first load of /: bytes on the wire as served (KiB)"] = +(encoded / 1024).toFixed(1);
-  results["first load of /: if every body were gzip -9 (KiB)"] = +(gzip / 1024).toFixed(1);
-  results["first load of /: if every body were brotli 11 (KiB)"] = +(brotli / 1024).toFixed(1);
+  await settled();
+  results[`${what}: bytes on the wire as served (KiB)`] = +(totals.encoded / 1024).toFixed(1);
+  results[`${what}: if every body were gzip -9 (KiB)`] = +(totals.gzip / 1024).toFixed(1);
+  results[`${what}: if every body were brotli 11 (KiB)`] = +(totals.brotli / 1024).toFixed(1);
+  return totals;
+}
+
+test("first load of the send page: bytes transferred", async ({ page }) => {
+  // `totals` goes on counting after the load.
+  const totals = await firstLoad(page, "/", "first load of /");
+  const loaded = totals.encoded;
+  // The send piece of the bundle, which the form fetches when it is first used.
+  await page.locator("#text-panel").focus();
+  await page.waitForLoadState("networkidle");
+  await page.waitForTimeout(1000);
+  results["then the send piece, fetched when the form is first used (KiB)"] = +((totals.encoded - loaded) / 1024).toFixed(1);
+});
+
+test("first load of a receive link: bytes transferred", async ({ page, baseURL }) => {
+  const share = await textShare(baseURL!);
+  await firstLoad(page, share.share, "first load of a receive link");
 });
 
 test("seal throughput inside the page", async ({ page }) => {
@@ -62,7 +85,7 @@ test("seal throughput inside the page", async ({ page }) => {
     // @ts-ignore: the page's own module, already initialised by hydration.
     const mod = await import("/pkg/onetimeshare.js");
     if (typeof mod.seal_benchmark !== "function") {
-      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --lib-features bench`");
+      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --split --lib-features bench`");
     }
     mod.seal_benchmark(64); // warm-up
     const out: number[] = [];

@@ -4,6 +4,7 @@
 //! keeps painting while 64 MiB of memory is hashed.
 
 use js_sys::{Object, Promise, Reflect, Uint8Array};
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use ots_crypto::{KdfParams, LinkSecret, PasswordKey, KEY_SIZE};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -29,8 +30,18 @@ fn derive_password_key_bytes(
     Ok(key.as_bytes().to_vec())
 }
 
+/// A piece of the bundle that did not load in the worker.
+impl From<SplitLoaderError> for BrowserError {
+    fn from(_: SplitLoaderError) -> Self {
+        BrowserError::KeyDerivation("the key derivation code could not be loaded".into())
+    }
+}
+
 /// [`derive_password_key_bytes`] with the cost as three numbers, for the
-/// wasm export that the worker calls.
+/// wasm export that the worker calls. A piece of the wasm bundle of its
+/// own (`cargo leptos build --split`) with Argon2id: a page that derives
+/// no key never loads it.
+#[wasm_split(kdf_worker, wasm_split_path = ::leptos::wasm_split, fallible)]
 pub fn derive_password_key_raw(
     fragment: &str,
     password: &str,

@@ -5,10 +5,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
 use leptos::ev::Event;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use ots_crypto::{
     seal_meta, seal_payload, ContentKeys, LinkKeys, LinkSecret, StreamEncryptor, Verifier,
 };
@@ -50,6 +53,20 @@ thread_local! {
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
     /// The word list, once fetched.
     static WORDS: RefCell<Option<Rc<Vec<String>>>> = const { RefCell::new(None) };
+    /// Whether the send piece of the bundle was asked for.
+    static PREPARED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Fetches the send piece of the bundle in the background, once; a fetch
+/// that fails is tried again by the send itself.
+pub(super) fn prepare() {
+    if !PREPARED.replace(true) {
+        leptos::task::spawn_local(async {
+            if preload_send().await.is_err() {
+                PREPARED.set(false);
+            }
+        });
+    }
 }
 
 /// The files chosen so far, in order.
@@ -139,8 +156,22 @@ pub(super) fn saved_create_token() -> (String, bool) {
     storage::get(CREATE_TOKEN_KEY).unwrap_or_default()
 }
 
-/// A passphrase from the shipped word list (fetched on first use).
-pub(super) async fn passphrase() -> Result<String, SendError> {
+/// A passphrase from the shipped word list, both fetched on first use:
+/// the word list parser is a piece of the bundle of its own.
+#[wasm_split(
+    passphrase,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    return_wrapper(let future = _; { future.await } -> Result<String, SendError>)
+)]
+pub(super) fn passphrase() -> PassphraseFuture {
+    Box::pin(passphrase_now())
+}
+
+/// What the split-off [`passphrase`] hands back.
+type PassphraseFuture = Pin<Box<dyn Future<Output = Result<String, SendError>>>>;
+
+async fn passphrase_now() -> Result<String, SendError> {
     let cached = WORDS.with(|w| w.borrow().clone());
     let words = match cached {
         Some(words) => words,
@@ -230,12 +261,41 @@ impl<F: Fn(Stage)> Reporter<F> {
     }
 }
 
+/// A piece of the bundle that did not load (the page is offline, or the
+/// server went away): the send could not start, and the browser will not
+/// fetch that piece again before the page is reloaded.
+impl From<SplitLoaderError> for SendError {
+    fn from(_: SplitLoaderError) -> Self {
+        SendError::NotLoaded
+    }
+}
+
 /// Seals the request's content and stores it on the server; payloads up
 /// to `max_inline` bytes go with the create request.
-pub(super) async fn send(
+///
+/// Sealing, uploading, the ZIP writer and the key derivation are a piece
+/// of the wasm bundle of their own (`cargo leptos build --split`): the send
+/// page's first load does without them, [`preload_send`] fetches them when
+/// the form is first used, and a piece that cannot be fetched is
+/// [`SendError::NotLoaded`], never a broken page.
+#[wasm_split(
+    send_engine,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_send),
+    return_wrapper(let future = _; { future.await } -> Result<Sent, SendError>)
+)]
+pub(super) fn send(request: Request, max_inline: u64, on_stage: Box<dyn Fn(Stage)>) -> SendFuture {
+    Box::pin(send_now(request, max_inline, on_stage))
+}
+
+/// What the split-off [`send`] hands back across the piece's boundary.
+type SendFuture = Pin<Box<dyn Future<Output = Result<Sent, SendError>>>>;
+
+async fn send_now(
     request: Request,
     max_inline: u64,
-    on_stage: impl Fn(Stage) + 'static,
+    on_stage: Box<dyn Fn(Stage)>,
 ) -> Result<Sent, SendError> {
     let (mut plaintext, meta) = match &request.content {
         Content::Text(text) => {

@@ -340,6 +340,10 @@ pub enum SendError {
     /// No answer from the server, even after retries.
     #[error("the server could not be reached")]
     Unreachable,
+    /// A piece of the page's wasm bundle could not be fetched; the browser
+    /// keeps that failure until the page is loaded again.
+    #[error("part of the page could not be loaded")]
+    NotLoaded,
     /// The server is missing parts at complete.
     #[error("the server is missing parts {missing:?}")]
     Incomplete {
@@ -434,6 +438,14 @@ pub fn pick(event: &Event, on_done: impl FnOnce(Vec<PickedFile>) + 'static) {
     }
 }
 
+/// Starts fetching what seals and uploads (a piece of the wasm bundle of
+/// its own) once the form is first used, so that a send does not wait for
+/// it; the first load of the page does without it.
+pub fn prepare() {
+    #[cfg(feature = "hydrate")]
+    engine::prepare();
+}
+
 /// The files chosen so far (kept while the page lives, so the list
 /// survives leaving the send page and coming back).
 pub fn chosen() -> Vec<PickedFile> {
@@ -517,7 +529,7 @@ pub fn start(
         {
             let max_inline = offer.max_inline;
             leptos::task::spawn_local(async move {
-                on_done(engine::send(request, max_inline, on_stage).await)
+                on_done(engine::send(request, max_inline, Box::new(on_stage)).await)
             });
         }
         #[cfg(not(feature = "hydrate"))]
@@ -546,6 +558,7 @@ pub fn sentence(locale: Locale, error: &SendError) -> String {
         SendError::RateLimited => td_string!(locale, send.error_rate_limited).to_string(),
         SendError::Busy => td_string!(locale, send.error_busy).to_string(),
         SendError::Unreachable => td_string!(locale, send.error_unreachable).to_string(),
+        SendError::NotLoaded => td_string!(locale, send.error_not_loaded).to_string(),
         SendError::Incomplete { missing } => {
             let parts = format!("{missing:?}");
             td_string!(locale, send.error_incomplete, parts = parts).to_string()

@@ -195,12 +195,14 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
 
     let on_pick = move |ev: leptos::ev::Event| {
         error.set(None);
+        super::prepare();
         super::pick(&ev, move |list| files.set(list));
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
         error.set(None);
+        super::prepare();
         super::pick(&ev, move |list| files.set(list));
     };
 
@@ -445,7 +447,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
         <section class="card">
             <h1>{tr(|l| td_string!(l, send.title).to_string())}</h1>
             <p class="lead">{tr(|l| td_string!(l, send.lead).to_string())}</p>
-            <form on:submit=on_submit novalidate>
+            <form on:submit=on_submit on:focusin=move |_| super::prepare() novalidate>
                 <fieldset disabled=move || working.get()>
                     <legend class="visually-hidden">{tr(|l| td_string!(l, send.what_to_share).to_string())}</legend>
                     <div
