@@ -23,6 +23,7 @@ pub fn hydrate() {
 /// Argon2id of protocol §2 for the worker: the 32-byte password key of the
 /// share whose link fragment is `fragment`. The cost is checked against the
 /// protocol's bounds before anything is allocated.
+///
 /// Answers a promise: the derivation is a piece of the bundle that loads
 /// on its first use.
 #[wasm_bindgen]

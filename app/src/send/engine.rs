@@ -57,14 +57,13 @@ thread_local! {
     static PREPARED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Fetches the send piece of the bundle in the background, once; a fetch
-/// that fails is tried again by the send itself.
+/// Fetches the send piece of the bundle in the background, once. A fetch
+/// that fails is not worth asking again: the loader keeps the failure until
+/// the page is reloaded, and the send then says so ([`SendError::NotLoaded`]).
 pub(super) fn prepare() {
     if !PREPARED.replace(true) {
         leptos::task::spawn_local(async {
-            if preload_send().await.is_err() {
-                PREPARED.set(false);
-            }
+            let _ = preload_send().await;
         });
     }
 }
