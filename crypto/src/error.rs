@@ -14,6 +14,11 @@ pub enum Error {
     #[error("the share is damaged or the key is wrong")]
     Decrypt,
 
+    /// A piece of a payload given to [`seal_records`](crate::seal_records)
+    /// is not whole chunks, or is an empty piece that is not the whole payload.
+    #[error("a piece of a payload must be whole 64 KiB chunks, except the payload's last")]
+    Records,
+
     /// A value was not base64url without padding (RFC 4648 §5).
     #[error("invalid base64url: expected RFC 4648 §5 characters without padding")]
     Base64,

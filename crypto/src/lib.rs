@@ -37,7 +37,10 @@ pub use keys::{
 };
 pub use link::{ManageLink, ShareLink};
 pub use meta::{open_meta, seal_meta};
-pub use stream::{open_payload, seal_payload, StreamDecryptor, StreamEncryptor, NONCE_SIZE};
+pub use stream::{
+    open_payload, open_records, seal_payload, seal_records, StreamDecryptor, StreamEncryptor,
+    NONCE_SIZE,
+};
 
 // The protocol's vocabulary, so that a caller of the crypto needs no second import.
 pub use ots_proto::{

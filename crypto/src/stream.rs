@@ -290,6 +290,93 @@ impl StreamDecryptor {
     }
 }
 
+/// Seals records `first ..` of a payload on their own (protocol §4): chunk
+/// `j` of `plaintext` becomes record `first + j`. Records do not depend on
+/// each other given their index, so a payload can be sealed in pieces, in
+/// any order, on several threads, and the pieces concatenated in record
+/// order are byte for byte what [`StreamEncryptor`] produces.
+///
+/// With `ends_payload` the last chunk is the payload's final record (flag
+/// `0x01`; it may be shorter than a chunk, and is empty only when it is the
+/// only record). Without it `plaintext` must be whole chunks, at least one.
+/// A piece of any other shape is [`Error::Records`].
+pub fn seal_records(
+    key: &PayloadKey,
+    first: u64,
+    plaintext: &[u8],
+    ends_payload: bool,
+) -> Result<Vec<u8>> {
+    let whole = !plaintext.is_empty() && plaintext.len().is_multiple_of(CHUNK_SIZE);
+    let shaped = if ends_payload {
+        !plaintext.is_empty() || first == 0
+    } else {
+        whole
+    };
+    let records = plaintext.len().div_ceil(CHUNK_SIZE).max(1) as u64;
+    if !shaped || first.checked_add(records).is_none() {
+        return Err(Error::Records);
+    }
+    let mut out = Vec::with_capacity(plaintext.len() + records as usize * TAG_SIZE);
+    let mut encryptor = StreamEncryptor {
+        cipher: cipher(key),
+        counter: first,
+        pending: Zeroizing::new(Vec::new()),
+    };
+    let mut chunks = plaintext.chunks(CHUNK_SIZE).peekable();
+    if plaintext.is_empty() {
+        encryptor.seal_record(&[], true, &mut out);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = ends_payload && chunks.peek().is_none();
+        encryptor.seal_record(chunk, last, &mut out);
+    }
+    Ok(out)
+}
+
+/// Opens records `first ..` of a payload on their own: the inverse of
+/// [`seal_records`]. `ciphertext` is whole records; with `ends_payload` its
+/// last record must be the payload's final one (flag `0x01`, at least one
+/// plaintext byte unless it is the only record), without it every record
+/// must be a full one with flag `0x00`. Any failure is [`Error::Decrypt`],
+/// and no plaintext is returned.
+pub fn open_records(
+    key: &PayloadKey,
+    first: u64,
+    ciphertext: &[u8],
+    ends_payload: bool,
+) -> Result<Vec<u8>> {
+    let records = ciphertext.len().div_ceil(RECORD_SIZE) as u64;
+    let tail = ciphertext.len() - (records.max(1) as usize - 1) * RECORD_SIZE;
+    let shaped = records > 0
+        && if ends_payload {
+            tail > TAG_SIZE || (tail == TAG_SIZE && first == 0 && records == 1)
+        } else {
+            tail == RECORD_SIZE
+        };
+    if !shaped || first.checked_add(records).is_none() {
+        return Err(Error::Decrypt);
+    }
+    let mut out = Vec::with_capacity(ciphertext.len() - records as usize * TAG_SIZE);
+    let mut decryptor = StreamDecryptor::new(key);
+    decryptor.counter = first;
+    let mut opened = Ok(());
+    let mut pieces = ciphertext.chunks(RECORD_SIZE).peekable();
+    while let Some(record) = pieces.next() {
+        let last = ends_payload && pieces.peek().is_none();
+        opened = decryptor.open_record(record, last, &mut out);
+        if opened.is_err() {
+            break;
+        }
+    }
+    match opened {
+        Ok(()) => Ok(out),
+        Err(e) => {
+            out.zeroize();
+            Err(e)
+        }
+    }
+}
+
 /// Seals a whole payload at once (small texts; see [`StreamEncryptor`] for
 /// files).
 pub fn seal_payload(key: &PayloadKey, plaintext: &[u8]) -> Vec<u8> {

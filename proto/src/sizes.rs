@@ -91,6 +91,50 @@ pub fn part_len(size: u64, index: u64) -> Option<u64> {
     Some(size.saturating_sub(start).min(PART_SIZE))
 }
 
+/// What it takes to seal part `index` of a payload on its own: the records
+/// that overlap the part's byte range, the plaintext they hold, and where
+/// the part lies in their ciphertext. Parts and records do not align (8 MiB
+/// is not a multiple of a record), so a record that straddles two parts is
+/// sealed for both; STREAM records depend only on their index, so both
+/// copies are the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartPlan {
+    /// Index of the first record the part touches.
+    pub first_record: u64,
+    /// Plaintext range `[start, end)` of those records.
+    pub plain_start: u64,
+    /// End of that plaintext range (exclusive).
+    pub plain_end: u64,
+    /// True when the last of those records is the payload's final one.
+    pub ends_payload: bool,
+    /// The part within the records' ciphertext: `[cut_start, cut_end)`.
+    pub cut_start: u64,
+    /// End of the part within that ciphertext (exclusive).
+    pub cut_end: u64,
+}
+
+/// The [`PartPlan`] of part `index` of the payload of `plaintext_len`
+/// plaintext bytes, or `None` for an index past the end.
+pub fn part_plan(plaintext_len: u64, index: u64) -> Option<PartPlan> {
+    let size = payload_size(plaintext_len);
+    let len = part_len(size, index)?;
+    let record = RECORD_SIZE as u64;
+    let chunk = CHUNK_SIZE as u64;
+    let records = plaintext_len.div_ceil(chunk).max(1);
+    let start = index * PART_SIZE;
+    let end = start + len;
+    let first_record = start / record;
+    let end_record = end.div_ceil(record).min(records);
+    Some(PartPlan {
+        first_record,
+        plain_start: first_record * chunk,
+        plain_end: (end_record * chunk).min(plaintext_len),
+        ends_payload: end_record == records,
+        cut_start: start - first_record * record,
+        cut_end: end - first_record * record,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
