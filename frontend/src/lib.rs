@@ -1,5 +1,6 @@
-//! Hydrates the server-rendered page in the browser, and exports the one
-//! function the Argon2id Web Worker (`public/argon2-worker.js`) calls.
+//! Hydrates the server-rendered page in the browser, and exports the
+//! functions its Web Workers call: Argon2id (`public/argon2-worker.js`) and
+//! sealing and opening payload records (`public/crypt-worker.js`).
 
 use wasm_bindgen::prelude::*;
 
@@ -39,6 +40,55 @@ pub async fn derive_password_key(
         .await
         .map(|key| key.as_slice().into())
         .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Seals the payload records `first ..` holding `plain` under the 32-byte
+/// payload key `key` and returns bytes `[from, to)` of their ciphertext:
+/// one upload part (protocol §4, §5), for the worker pool of
+/// `public/crypt-worker.js`. A piece of the bundle that loads on first use.
+#[wasm_bindgen]
+pub async fn seal_records(
+    key: Vec<u8>,
+    first: f64,
+    ends_payload: bool,
+    plain: Vec<u8>,
+    from: f64,
+    to: f64,
+) -> Result<js_sys::Uint8Array, JsError> {
+    let key = zeroize::Zeroizing::new(key);
+    let plain = zeroize::Zeroizing::new(plain);
+    let sealed = app::browser::crypt::seal_piece(
+        &key,
+        first as u64,
+        ends_payload,
+        &plain,
+        from as usize,
+        to as usize,
+    )
+    .await
+    .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(sealed.as_slice().into())
+}
+
+/// Opens the whole payload records `first ..` in `sealed` under the 32-byte
+/// payload key `key`, for the worker pool. `undefined` when they do not
+/// authenticate: damaged, or the wrong key (protocol §4).
+#[wasm_bindgen]
+pub async fn open_records(
+    key: Vec<u8>,
+    first: f64,
+    ends_payload: bool,
+    sealed: Vec<u8>,
+) -> Result<Option<js_sys::Uint8Array>, JsError> {
+    let key = zeroize::Zeroizing::new(key);
+    match app::browser::crypt::open_piece(&key, first as u64, ends_payload, &sealed).await {
+        Ok(plain) => {
+            let plain = zeroize::Zeroizing::new(plain);
+            Ok(Some(plain.as_slice().into()))
+        }
+        Err(app::browser::crypt::CryptError::Damaged) => Ok(None),
+        Err(e) => Err(JsError::new(&e.to_string())),
+    }
 }
 
 /// Seals `total_mib` MiB in the page and returns MiB/s (the benchmark in

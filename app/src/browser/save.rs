@@ -214,6 +214,23 @@ fn remove_on_pagehide() {
     let _ = window().add_event_listener_with_callback("pagehide", listener.unchecked_ref());
 }
 
+/// A write to the private file system under way.
+pub struct Written(JsFuture);
+
+impl std::future::IntoFuture for Written {
+    type Output = Result<(), BrowserError>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            self.0
+                .await
+                .map(|_| ())
+                .map_err(|e| BrowserError::FileUnwritable(js_text(e)))
+        })
+    }
+}
+
 /// A received file being written.
 pub struct Sink {
     kind: SinkKind,
@@ -255,27 +272,22 @@ impl Sink {
         matches!(self.kind, SinkKind::Opfs { .. })
     }
 
-    /// Appends decrypted bytes.
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), BrowserError> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        // A copy owned by JS: the stream may read it after wasm memory moved on.
-        let chunk = Uint8Array::from(bytes);
+    /// Starts appending `chunk`, which nobody may change afterwards; the
+    /// answer, when there is one, settles once the bytes are written. Writes
+    /// land in the order they were started.
+    pub fn start_write(&mut self, chunk: &Uint8Array) -> Result<Option<Written>, BrowserError> {
         match &self.kind {
             SinkKind::Opfs { writable, .. } => {
                 let promise = writable
-                    .write_with_js_u8_array(&chunk)
+                    .write_with_js_u8_array(chunk)
                     .map_err(|e| BrowserError::FileUnwritable(js_text(e)))?;
-                JsFuture::from(promise)
-                    .await
-                    .map_err(|e| BrowserError::FileUnwritable(js_text(e)))?;
+                Ok(Some(Written(JsFuture::from(promise))))
             }
             SinkKind::Memory { parts } => {
-                parts.push(&chunk);
+                parts.push(chunk);
+                Ok(None)
             }
         }
-        Ok(())
     }
 
     /// Closes the sink and returns its content as a Blob typed

@@ -2,9 +2,15 @@
 //! it, then download and decrypt the payload into a text or a saved file.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
 
-use js_sys::{Reflect, Uint8Array};
-use ots_crypto::{open_meta, ContentKeys, LinkKeys, LinkSecret, StreamDecryptor};
+use futures_util::stream::{FuturesOrdered, StreamExt};
+use futures_util::FutureExt;
+use leptos::task::spawn_local;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use ots_crypto::{open_meta, plaintext_size, ContentKeys, LinkKeys, LinkSecret, RECORD_SIZE};
 use ots_proto::{
     paths, payload_size, ClaimRequest, Claimed, ErrorCode, Fixed, KdfParams, MetaKind, ShareId,
     ShareInfo, Token,
@@ -17,17 +23,17 @@ use super::archive::{entries_in_tail, entries_in_zip64_end, Entries, TAIL_BYTES,
 use super::{
     listed_files, saved_name, shows_as_text, Facts, GoneReason, OpenError, Opened, Stage, Waiting,
 };
+use crate::browser::crypt::{CryptError, Crypter};
 use crate::browser::dom::{
     forget_fragment, fragment, js_error, now_ms, random_bytes, session_mark, session_marked,
     session_unmark, sleep, trigger_download,
 };
 use crate::browser::http::{call, call_with_retry, json, to_json, Body};
 use crate::browser::kdf::derive_password_key;
-use crate::browser::save::{remove_leftovers as remove_files_left, remove_tab_files, Sink};
+use crate::browser::save::{
+    remove_leftovers as remove_files_left, remove_tab_files, Sink, Written,
+};
 use crate::failure::{ApiError, BrowserError};
-
-/// Decrypted bytes gathered before each write to the sink.
-const FLUSH_BYTES: usize = 4 * 1024 * 1024;
 
 /// Least time between two progress reports, in milliseconds.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -183,8 +189,15 @@ pub(super) async fn open(
     if payload_size(meta.size) != claimed.size {
         return Err(OpenError::Damaged);
     }
-    let mut decryptor = StreamDecryptor::with_payload_size(keys.payload_key(), claimed.size)
-        .map_err(|_| OpenError::Damaged)?;
+    if plaintext_size(claimed.size).is_none() {
+        return Err(OpenError::Damaged);
+    }
+    // Workers open the records unless the payload is small enough that
+    // starting them would cost more than the work.
+    let crypter = Rc::new(Crypter::new(
+        keys.payload_key(),
+        claimed.size > IN_PAGE_BYTES,
+    ));
 
     let as_text = shows_as_text(&meta);
     // The file of an earlier share opened in this tab goes first.
@@ -201,17 +214,11 @@ pub(super) async fn open(
         } else {
             Output::Sink(&mut sink)
         };
-        download(&id, &claimed, &mut decryptor, &on_stage, &mut out).await
+        download(&id, &claimed, &crypter, &on_stage, &mut out).await
     };
-    let finished = result.and_then(|()| {
-        let mut tail = Vec::new();
-        decryptor
-            .finish(&mut tail)
-            .map_err(|_| OpenError::Damaged)?;
-        Ok(tail)
-    });
-    let tail = match finished {
-        Ok(tail) => tail,
+    drop(crypter);
+    match result {
+        Ok(()) => {}
         Err(e) => {
             // Protocol §4: nothing of an incomplete or damaged payload is kept.
             sink.discard().await;
@@ -221,10 +228,8 @@ pub(super) async fn open(
     };
     release(&id, &claimed.ticket).await;
     if as_text {
-        text.extend_from_slice(&tail);
         return Ok(Opened::Text(String::from_utf8_lossy(&text).into_owned()));
     }
-    sink.write(&tail).await?;
     let on_disk = sink.is_on_disk();
     let blob = sink.finish().await?;
     let url = Url::create_object_url_with_blob(&blob).map_err(js_error)?;
@@ -264,19 +269,25 @@ async fn archive_entries(blob: &Blob) -> Option<u64> {
     }
 }
 
-/// Streams the payload through the decryptor into the sink, resuming a
-/// broken connection with a Range request while the ticket lives.
+/// Downloads the payload (resuming with a `Range` request after a broken
+/// connection) and opens it in whole-record pieces in the worker pool while
+/// the next bytes arrive; the plaintext goes to `out` in order, and
+/// progress counts the bytes that authenticated. `Ok` only once the final
+/// record opened (protocol §4).
 async fn download(
     id: &ShareId,
     claimed: &Claimed,
-    decryptor: &mut StreamDecryptor,
+    crypter: &Rc<Crypter>,
     on_stage: &impl Fn(Stage),
     out: &mut Output<'_>,
 ) -> Result<(), OpenError> {
     let path = paths::blob(id);
     let total = claimed.size;
     let mut received = 0u64;
-    let mut plain = Vec::with_capacity(FLUSH_BYTES + 128 * 1024);
+    let mut pieces = Pieces::default();
+    let mut opening = FuturesOrdered::new();
+    let mut opened = 0u64;
+    let mut written: Option<Written> = None;
     let mut attempt = 0u32;
     let started = now_ms();
     let mut last_report = started;
@@ -293,13 +304,15 @@ async fn download(
         total,
         elapsed_ms: 0.0,
     });
+    // Pieces opening at once: one per worker, and one more waiting its turn.
+    let width = crypter.width() + 1;
     while received < total {
         let range = (received > 0).then_some(received);
         let response = match call("GET", &path, Some(&claimed.ticket), Body::Empty, range).await {
             Ok(r) => r,
             Err(e) if e.is_transient() && attempt < RESUME_ATTEMPTS => {
                 attempt += 1;
-                resuming(attempt, received);
+                resuming(attempt, opened);
                 sleep(500 * attempt.min(10) as i32).await;
                 continue;
             }
@@ -350,32 +363,39 @@ async fn download(
             let Some(chunk) = value.dyn_ref::<Uint8Array>() else {
                 break;
             };
-            let mut bytes = chunk.to_vec();
+            let mut chunk = chunk.clone();
             if skip > 0 {
-                let drop = (skip as usize).min(bytes.len());
-                bytes.drain(..drop);
-                skip -= drop as u64;
+                let drop = skip.min(u64::from(chunk.length())) as u32;
+                chunk = chunk.subarray(drop, chunk.length());
+                skip -= u64::from(drop);
             }
-            if bytes.is_empty() {
+            if chunk.length() == 0 {
                 continue;
             }
-            received += bytes.len() as u64;
+            received += u64::from(chunk.length());
             if received > total {
                 return Err(OpenError::Damaged);
             }
-            decryptor
-                .push(&bytes, &mut plain)
-                .map_err(|_| OpenError::Damaged)?;
-            if plain.len() >= FLUSH_BYTES {
-                out.write(&plain).await?;
-                plain.clear();
+            pieces.push(chunk);
+            while let Some((at, sealed, len)) = pieces.cut(received == total) {
+                if opening.len() >= width {
+                    if let Some(plain) = opening.next().await {
+                        opened += write_opened(plain, out, &mut written).await?;
+                    }
+                }
+                let first = at / RECORD_SIZE as u64;
+                let ends = at + len == total;
+                let (job, handle) =
+                    open_piece(crypter.clone(), first, ends, sealed, len).remote_handle();
+                spawn_local(job);
+                opening.push_back(handle);
             }
             // A repaint per network chunk would cost more than the crypto.
             let now = now_ms();
-            if now - last_report >= PROGRESS_EVERY_MS || received == total {
+            if now - last_report >= PROGRESS_EVERY_MS {
                 last_report = now;
                 on_stage(Stage::Downloading {
-                    done: received,
+                    done: opened,
                     total,
                     elapsed_ms: now - started,
                 });
@@ -386,13 +406,116 @@ async fn download(
                 return Err(OpenError::DownloadBroken);
             }
             attempt += 1;
-            resuming(attempt, received);
+            resuming(attempt, opened);
             sleep(500 * attempt.min(10) as i32).await;
         }
     }
-    out.write(&plain).await?;
-    plain.fill(0);
+    while let Some(plain) = opening.next().await {
+        opened += write_opened(plain, out, &mut written).await?;
+    }
+    if let Some(last) = written.take() {
+        last.await?;
+    }
+    // Every byte opened, the final record with it (it is the last piece's).
+    if opened != total {
+        return Err(OpenError::Damaged);
+    }
+    on_stage(Stage::Downloading {
+        done: opened,
+        total,
+        elapsed_ms: now_ms() - started,
+    });
     Ok(())
+}
+
+/// Bytes of ciphertext in one piece opened by a worker: 64 records, 4 MiB
+/// of plaintext.
+const PIECE_RECORDS: usize = 64;
+
+/// Payloads up to this size open in the page: starting workers would cost
+/// more than the work.
+const IN_PAGE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Opens one piece (`len` bytes in downloaded chunks); its ciphertext
+/// length and plaintext.
+async fn open_piece(
+    crypter: Rc<Crypter>,
+    first: u64,
+    ends: bool,
+    sealed: Array,
+    len: u64,
+) -> Result<(u64, Uint8Array), CryptError> {
+    let plain = crypter.open(first, ends, &sealed).await?;
+    Ok((len, plain))
+}
+
+/// Hands an opened piece to `out` once the write before it is done, and
+/// says how many ciphertext bytes it stood for.
+async fn write_opened(
+    plain: Result<(u64, Uint8Array), CryptError>,
+    out: &mut Output<'_>,
+    written: &mut Option<Written>,
+) -> Result<u64, OpenError> {
+    let (len, plain) = plain.map_err(|e| match e {
+        CryptError::Damaged => OpenError::Damaged,
+        CryptError::Browser(e) => e.into(),
+    })?;
+    if let Some(before) = written.take() {
+        before.await?;
+    }
+    *written = out.write(&plain)?;
+    Ok(len)
+}
+
+/// Downloaded bytes not yet cut into pieces, in order.
+#[derive(Default)]
+struct Pieces {
+    chunks: VecDeque<Uint8Array>,
+    len: u64,
+    /// Offset of the first byte held.
+    at: u64,
+}
+
+impl Pieces {
+    fn push(&mut self, chunk: Uint8Array) {
+        self.len += u64::from(chunk.length());
+        self.chunks.push_back(chunk);
+    }
+
+    /// The next piece of whole records, its offset and length: the
+    /// downloaded chunks that hold [`PIECE_RECORDS`] records (a chunk that
+    /// straddles the end is split), or, at `end`, whatever is left.
+    fn cut(&mut self, end: bool) -> Option<(u64, Array, u64)> {
+        let full = (PIECE_RECORDS * RECORD_SIZE) as u64;
+        let take = if self.len >= full {
+            full
+        } else if end && self.len > 0 {
+            self.len
+        } else {
+            return None;
+        };
+        let piece = Array::new();
+        let mut filled = 0u64;
+        while filled < take {
+            let Some(chunk) = self.chunks.pop_front() else {
+                break;
+            };
+            let want = take - filled;
+            if u64::from(chunk.length()) > want {
+                let want = want as u32;
+                piece.push(&chunk.subarray(0, want));
+                self.chunks.push_front(chunk.subarray(want, chunk.length()));
+                filled += u64::from(want);
+            } else {
+                filled += u64::from(chunk.length());
+                piece.push(&chunk);
+            }
+        }
+        let at = self.at;
+        self.at += take;
+        self.len -= take;
+        Some((at, piece, take))
+    }
 }
 
 /// Where decrypted bytes go: kept for the page, or written to a file.
@@ -402,13 +525,16 @@ enum Output<'a> {
 }
 
 impl Output<'_> {
-    async fn write(&mut self, plain: &[u8]) -> Result<(), OpenError> {
+    /// Starts writing `plain`; a write to disk answers when it is done.
+    fn write(&mut self, plain: &Uint8Array) -> Result<Option<Written>, OpenError> {
         match self {
             Output::Text(text) => {
-                text.extend_from_slice(plain);
-                Ok(())
+                let at = text.len();
+                text.resize(at + plain.length() as usize, 0);
+                plain.copy_to(&mut text[at..]);
+                Ok(None)
             }
-            Output::Sink(sink) => Ok(sink.write(plain).await?),
+            Output::Sink(sink) => Ok(sink.start_write(plain)?),
         }
     }
 }

@@ -4,40 +4,38 @@
 //! upload it in 8 MiB parts (protocol §5).
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::Uint8Array;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use leptos::ev::Event;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
-use ots_crypto::{
-    seal_meta, seal_payload, ContentKeys, LinkKeys, LinkSecret, StreamEncryptor, Verifier,
-};
+use ots_crypto::{seal_meta, seal_payload, ContentKeys, LinkKeys, LinkSecret, Verifier};
 use ots_proto::{
-    part_count, paths, payload_size, Config, CreateRequest, Created, Fixed, KdfParams, Meta,
-    Opaque, ShareId, Token, PART_SIZE,
+    part_count, part_plan, paths, payload_size, Config, CreateRequest, Created, Fixed, KdfParams,
+    Meta, Opaque, PartPlan, ShareId, Token,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{Blob, BlobPropertyBag, File};
+use web_sys::{Blob, File};
 
 use super::archive::{archive_meta, archive_name};
-use super::plaintext::{Plaintext, STEP_BYTES};
+use super::plaintext::{Plaintext, Ranges};
 use super::secrets::{parse_word_list, passphrase as make_passphrase};
 use super::{packing, Content, Offer, Packing, PickedFile, Request, SendError, Sent, Stage};
-use crate::browser::dom::{js_error, now_ms, origin, sleep};
+use crate::browser::crypt::Crypter;
+use crate::browser::dom::{now_ms, origin, sleep};
 use crate::browser::files::{from_input, local_stamp, Chosen, Dropped};
 use crate::browser::http::{
     call, call_with_create_token, call_with_retry, get_text, json, to_json, Body,
 };
 use crate::browser::kdf::derive_password_key;
 use crate::browser::storage;
-use crate::failure::{ApiError, BrowserError};
+use crate::failure::BrowserError;
 
-/// Parts uploading at once: a second request in flight gains about a fifth
-/// in Chromium on loopback (BENCHMARKS.md); a third gains nothing.
+/// Parts uploading at once beside those being sealed: a second request in
+/// flight gains about a fifth in Chromium on loopback; a third gains nothing.
 const UPLOADS_IN_FLIGHT: usize = 2;
 
 /// Where the create token is kept (session or local storage).
@@ -351,66 +349,44 @@ async fn send_now(
         .clone()
         .ok_or_else(|| SendError::Malformed("no upload token".into()))?;
     let parts = part_count(total);
-    let mut encryptor = Some(StreamEncryptor::new(keys.payload_key()));
-    let mut pending: Vec<u8> =
-        Vec::with_capacity((PART_SIZE + STEP_BYTES + STEP_BYTES / 64) as usize);
+    // Parts are sealed by the worker pool and uploaded as each is ready,
+    // in any order: enough at once that every worker seals while earlier
+    // parts upload.
+    let crypter = Rc::new(Crypter::new(keys.payload_key(), true));
+    let ahead = crypter.width() + UPLOADS_IN_FLIGHT;
+    let mut ranges = Ranges::new(plaintext);
+    let mut running = FuturesUnordered::new();
     let mut next_part = 0u64;
     let mut stored = 0u64;
     // The first part that fails for good leaves its error here.
     let failure: Failure = Rc::default();
-    // Up to two parts upload while the next is encrypted.
-    let mut in_flight: VecDeque<(u64, JsFuture)> = VecDeque::with_capacity(UPLOADS_IN_FLIGHT);
     loop {
-        // The plaintext stage (a file's slices, or a ZIP archive written as
-        // its files are read) feeds the encryptor chunk by chunk.
-        let chunk = plaintext.next().await?;
-        let done_reading = chunk.is_none();
-        match chunk {
-            Some(plain) => {
-                if let Some(enc) = encryptor.as_mut() {
-                    enc.push(&plain, &mut pending);
-                }
-            }
-            None => {
-                if let Some(enc) = encryptor.take() {
-                    enc.finish(&mut pending);
-                }
-            }
-        }
-        while pending.len() as u64 >= PART_SIZE || (done_reading && !pending.is_empty()) {
-            let take = (pending.len() as u64).min(PART_SIZE) as usize;
-            let rest = pending.split_off(take);
-            let part = part_blob(&pending[..]).map_err(js_error)?;
-            pending = rest;
-            pending.reserve(PART_SIZE as usize);
-            if in_flight.len() >= UPLOADS_IN_FLIGHT {
-                if let Some((len, upload)) = in_flight.pop_front() {
-                    upload.await.map_err(|_| part_failed(&failure))?;
-                    stored += len;
-                    report.stored(stored);
-                }
-            }
-            let len = part.size() as u64;
-            let upload = put_part(
+        while running.len() < ahead && next_part < parts {
+            let plan = part_plan(plain_len, next_part).ok_or(SendError::SizeMismatch)?;
+            let plain = ranges.range(plan.plain_start, plan.plain_end).await?;
+            let upload = seal_and_put(
                 &created.id,
                 &upload_token,
                 next_part,
-                part,
+                plan,
+                plain,
+                crypter.clone(),
                 report.clone(),
                 failure.clone(),
             );
-            in_flight.push_back((len, JsFuture::from(upload)));
+            running.push(JsFuture::from(upload));
             next_part += 1;
         }
-        if done_reading {
-            break;
+        match running.next().await {
+            Some(Ok(len)) => {
+                stored += len.as_f64().unwrap_or(0.0) as u64;
+                report.stored(stored);
+            }
+            Some(Err(_)) => return Err(part_failed(&failure)),
+            None => break,
         }
     }
-    while let Some((len, upload)) = in_flight.pop_front() {
-        upload.await.map_err(|_| part_failed(&failure))?;
-        stored += len;
-        report.stored(stored);
-    }
+    drop(ranges);
     if next_part != parts || stored != total {
         return Err(SendError::SizeMismatch);
     }
@@ -420,24 +396,15 @@ async fn send_now(
     Ok(links(&secret, &created, request.key_apart))
 }
 
-/// Where a part upload leaves the error that ended it.
-type Failure = Rc<RefCell<Option<ApiError>>>;
+/// Where a part leaves the error that ended it.
+type Failure = Rc<RefCell<Option<SendError>>>;
 
-/// The error of the part upload that failed.
+/// The error of the part that failed.
 fn part_failed(failure: &Failure) -> SendError {
     failure
         .borrow_mut()
         .take()
-        .map(SendError::from)
         .unwrap_or(SendError::Unreachable)
-}
-
-/// A part as a Blob (copied out of wasm memory once).
-fn part_blob(bytes: &[u8]) -> Result<Blob, JsValue> {
-    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
-    let opts = BlobPropertyBag::new();
-    opts.set_type("application/octet-stream");
-    Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
 }
 
 fn links(secret: &LinkSecret, created: &Created, key_apart: bool) -> Sent {
@@ -480,34 +447,52 @@ async fn create_share(create: &CreateRequest, request: &Request) -> Result<Creat
     }
 }
 
-/// Starts uploading part `index` at once (a JS promise runs eagerly),
-/// retrying transient failures, so a network drop only pauses the upload.
-fn put_part(
+/// Seals part `index` in the worker pool and uploads it, at once (a JS
+/// promise runs eagerly), retrying transient failures, so a network drop
+/// only pauses the upload. Resolves to the part's length once the server
+/// has it.
+#[allow(clippy::too_many_arguments)]
+fn seal_and_put(
     id: &ShareId,
     token: &Token,
     index: u64,
-    bytes: Blob,
+    plan: PartPlan,
+    plain: Blob,
+    crypter: Rc<Crypter>,
     report: Rc<Reporter<impl Fn(Stage) + 'static>>,
     failure: Failure,
 ) -> js_sys::Promise {
     let path = paths::part(id, index);
     let token = token.clone();
     future_to_promise(async move {
-        let result = call_with_retry(
+        let fail = |e: SendError| {
+            failure.borrow_mut().get_or_insert(e);
+            JsValue::NULL
+        };
+        let sealed = crypter
+            .seal(
+                plan.first_record,
+                plan.ends_payload,
+                &plain,
+                plan.cut_start,
+                plan.cut_end,
+            )
+            .await
+            .map_err(|e| fail(e.into()))?;
+        let len = sealed.size();
+        if len as u64 != plan.cut_end - plan.cut_start {
+            return Err(fail(SendError::SizeMismatch));
+        }
+        call_with_retry(
             "PUT",
             &path,
             Some(&token),
-            Body::Bytes(&bytes),
+            Body::Bytes(&sealed),
             |attempt, _| report.retrying(attempt),
         )
-        .await;
-        match result {
-            Ok(_) => Ok(JsValue::UNDEFINED),
-            Err(e) => {
-                failure.borrow_mut().get_or_insert(e);
-                Err(JsValue::NULL)
-            }
-        }
+        .await
+        .map_err(|e| fail(e.into()))?;
+        Ok(JsValue::from_f64(len))
     })
 }
 

@@ -402,6 +402,18 @@ impl From<ApiError> for SendError {
     }
 }
 
+#[cfg(feature = "hydrate")]
+impl From<crate::browser::crypt::CryptError> for SendError {
+    fn from(error: crate::browser::crypt::CryptError) -> Self {
+        match error {
+            crate::browser::crypt::CryptError::Browser(e) => SendError::Browser(e),
+            // Sealing never fails to authenticate; a piece that did not
+            // come out whole is a bug.
+            crate::browser::crypt::CryptError::Damaged => SendError::SizeMismatch,
+        }
+    }
+}
+
 /// Checks a request before anything leaves the page: something to send,
 /// not over the server's limit (`max_payload`, payload bytes), a create
 /// token that fits in a header.

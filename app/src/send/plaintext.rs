@@ -4,11 +4,14 @@
 //! ([`super::archive`]). The size is known before the first chunk, as the
 //! create request needs it.
 
-use web_sys::File;
+use web_sys::{Blob, File};
 
 use super::archive::{ArchiveWriter, Entry, Layout};
 use super::SendError;
+use crate::browser::crypt::bytes_blob;
+use crate::browser::dom::js_text;
 use crate::browser::files::read_slice;
+use crate::failure::BrowserError;
 
 /// Plaintext bytes produced per step: large enough to keep the cipher
 /// busy, small enough that the page stays responsive between steps.
@@ -138,5 +141,65 @@ impl ArchiveStream {
             }
         }
         Ok(Some(self.writer.take()))
+    }
+}
+
+/// Plaintext ranges for the workers that seal them, asked for in order: a
+/// file is sliced where it lies (the page reads none of it); a text or an
+/// archive is made in order, and only what the next range needs is kept.
+pub(super) enum Ranges {
+    /// One file.
+    File(File),
+    /// A text or an archive, made chunk by chunk.
+    Made {
+        /// Where the bytes come from.
+        plaintext: Plaintext,
+        /// Bytes made and still needed, from `base` on.
+        window: Vec<u8>,
+        /// The offset of `window[0]` in the plaintext.
+        base: u64,
+    },
+}
+
+impl Ranges {
+    /// The ranges of `plaintext`.
+    pub fn new(plaintext: Plaintext) -> Self {
+        match plaintext {
+            Plaintext::File { file, .. } => Ranges::File(file),
+            plaintext => Ranges::Made {
+                plaintext,
+                window: Vec::new(),
+                base: 0,
+            },
+        }
+    }
+
+    /// Plaintext bytes `[start, end)` as a Blob. Ranges come in order of
+    /// `start` (they may overlap): bytes before `start` are gone after this.
+    pub async fn range(&mut self, start: u64, end: u64) -> Result<Blob, SendError> {
+        match self {
+            Ranges::File(file) => Ok(file
+                .slice_with_f64_and_f64(start as f64, end as f64)
+                .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?),
+            Ranges::Made {
+                plaintext,
+                window,
+                base,
+            } => {
+                let gone = (start.saturating_sub(*base) as usize).min(window.len());
+                window.drain(..gone);
+                *base += gone as u64;
+                while *base + (window.len() as u64) < end {
+                    match plaintext.next().await? {
+                        Some(chunk) => window.extend_from_slice(&chunk),
+                        None => break,
+                    }
+                }
+                let from = (start - *base) as usize;
+                let to = (end - *base) as usize;
+                let bytes = window.get(from..to).ok_or(SendError::SizeMismatch)?;
+                Ok(bytes_blob(bytes)?)
+            }
+        }
     }
 }

@@ -1,0 +1,425 @@
+//! Sealing and opening payload records off the main thread (protocol §4).
+//!
+//! STREAM records depend only on their index, so a payload can be sealed
+//! and opened in independent pieces. A [`Crypter`] runs those pieces in a
+//! pool of module Web Workers (`public/crypt-worker.js`), one piece per
+//! worker at a time, so every core of the machine works while the page
+//! reads, uploads, downloads and writes. Each worker loads this same wasm
+//! bundle and calls the `seal_records` / `open_records` exports of the
+//! `frontend` crate. Where no worker can run, the pieces run in the page.
+//!
+//! The payload key goes to a worker inside the message of each piece and
+//! is overwritten on both sides once the piece is done; it never leaves
+//! the browser.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use ots_crypto::{open_records, seal_records, PayloadKey};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use super::dom::js_error;
+use crate::failure::BrowserError;
+
+/// The worker script, served from `public/`.
+const WORKER_URL: &str = "/crypt-worker.js";
+
+/// Most workers a pool starts, whatever the machine: past four, the
+/// network and the disk bound a transfer, not the cipher.
+const MAX_WORKERS: u32 = 4;
+
+/// Why a piece did not give its bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptError {
+    /// The ciphertext did not open: damaged, or the wrong key (protocol §4).
+    #[error("the share is damaged or the key is wrong")]
+    Damaged,
+    /// The browser failed (memory, a file that could not be read...).
+    #[error(transparent)]
+    Browser(BrowserError),
+}
+
+impl From<BrowserError> for CryptError {
+    fn from(e: BrowserError) -> Self {
+        CryptError::Browser(e)
+    }
+}
+
+/// The code of [`seal_piece`] and [`open_piece`]: a piece of the wasm
+/// bundle of its own, loaded by the workers (and by the page only when it
+/// has to do the work itself).
+impl From<SplitLoaderError> for CryptError {
+    fn from(_: SplitLoaderError) -> Self {
+        CryptError::Browser(BrowserError::Js(
+            "the encryption code could not be loaded".into(),
+        ))
+    }
+}
+
+/// Seals the records `first ..` holding `plain` and returns the bytes
+/// `[from, to)` of their ciphertext (a part of protocol §5, "Upload").
+#[wasm_split(stream_records, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn seal_piece(
+    key: &[u8],
+    first: u64,
+    ends_payload: bool,
+    plain: &[u8],
+    from: usize,
+    to: usize,
+) -> Result<Vec<u8>, CryptError> {
+    let misshapen = || CryptError::Browser(BrowserError::Js("a misshapen piece".into()));
+    let key = payload_key(key).ok_or_else(misshapen)?;
+    let mut sealed = seal_records(&key, first, plain, ends_payload).map_err(|_| misshapen())?;
+    if from > to || to > sealed.len() {
+        return Err(misshapen());
+    }
+    sealed.truncate(to);
+    sealed.drain(..from);
+    Ok(sealed)
+}
+
+/// Opens the whole records `first ..` in `sealed`: [`CryptError::Damaged`]
+/// when they do not authenticate.
+#[wasm_split(stream_records, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn open_piece(
+    key: &[u8],
+    first: u64,
+    ends_payload: bool,
+    sealed: &[u8],
+) -> Result<Vec<u8>, CryptError> {
+    let key = payload_key(key).ok_or(CryptError::Damaged)?;
+    open_records(&key, first, sealed, ends_payload).map_err(|_| CryptError::Damaged)
+}
+
+fn payload_key(bytes: &[u8]) -> Option<PayloadKey> {
+    let mut key: [u8; 32] = bytes.try_into().ok()?;
+    let wrapped = PayloadKey::from_bytes(key);
+    zeroize::Zeroize::zeroize(&mut key);
+    Some(wrapped)
+}
+
+/// Runs pieces in workers, or in the page where workers cannot run.
+pub struct Crypter {
+    key: PayloadKey,
+    pool: Option<Rc<Pool>>,
+}
+
+impl Crypter {
+    /// Starts the workers for a payload under `key`: as many as the
+    /// machine has cores (at most [`MAX_WORKERS`]), or none for a payload
+    /// small enough that starting one would cost more than the work.
+    pub fn new(key: &PayloadKey, workers: bool) -> Crypter {
+        let pool = if workers { Pool::start() } else { None };
+        Crypter {
+            key: PayloadKey::from_bytes(*key.as_bytes()),
+            pool: pool.map(Rc::new),
+        }
+    }
+
+    /// How many pieces can be worked on at once.
+    pub fn width(&self) -> usize {
+        self.pool.as_ref().map_or(1, |p| p.slots.len())
+    }
+
+    /// Seals the records `first ..` whose plaintext is `plain` (a Blob: a
+    /// slice of the chosen file, or bytes the page made) and returns the
+    /// bytes `[from, to)` of their ciphertext as a Blob to upload.
+    pub async fn seal(
+        &self,
+        first: u64,
+        ends_payload: bool,
+        plain: &Blob,
+        from: u64,
+        to: u64,
+    ) -> Result<Blob, CryptError> {
+        if let Some(pool) = self.live_pool() {
+            let job = Job::new(&self.key, "seal", first, ends_payload, plain)?;
+            job.set("from", (from as f64).into())?;
+            job.set("to", (to as f64).into())?;
+            match pool.run(&job).await {
+                Ok(answer) => {
+                    if let Some(msg) = field(&answer, "unreadable")?.as_string() {
+                        return Err(BrowserError::FileUnreadable(msg).into());
+                    }
+                    if field(&answer, "changed")?.is_truthy() {
+                        return Err(BrowserError::FileChanged.into());
+                    }
+                    return field(&answer, "part")?
+                        .dyn_into::<Blob>()
+                        .map_err(|_| BrowserError::Js("a worker gave no part".into()).into());
+                }
+                Err(Failure::Unavailable) => pool.give_up(),
+                Err(Failure::Failed(e)) => return Err(e),
+            }
+        }
+        let bytes = blob_bytes(plain).await?;
+        let key = self.key.as_bytes();
+        let (from, to) = (from as usize, to as usize);
+        let sealed = seal_piece(key, first, ends_payload, &bytes, from, to).await?;
+        Ok(bytes_blob(&sealed)?)
+    }
+
+    /// Opens the whole records `first ..` held in `sealed`, downloaded
+    /// chunks (`Uint8Array`s) in order, and returns their plaintext.
+    pub async fn open(
+        &self,
+        first: u64,
+        ends_payload: bool,
+        sealed: &Array,
+    ) -> Result<Uint8Array, CryptError> {
+        if let Some(pool) = self.live_pool() {
+            // Copied to the worker, not moved: the page may still need it.
+            let job = Job::new(&self.key, "open", first, ends_payload, sealed)?;
+            match pool.run(&job).await {
+                Ok(answer) => {
+                    if field(&answer, "damaged")?.is_truthy() {
+                        return Err(CryptError::Damaged);
+                    }
+                    return field(&answer, "plain")?
+                        .dyn_into::<Uint8Array>()
+                        .map_err(|_| BrowserError::Js("a worker gave no plaintext".into()).into());
+                }
+                Err(Failure::Unavailable) => pool.give_up(),
+                Err(Failure::Failed(e)) => return Err(e),
+            }
+        }
+        let mut bytes = Vec::new();
+        for chunk in sealed.iter() {
+            let chunk = Uint8Array::new(&chunk);
+            let at = bytes.len();
+            bytes.resize(at + chunk.length() as usize, 0);
+            chunk.copy_to(&mut bytes[at..]);
+        }
+        let mut plain = open_piece(self.key.as_bytes(), first, ends_payload, &bytes).await?;
+        let out = Uint8Array::from(plain.as_slice());
+        zeroize::Zeroize::zeroize(&mut plain);
+        Ok(out)
+    }
+
+    fn live_pool(&self) -> Option<&Rc<Pool>> {
+        self.pool.as_ref().filter(|p| !p.broken.get())
+    }
+}
+
+/// The message of one piece: what to do, the key, the records and the bytes.
+struct Job {
+    message: Object,
+    key: Uint8Array,
+}
+
+impl Job {
+    fn new(
+        key: &PayloadKey,
+        op: &str,
+        first: u64,
+        ends_payload: bool,
+        data: &JsValue,
+    ) -> Result<Job, BrowserError> {
+        let job = Job {
+            message: Object::new(),
+            key: Uint8Array::from(key.as_bytes().as_slice()),
+        };
+        job.set("op", op.into())?;
+        job.set("key", job.key.clone().into())?;
+        job.set("first", (first as f64).into())?;
+        job.set("ends", ends_payload.into())?;
+        job.set("data", data.clone())?;
+        Ok(job)
+    }
+
+    fn set(&self, name: &str, value: JsValue) -> Result<(), BrowserError> {
+        Reflect::set(&self.message, &name.into(), &value)
+            .map(|_| ())
+            .map_err(js_error)
+    }
+}
+
+impl Drop for Job {
+    /// The worker got a copy of the key; this one is overwritten.
+    fn drop(&mut self) {
+        self.key.fill(0, 0, self.key.length());
+    }
+}
+
+fn field(answer: &JsValue, name: &str) -> Result<JsValue, BrowserError> {
+    Reflect::get(answer, &name.into()).map_err(js_error)
+}
+
+/// The bytes of a Blob (a slice of a file), in wasm memory.
+async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| BrowserError::FileUnreadable(super::dom::js_text(e)))?;
+    let bytes = Uint8Array::new(&buffer);
+    if f64::from(bytes.length()) != blob.size() {
+        return Err(BrowserError::FileChanged);
+    }
+    Ok(bytes.to_vec())
+}
+
+/// Bytes as a Blob (copied out of wasm memory once).
+pub fn bytes_blob(bytes: &[u8]) -> Result<Blob, BrowserError> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let opts = BlobPropertyBag::new();
+    opts.set_type("application/octet-stream");
+    Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(js_error)
+}
+
+/// Why a worker did not answer a piece.
+enum Failure {
+    /// The worker could not run (no module workers, the bundle did not
+    /// load in it): the page does the work itself from now on.
+    Unavailable,
+    /// The worker ran, and the piece failed.
+    Failed(CryptError),
+}
+
+/// The promise of the piece a worker is on: its `resolve` and `reject`.
+type Pending = Rc<RefCell<Option<(Function, Function)>>>;
+
+/// One worker, and the handlers that answer its piece.
+struct Slot {
+    worker: Worker,
+    pending: Pending,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(JsValue)>,
+}
+
+/// The workers, and which of them are free.
+struct Pool {
+    slots: Vec<Slot>,
+    idle: RefCell<Vec<usize>>,
+    /// Callers waiting for a free worker: the `resolve` of their promise.
+    waiting: RefCell<VecDeque<Function>>,
+    /// Set when a worker could not run: the page does the work from then on.
+    broken: Rc<Cell<bool>>,
+}
+
+impl Pool {
+    fn start() -> Option<Pool> {
+        let cores = web_sys::window()
+            .map(|w| w.navigator().hardware_concurrency())
+            .unwrap_or(1.0);
+        let count = (cores as u32).clamp(1, MAX_WORKERS);
+        let opts = WorkerOptions::new();
+        opts.set_type(WorkerType::Module);
+        opts.set_name("ots-crypt");
+        let broken = Rc::new(Cell::new(false));
+        let slots: Vec<Slot> = (0..count)
+            .filter_map(|_| {
+                let worker = Worker::new_with_options(WORKER_URL, &opts).ok()?;
+                let pending: Pending = Rc::default();
+                let answered = pending.clone();
+                let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                    if let Some((resolve, _)) = answered.borrow_mut().take() {
+                        let _ = resolve.call1(&JsValue::NULL, &e.data());
+                    }
+                });
+                let failed = pending.clone();
+                let dead = broken.clone();
+                // A script that does not load fails here, with or without a piece.
+                let on_error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+                    fall_back(&dead);
+                    if let Some((_, reject)) = failed.borrow_mut().take() {
+                        let _ = reject.call1(&JsValue::NULL, &e);
+                    }
+                });
+                worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+                Some(Slot {
+                    worker,
+                    pending,
+                    _on_message: on_message,
+                    _on_error: on_error,
+                })
+            })
+            .collect();
+        if slots.is_empty() {
+            web_sys::console::warn_1(
+                &"payload records are sealed and opened on the main thread: no module worker here"
+                    .into(),
+            );
+            return None;
+        }
+        Some(Pool {
+            idle: RefCell::new((0..slots.len()).collect()),
+            slots,
+            waiting: RefCell::new(VecDeque::new()),
+            broken,
+        })
+    }
+
+    /// No more pieces for the workers: the page does the work.
+    fn give_up(&self) {
+        fall_back(&self.broken);
+    }
+
+    /// Runs `job` on the next free worker.
+    async fn run(&self, job: &Job) -> Result<JsValue, Failure> {
+        let index = self.acquire().await;
+        let answer = self.ask(index, job).await;
+        self.release(index);
+        let answer = answer?;
+        match field(&answer, "error").map(|e| e.as_string()) {
+            Ok(None) => Ok(answer),
+            Ok(Some(msg)) if msg.starts_with("init:") => Err(Failure::Unavailable),
+            Ok(Some(msg)) => Err(Failure::Failed(BrowserError::Js(msg).into())),
+            Err(e) => Err(Failure::Failed(e.into())),
+        }
+    }
+
+    async fn ask(&self, index: usize, job: &Job) -> Result<JsValue, Failure> {
+        let slot = &self.slots[index];
+        let reply = Promise::new(&mut |resolve, reject| {
+            *slot.pending.borrow_mut() = Some((resolve, reject));
+        });
+        if self.broken.get() || slot.worker.post_message(&job.message).is_err() {
+            slot.pending.borrow_mut().take();
+            return Err(Failure::Unavailable);
+        }
+        JsFuture::from(reply)
+            .await
+            .map_err(|_| Failure::Unavailable)
+    }
+
+    async fn acquire(&self) -> usize {
+        loop {
+            if let Some(index) = self.idle.borrow_mut().pop() {
+                return index;
+            }
+            let turn = Promise::new(&mut |resolve, _| self.waiting.borrow_mut().push_back(resolve));
+            let _ = JsFuture::from(turn).await;
+        }
+    }
+
+    fn release(&self, index: usize) {
+        self.idle.borrow_mut().push(index);
+        if let Some(next) = self.waiting.borrow_mut().pop_front() {
+            let _ = next.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Marks the pool as unable to work, saying so in the console once.
+fn fall_back(broken: &Cell<bool>) {
+    if !broken.replace(true) {
+        web_sys::console::warn_1(
+            &"payload records are sealed and opened on the main thread: the workers did not start"
+                .into(),
+        );
+    }
+}
+
+impl Drop for Pool {
+    /// The workers' memory goes with them.
+    fn drop(&mut self) {
+        for slot in &self.slots {
+            slot.worker.terminate();
+        }
+    }
+}
