@@ -1,7 +1,9 @@
 // Seals and opens payload records for the OneTimeShare page, off the main
 // thread (protocol §4). A module worker of the page's pool: it loads the
 // same wasm bundle as the page and calls the `seal_records` and
-// `open_records` exports of the frontend crate, one piece at a time.
+// `open_records` exports of the frontend crate. The page gives it up to
+// two pieces at once, so the bytes of the next arrive while one is worked
+// on; every answer carries the piece's `id`.
 //
 // seal: {op, key, first, ends, data: Blob of plaintext, from, to}
 //   -> {part: Blob} (bytes [from, to) of the records' ciphertext),
@@ -17,11 +19,12 @@ const ready = init({ module_or_path: "/pkg/onetimeshare.wasm" });
 
 self.onmessage = async (event) => {
   const job = event.data;
+  const id = job.id;
   try {
     await ready;
   } catch (err) {
     job.key.fill(0);
-    self.postMessage({ error: "init: " + String(err) });
+    self.postMessage({ id, error: "init: " + String(err) });
     return;
   }
   try {
@@ -30,35 +33,27 @@ self.onmessage = async (event) => {
       try {
         plain = new Uint8Array(await job.data.arrayBuffer());
       } catch (err) {
-        self.postMessage({ unreadable: String(err && err.message ? err.message : err) });
+        self.postMessage({ id, unreadable: String(err && err.message ? err.message : err) });
         return;
       }
       if (plain.length !== job.data.size) {
-        self.postMessage({ changed: true });
+        self.postMessage({ id, changed: true });
         return;
       }
       const sealed = await seal_records(job.key, job.first, job.ends, plain, job.from, job.to);
       plain.fill(0);
       const part = new Blob([sealed], { type: "application/octet-stream" });
-      self.postMessage({ part });
+      self.postMessage({ id, part });
     } else {
-      let len = 0;
-      for (const chunk of job.data) len += chunk.length;
-      const sealed = new Uint8Array(len);
-      let at = 0;
-      for (const chunk of job.data) {
-        sealed.set(chunk, at);
-        at += chunk.length;
-      }
-      const plain = await open_records(job.key, job.first, job.ends, sealed);
+      const plain = await open_records(job.key, job.first, job.ends, job.data);
       if (plain === undefined) {
-        self.postMessage({ damaged: true });
+        self.postMessage({ id, damaged: true });
       } else {
-        self.postMessage({ plain }, [plain.buffer]);
+        self.postMessage({ id, plain }, [plain.buffer]);
       }
     }
   } catch (err) {
-    self.postMessage({ error: String(err && err.message ? err.message : err) });
+    self.postMessage({ id, error: String(err && err.message ? err.message : err) });
   } finally {
     job.key.fill(0);
   }

@@ -97,7 +97,7 @@ test("seal throughput inside the page", async ({ page }) => {
   results["seal in page, 512 MiB, median of 3 (MiB/s)"] = +runs[1].toFixed(1);
 });
 
-/** Samples JS heap + wasm memory, and V8's view of heap plus array buffers. */
+/** Samples JS heap + wasm memory (the page's and its workers'), and V8's view of the page's heap plus array buffers. */
 function memorySampler(page: Page, cdp: CDPSession) {
   let peakHeapWasm = 0;
   let peakHeapBuffers = 0;
@@ -113,7 +113,19 @@ function memorySampler(page: Page, cdp: CDPSession) {
           const heap = performance.memory ? performance.memory.usedJSHeapSize : 0;
           return { heap, wasm: wasm.memory.buffer.byteLength };
         });
-        peakHeapWasm = Math.max(peakHeapWasm, m.heap + m.wasm);
+        // The workers that seal and open: the wasm memory of each.
+        let workers = 0;
+        for (const w of page.workers()) {
+          workers += await w
+            .evaluate(async () => {
+              // @ts-ignore
+              const mod = await import("/pkg/onetimeshare.js");
+              const wasm = await mod.default();
+              return wasm.memory.buffer.byteLength as number;
+            })
+            .catch(() => 0);
+        }
+        peakHeapWasm = Math.max(peakHeapWasm, m.heap + m.wasm + workers);
         const usage: any = await cdp.send("Runtime.getHeapUsage");
         peakHeapBuffers = Math.max(peakHeapBuffers, usage.usedSize + (usage.backingStorageSize ?? 0));
       } catch {

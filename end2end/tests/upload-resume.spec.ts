@@ -10,7 +10,9 @@ test("an upload interrupted by a network drop resumes and completes", async ({ b
   const sender = await browser.newContext();
   const recipient = await browser.newContext({ acceptDownloads: true });
   try {
-    const { file, sha256 } = randomFile(dir, "resumed.bin", 40 * 1024 * 1024);
+    // Ten parts: when the network drops, some are yet to start, whatever
+    // number of parts the page keeps in flight.
+    const { file, sha256 } = randomFile(dir, "resumed.bin", 80 * 1024 * 1024);
     const page = await sender.newPage();
     const send = new SendPage(page);
     await send.goto();

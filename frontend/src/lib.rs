@@ -70,18 +70,26 @@ pub async fn seal_records(
     Ok(sealed.as_slice().into())
 }
 
-/// Opens the whole payload records `first ..` in `sealed` under the 32-byte
-/// payload key `key`, for the worker pool. `undefined` when they do not
-/// authenticate: damaged, or the wrong key (protocol §4).
+/// Opens the whole payload records `first ..` held in `sealed`, an array
+/// of `Uint8Array`s in order, under the 32-byte payload key `key`, for the
+/// worker pool. `undefined` when they do not authenticate: damaged, or the
+/// wrong key (protocol §4).
 #[wasm_bindgen]
 pub async fn open_records(
     key: Vec<u8>,
     first: f64,
     ends_payload: bool,
-    sealed: Vec<u8>,
+    sealed: js_sys::Array,
 ) -> Result<Option<js_sys::Uint8Array>, JsError> {
     let key = zeroize::Zeroizing::new(key);
-    match app::browser::crypt::open_piece(&key, first as u64, ends_payload, &sealed).await {
+    let mut bytes = Vec::new();
+    for chunk in sealed.iter() {
+        let chunk = js_sys::Uint8Array::new(&chunk);
+        let at = bytes.len();
+        bytes.resize(at + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[at..]);
+    }
+    match app::browser::crypt::open_piece(&key, first as u64, ends_payload, &bytes).await {
         Ok(plain) => {
             let plain = zeroize::Zeroizing::new(plain);
             Ok(Some(plain.as_slice().into()))

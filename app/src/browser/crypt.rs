@@ -13,7 +13,7 @@
 //! the browser.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
@@ -141,7 +141,7 @@ impl Crypter {
             let job = Job::new(&self.key, "seal", first, ends_payload, plain)?;
             job.set("from", (from as f64).into())?;
             job.set("to", (to as f64).into())?;
-            match pool.run(&job).await {
+            match pool.run(&job, None).await {
                 Ok(answer) => {
                     if let Some(msg) = field(&answer, "unreadable")?.as_string() {
                         return Err(BrowserError::FileUnreadable(msg).into());
@@ -153,7 +153,7 @@ impl Crypter {
                         .dyn_into::<Blob>()
                         .map_err(|_| BrowserError::Js("a worker gave no part".into()).into());
                 }
-                Err(Failure::Unavailable) => pool.give_up(),
+                Err(Failure::Unavailable(why)) => pool.give_up(&why),
                 Err(Failure::Failed(e)) => return Err(e),
             }
         }
@@ -165,7 +165,8 @@ impl Crypter {
     }
 
     /// Opens the whole records `first ..` held in `sealed`, downloaded
-    /// chunks (`Uint8Array`s) in order, and returns their plaintext.
+    /// chunks (`Uint8Array`s) in order, and returns their plaintext. The
+    /// chunks' buffers may go to a worker: nothing else may use them.
     pub async fn open(
         &self,
         first: u64,
@@ -173,9 +174,8 @@ impl Crypter {
         sealed: &Array,
     ) -> Result<Uint8Array, CryptError> {
         if let Some(pool) = self.live_pool() {
-            // Copied to the worker, not moved: the page may still need it.
             let job = Job::new(&self.key, "open", first, ends_payload, sealed)?;
-            match pool.run(&job).await {
+            match pool.run(&job, Some(&buffers(sealed))).await {
                 Ok(answer) => {
                     if field(&answer, "damaged")?.is_truthy() {
                         return Err(CryptError::Damaged);
@@ -184,7 +184,7 @@ impl Crypter {
                         .dyn_into::<Uint8Array>()
                         .map_err(|_| BrowserError::Js("a worker gave no plaintext".into()).into());
                 }
-                Err(Failure::Unavailable) => pool.give_up(),
+                Err(Failure::Unavailable(why)) => pool.give_up(&why),
                 Err(Failure::Failed(e)) => return Err(e),
             }
         }
@@ -246,6 +246,15 @@ impl Drop for Job {
     }
 }
 
+/// The distinct buffers under `chunks`, to move them to a worker.
+fn buffers(chunks: &Array) -> Array {
+    let seen = js_sys::Set::new(&JsValue::UNDEFINED);
+    for chunk in chunks.iter() {
+        seen.add(&chunk.unchecked_into::<Uint8Array>().buffer());
+    }
+    Array::from(&seen)
+}
+
 fn field(answer: &JsValue, name: &str) -> Result<JsValue, BrowserError> {
     Reflect::get(answer, &name.into()).map_err(js_error)
 }
@@ -273,27 +282,38 @@ pub fn bytes_blob(bytes: &[u8]) -> Result<Blob, BrowserError> {
 /// Why a worker did not answer a piece.
 enum Failure {
     /// The worker could not run (no module workers, the bundle did not
-    /// load in it): the page does the work itself from now on.
-    Unavailable,
+    /// load in it), and why: the page does the work itself from now on.
+    Unavailable(String),
     /// The worker ran, and the piece failed.
     Failed(CryptError),
 }
 
-/// The promise of the piece a worker is on: its `resolve` and `reject`.
-type Pending = Rc<RefCell<Option<(Function, Function)>>>;
+/// The promises of the pieces a worker is on, by piece number: their
+/// `resolve` and `reject`.
+type Pending = Rc<RefCell<HashMap<u32, (Function, Function)>>>;
+
+/// Pieces each worker holds at once: while it seals or opens one, the
+/// bytes of the next are already on their way to it.
+const DEPTH: usize = 2;
 
 /// One worker, and the handlers that answer its piece.
 struct Slot {
     worker: Worker,
     pending: Pending,
+    /// Set once the worker answered a piece: its bundle is loaded, so a
+    /// piece's bytes can be moved to it rather than copied.
+    proven: Cell<bool>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(JsValue)>,
 }
 
-/// The workers, and which of them are free.
+/// The workers, and which of them can take a piece.
 struct Pool {
     slots: Vec<Slot>,
+    /// A worker's index once for each piece it can still take.
     idle: RefCell<Vec<usize>>,
+    /// The number of the next piece.
+    next_id: Cell<u32>,
     /// Callers waiting for a free worker: the `resolve` of their promise.
     waiting: RefCell<VecDeque<Function>>,
     /// Set when a worker could not run: the page does the work from then on.
@@ -316,16 +336,24 @@ impl Pool {
                 let pending: Pending = Rc::default();
                 let answered = pending.clone();
                 let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                    if let Some((resolve, _)) = answered.borrow_mut().take() {
-                        let _ = resolve.call1(&JsValue::NULL, &e.data());
+                    let data = e.data();
+                    let id = field(&data, "id").ok().and_then(|id| id.as_f64());
+                    let promise = id.and_then(|id| answered.borrow_mut().remove(&(id as u32)));
+                    if let Some((resolve, _)) = promise {
+                        let _ = resolve.call1(&JsValue::NULL, &data);
                     }
                 });
                 let failed = pending.clone();
                 let dead = broken.clone();
                 // A script that does not load fails here, with or without a piece.
                 let on_error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-                    fall_back(&dead);
-                    if let Some((_, reject)) = failed.borrow_mut().take() {
+                    let why = e
+                        .dyn_ref::<web_sys::ErrorEvent>()
+                        .map(|e| e.message())
+                        .unwrap_or_else(|| "the worker's script did not load".into());
+                    fall_back(&dead, &why);
+                    let promises: Vec<_> = failed.borrow_mut().drain().collect();
+                    for (_, (_, reject)) in promises {
                         let _ = reject.call1(&JsValue::NULL, &e);
                     }
                 });
@@ -334,6 +362,7 @@ impl Pool {
                 Some(Slot {
                     worker,
                     pending,
+                    proven: Cell::new(false),
                     _on_message: on_message,
                     _on_error: on_error,
                 })
@@ -347,7 +376,8 @@ impl Pool {
             return None;
         }
         Some(Pool {
-            idle: RefCell::new((0..slots.len()).collect()),
+            idle: RefCell::new((0..DEPTH).flat_map(|_| 0..slots.len()).collect()),
+            next_id: Cell::new(0),
             slots,
             waiting: RefCell::new(VecDeque::new()),
             broken,
@@ -355,36 +385,69 @@ impl Pool {
     }
 
     /// No more pieces for the workers: the page does the work.
-    fn give_up(&self) {
-        fall_back(&self.broken);
+    fn give_up(&self, why: &str) {
+        fall_back(&self.broken, why);
     }
 
-    /// Runs `job` on the next free worker.
-    async fn run(&self, job: &Job) -> Result<JsValue, Failure> {
+    /// Runs `job` on the next free worker. The buffers in `movable` are
+    /// moved to a worker known to run (they are unusable here after), and
+    /// copied to one not yet known to, so that the page can still do the
+    /// piece itself if that worker cannot.
+    async fn run(&self, job: &Job, movable: Option<&Array>) -> Result<JsValue, Failure> {
         let index = self.acquire().await;
-        let answer = self.ask(index, job).await;
+        let answer = self.ask(index, job, movable).await;
         self.release(index);
         let answer = answer?;
+        self.slots[index].proven.set(true);
         match field(&answer, "error").map(|e| e.as_string()) {
             Ok(None) => Ok(answer),
-            Ok(Some(msg)) if msg.starts_with("init:") => Err(Failure::Unavailable),
+            Ok(Some(msg)) if msg.starts_with("init:") => Err(Failure::Unavailable(msg)),
             Ok(Some(msg)) => Err(Failure::Failed(BrowserError::Js(msg).into())),
             Err(e) => Err(Failure::Failed(e.into())),
         }
     }
 
-    async fn ask(&self, index: usize, job: &Job) -> Result<JsValue, Failure> {
+    async fn ask(
+        &self,
+        index: usize,
+        job: &Job,
+        movable: Option<&Array>,
+    ) -> Result<JsValue, Failure> {
         let slot = &self.slots[index];
-        let reply = Promise::new(&mut |resolve, reject| {
-            *slot.pending.borrow_mut() = Some((resolve, reject));
-        });
-        if self.broken.get() || slot.worker.post_message(&job.message).is_err() {
-            slot.pending.borrow_mut().take();
-            return Err(Failure::Unavailable);
+        if self.broken.get() {
+            return Err(Failure::Unavailable("a worker failed before".into()));
         }
-        JsFuture::from(reply)
-            .await
-            .map_err(|_| Failure::Unavailable)
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        job.set("id", id.into())
+            .map_err(|e| Failure::Failed(e.into()))?;
+        let reply = Promise::new(&mut |resolve, reject| {
+            slot.pending.borrow_mut().insert(id, (resolve, reject));
+        });
+        let moved = movable.filter(|_| slot.proven.get());
+        let posted = match moved {
+            Some(transfer) => slot
+                .worker
+                .post_message_with_transfer(&job.message, transfer),
+            None => slot.worker.post_message(&job.message),
+        };
+        if let Err(e) = posted {
+            slot.pending.borrow_mut().remove(&id);
+            return Err(Failure::Unavailable(super::dom::js_text(e)));
+        }
+        let answer = JsFuture::from(reply).await;
+        match answer {
+            Ok(answer) => Ok(answer),
+            // The bytes went with the piece: the page cannot do it instead.
+            Err(_) if moved.is_some() => Err(Failure::Failed(
+                BrowserError::Js("a worker stopped".into()).into(),
+            )),
+            Err(e) => Err(Failure::Unavailable(
+                e.dyn_ref::<web_sys::ErrorEvent>()
+                    .map(|e| e.message())
+                    .unwrap_or_default(),
+            )),
+        }
     }
 
     async fn acquire(&self) -> usize {
@@ -406,10 +469,10 @@ impl Pool {
 }
 
 /// Marks the pool as unable to work, saying so in the console once.
-fn fall_back(broken: &Cell<bool>) {
+fn fall_back(broken: &Cell<bool>, why: &str) {
     if !broken.replace(true) {
         web_sys::console::warn_1(
-            &"payload records are sealed and opened on the main thread: the workers did not start"
+            &format!("payload records are sealed and opened on the main thread: the workers did not start ({why})")
                 .into(),
         );
     }

@@ -503,7 +503,8 @@ impl Pieces {
             let want = take - filled;
             if u64::from(chunk.length()) > want {
                 let want = want as u32;
-                piece.push(&chunk.subarray(0, want));
+                // A copy: the rest's buffer goes with the next piece.
+                piece.push(&chunk.slice(0, want));
                 self.chunks.push_front(chunk.subarray(want, chunk.length()));
                 filled += u64::from(want);
             } else {
