@@ -1,6 +1,7 @@
 // The send page's first load leaves sealing and uploading out of the wasm
 // bundle: that piece comes when the form is first used, and a piece that
 // cannot be fetched is a sentence that says what to do, never a dead page.
+// The receive page fetches the code that opens records before it claims.
 import { test, expect } from "@playwright/test";
 import { SendPage, ReceivePage } from "./fixtures/pages";
 
@@ -45,6 +46,31 @@ test("a send piece that cannot be fetched says so, and the page sends once reloa
     const receive = new ReceivePage(await context.newPage());
     await receive.open(links.share);
     expect(await receive.revealText()).toBe("a secret sent after a reload");
+  } finally {
+    await context.close();
+  }
+});
+
+test("a receive page that cannot fetch the code that opens records says so before the claim", async ({ browser }) => {
+  const RECORDS_PIECE = /\/pkg\/split_stream_records[^/]*\.wasm$/;
+  const context = await browser.newContext();
+  try {
+    const send = new SendPage(await context.newPage());
+    await send.goto();
+    const links = await send.shareText("a secret that must survive a missing piece");
+
+    const page = await context.newPage();
+    await page.route(RECORDS_PIECE, (route) => route.abort("internetdisconnected"));
+    const receive = new ReceivePage(page);
+    await receive.open(links.share);
+    await receive.reveal.click();
+    await expect(page.getByRole("alert")).toContainText("could not be loaded");
+    await expect(receive.secret).toHaveCount(0);
+
+    // The share was not claimed: the link still opens it.
+    const again = new ReceivePage(await context.newPage());
+    await again.open(links.share);
+    expect(await again.revealText()).toBe("a secret that must survive a missing piece");
   } finally {
     await context.close();
   }

@@ -84,8 +84,14 @@ pub fn seal_piece(
 }
 
 /// Opens the whole records `first ..` in `sealed`: [`CryptError::Damaged`]
-/// when they do not authenticate.
-#[wasm_split(stream_records, wasm_split_path = ::leptos::wasm_split, fallible)]
+/// when they do not authenticate. [`preload_records`] fetches this piece
+/// of the bundle (and [`seal_piece`], which is in it too).
+#[wasm_split(
+    stream_records,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_records)
+)]
 pub fn open_piece(
     key: &[u8],
     first: u64,
