@@ -1,11 +1,10 @@
 //! Security headers on every response, with a per-response CSP nonce for Leptos' scripts.
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use axum::{
     extract::Request,
     http::{header, HeaderName, HeaderValue},
-    middleware::Next,
     response::Response,
 };
 
@@ -46,12 +45,13 @@ pub(crate) fn csp(nonce: &str) -> String {
     )
 }
 
-/// Middleware: a nonce for the renderer, then the security headers on the answer.
-pub(crate) async fn security_headers(
-    cfg: SecurityHeaders,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// Middleware step around `inner` (the rest of the request's handling): a
+/// nonce for the renderer, then the security headers on the answer.
+pub(crate) async fn around<F, Fut>(cfg: &SecurityHeaders, mut req: Request, inner: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let path = req.uri().path();
     let is_api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
     // API answers are never documents: they get a fixed policy that allows nothing, and no nonce.
@@ -59,7 +59,7 @@ pub(crate) async fn security_headers(
     if let Some(n) = &nonce {
         req.extensions_mut().insert(n.clone());
     }
-    let mut res = next.run(req).await;
+    let mut res = inner(req).await;
     let h = res.headers_mut();
     let policy = match &nonce {
         Some(n) => HeaderValue::from_str(&csp(&n.0)).ok(),

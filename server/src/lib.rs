@@ -37,6 +37,7 @@ fn router(state: AppState) -> Router {
     let sec = SecurityHeaders {
         hsts: state.config.hsts(),
     };
+    let metrics = state.metrics.clone();
     let mut app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz).with_state(state.clone()))
@@ -48,15 +49,19 @@ fn router(state: AppState) -> Router {
         site::options(&state.config.site_root),
         site::page_context(&state),
     ))
-    .layer(middleware::from_fn_with_state(
-        state.metrics.clone(),
-        metrics::track,
-    ))
-    .layer(middleware::from_fn(move |req, next| {
-        limits::body_idle_timeout(idle, req, next)
-    }))
-    .layer(middleware::from_fn(move |req, next| {
-        headers::security_headers(sec.clone(), req, next)
+    // One layer (one boxed future and one service clone per request) for the
+    // three steps around every request, outermost first: the security headers,
+    // the request body's idle timeout, the metrics.
+    .layer(middleware::from_fn(move |req, next: middleware::Next| {
+        let (sec, metrics) = (sec.clone(), metrics.clone());
+        async move {
+            headers::around(&sec, req, |req| {
+                metrics::around(&metrics, limits::idle_timeout_body(idle, req), |req| {
+                    next.run(req)
+                })
+            })
+            .await
+        }
     }))
 }
 

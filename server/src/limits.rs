@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{body::Body, extract::Request, http::HeaderMap, middleware::Next, response::Response};
+use axum::{body::Body, extract::Request, http::HeaderMap};
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use ipnet::IpNet;
@@ -337,13 +337,12 @@ impl HttpBody for IdleTimeoutBody {
 }
 
 /// Middleware: every request body gets the idle timeout.
-pub(crate) async fn body_idle_timeout(timeout: Duration, req: Request, next: Next) -> Response {
+pub(crate) fn idle_timeout_body(timeout: Duration, req: Request) -> Request {
     if req.body().is_end_stream() {
         // No body to wait for (GET, DELETE, empty POST).
-        return next.run(req).await;
+        return req;
     }
-    let req = req.map(|b| Body::new(IdleTimeoutBody::new(b, timeout)));
-    next.run(req).await
+    req.map(|b| Body::new(IdleTimeoutBody::new(b, timeout)))
 }
 
 #[cfg(test)]

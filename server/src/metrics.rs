@@ -19,7 +19,7 @@
 //! counts meet.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashMap},
     pin::Pin,
     sync::{Arc, Mutex},
     task::{Context, Poll},
@@ -30,14 +30,13 @@ use axum::{
     body::Body,
     extract::{MatchedPath, Request, State},
     http::{header, HeaderValue, Method},
-    middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use metrics::{Counter, Label};
+use metrics::{Counter, Histogram, Label};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
@@ -58,8 +57,8 @@ const DURATION_BUCKETS: [f64; 13] = [
 pub(crate) const UPKEEP_PERIOD: Duration = Duration::from_secs(5);
 /// The route label of a request no route matched (static files, unknown paths).
 const UNMATCHED_ROUTE: &str = "unmatched";
-/// The route of downloads, whose bytes are counted.
-const BLOB_ROUTE: &str = "/api/v1/shares/:id/blob";
+/// The route template of downloads, whose bytes are counted.
+const BLOB_ROUTE: &str = "/api/v1/shares/{id}/blob";
 
 /// Every claim outcome label, so each series exists from the start.
 const CLAIM_OUTCOMES: [&str; 8] = [
@@ -94,6 +93,18 @@ pub(crate) struct Metrics {
     /// Held while the store gauges are read: scrapes at once wait for each other
     /// instead of reading the whole store side by side.
     gauges_read: tokio::sync::Mutex<()>,
+    /// The request series met so far, by route template, then method and
+    /// status: a request finds its counter and histogram without building
+    /// labels or looking them up in the registry.
+    http_series: Mutex<HashMap<String, Vec<HttpSeries>>>,
+}
+
+/// The counter and histogram of one route template, method and status.
+struct HttpSeries {
+    method: &'static str,
+    status: u16,
+    requests: Counter,
+    duration: Histogram,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -144,6 +155,7 @@ impl Metrics {
             download_bytes,
             pending: Mutex::new(BTreeMap::new()),
             gauges_read: tokio::sync::Mutex::new(()),
+            http_series: Mutex::new(HashMap::new()),
         }
     }
 
@@ -164,34 +176,57 @@ impl Metrics {
         *pending.entry((minute, kind)).or_default() += 1;
     }
 
-    /// A request answered, by route template, method and status.
-    fn http(&self, route: &str, method: &Method, status: u16, took: Duration) {
+    /// A request answered, by route template (`None`: no route matched), method and status.
+    fn http(&self, route: Option<&str>, method: &Method, status: u16, took: Duration) {
         let method = match *method {
-            Method::GET
-            | Method::POST
-            | Method::PUT
-            | Method::DELETE
-            | Method::HEAD
-            | Method::OPTIONS
-            | Method::PATCH => method.as_str().to_owned(),
-            _ => "other".to_owned(),
+            Method::GET => "GET",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::DELETE => "DELETE",
+            Method::HEAD => "HEAD",
+            Method::OPTIONS => "OPTIONS",
+            Method::PATCH => "PATCH",
+            _ => "other",
         };
-        let route = route.to_owned();
-        metrics::with_local_recorder(&self.recorder, || {
-            metrics::counter!(
-                "ots_http_requests_total",
-                "route" => route.clone(),
-                "method" => method.clone(),
-                "status" => status.to_string()
+        let template = route.unwrap_or(UNMATCHED_ROUTE);
+        let mut known = self.http_series.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = known
+            .get(template)
+            .and_then(|v| v.iter().find(|s| s.method == method && s.status == status))
+        {
+            s.requests.increment(1);
+            s.duration.record(took.as_secs_f64());
+            return;
+        }
+        // First request of this series: register it (route templates, methods
+        // and statuses are few, so the map stays small).
+        let label = route.map_or_else(|| UNMATCHED_ROUTE.to_owned(), route_label);
+        let (requests, duration) = metrics::with_local_recorder(&self.recorder, || {
+            (
+                metrics::counter!(
+                    "ots_http_requests_total",
+                    "route" => label.clone(),
+                    "method" => method,
+                    "status" => status.to_string()
+                ),
+                metrics::histogram!(
+                    "ots_http_request_duration_seconds",
+                    "route" => label,
+                    "method" => method
+                ),
             )
-            .increment(1);
-            metrics::histogram!(
-                "ots_http_request_duration_seconds",
-                "route" => route,
-                "method" => method
-            )
-            .record(took.as_secs_f64());
         });
+        requests.increment(1);
+        duration.record(took.as_secs_f64());
+        known
+            .entry(template.to_owned())
+            .or_default()
+            .push(HttpSeries {
+                method,
+                status,
+                requests,
+                duration,
+            });
     }
 
     /// A share was created (`token`: the name of the create token it came with).
@@ -445,24 +480,22 @@ fn action_of(route: &str, method: &Method) -> Option<&'static str> {
 
 /// Middleware: counts and times every request, makes the server's metrics
 /// reachable while it is handled, and counts the bytes of downloads as they are sent.
-pub(crate) async fn track(
-    State(metrics): State<Arc<Metrics>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED_ROUTE.to_owned(), |p| route_label(p.as_str()));
+pub(crate) async fn around<F, Fut>(metrics: &Arc<Metrics>, req: Request, inner: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map(MatchedPath::as_str);
     let method = req.method().clone();
     let started = Instant::now();
     let scope = RequestScope {
         metrics: metrics.clone(),
-        action: action_of(&route, &method),
+        action: route.and_then(|r| action_of(r, &method)),
     };
-    let res = SCOPE.scope(scope, next.run(req)).await;
-    metrics.http(&route, &method, res.status().as_u16(), started.elapsed());
-    if route == BLOB_ROUTE && method == Method::GET && res.status().is_success() {
+    let res = SCOPE.scope(scope, inner(req)).await;
+    metrics.http(route, &method, res.status().as_u16(), started.elapsed());
+    if route == Some(BLOB_ROUTE) && method == Method::GET && res.status().is_success() {
         let counter = metrics.download_bytes.clone();
         return res.map(|body| {
             Body::new(CountedBody {

@@ -19,6 +19,7 @@ use super::{
 use crate::{
     downloads::{ByteStream, Metered, TicketUse},
     state::AppState,
+    store::WHOLE_SHARE,
 };
 
 /// Parses a single `bytes=` range against `size` (RFC 9110 §14): `Ok(None)`
@@ -107,19 +108,30 @@ pub(super) async fn download(
         ),
         None => None,
     };
-    // The range is read against the share's size before the ticket's budget is
-    // taken; the ticket's own checks still come first in the answer.
-    let size = state.store.get(id.clone()).await?.map(|rec| rec.size);
-    let range = size.map_or(Ok(None), |size| parse_range(&headers, size));
-    let want = match (&range, size) {
-        (Ok(Some((start, end))), _) => end - start,
-        (Ok(None), Some(size)) => size,
-        _ => 0,
+    // A range is read against the share's size before the ticket's budget is
+    // taken; the ticket's own checks still come first in the answer. Without
+    // one the store takes the share's size itself: no read before the update.
+    let range = if headers.contains_key(header::RANGE) {
+        let size = state.store.get(id.clone()).await?.map(|rec| rec.size);
+        size.map_or(Ok(None), |size| parse_range(&headers, size))
+    } else {
+        Ok(None)
+    };
+    let asked = match &range {
+        Ok(Some((start, end))) => end - start,
+        Ok(None) => WHOLE_SHARE,
+        Err(_) => 0,
     };
     let ttl_secs = i64::from(state.config.ticket_ttl_secs);
     let outcome = state
         .store
-        .open_blob(id.clone(), ticket.hash(), state.clock.now(), ttl_secs, want)
+        .open_blob(
+            id.clone(),
+            ticket.hash(),
+            state.clock.now(),
+            ttl_secs,
+            asked,
+        )
         .await?;
     let stored = Result::from(outcome)?;
     let size = match &stored {
@@ -127,6 +139,7 @@ pub(super) async fn download(
         Stored::Parts { size } => *size,
     };
     let range = range?;
+    let want = if asked == WHOLE_SHARE { size } else { asked };
     let (start, end) = range.unwrap_or((0, size));
     let ticket_use = TicketUse {
         store: state.store.clone(),

@@ -861,6 +861,26 @@ pub async fn tickets_serve_at_most_three_times_the_size(store: Arc<dyn Store>) {
     }
 }
 
+pub async fn whole_share_downloads_take_the_share_size(store: Arc<dyn Store>) {
+    let f = make_inline(&*store, 1).await;
+    let g = granted(
+        &store
+            .claim(f.id.clone(), claim_req(LINK, CLAIM, None, f.now))
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .clone();
+    let open = |bytes: u64| store.open_blob(f.id.clone(), g.ticket_hash, f.now, TTL, bytes);
+    // A 1024-byte share: 1000 + 1024 + 1024 of 3072 taken, so 24 fit and no whole payload more.
+    assert_ne!(open(1000).await.unwrap(), BlobOutcome::Exhausted);
+    assert_ne!(open(WHOLE_SHARE).await.unwrap(), BlobOutcome::Exhausted);
+    assert_ne!(open(WHOLE_SHARE).await.unwrap(), BlobOutcome::Exhausted);
+    assert_eq!(open(WHOLE_SHARE).await.unwrap(), BlobOutcome::Exhausted);
+    assert_ne!(open(24).await.unwrap(), BlobOutcome::Exhausted);
+    assert_eq!(open(1).await.unwrap(), BlobOutcome::Exhausted);
+}
+
 pub async fn concurrent_downloads_never_take_more_than_the_budget(store: Arc<dyn Store>) {
     let f = make_inline(&*store, 1).await;
     let g = granted(
@@ -964,6 +984,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     sweep_frees_bytes_then_forgets(store.clone()).await;
     sweep_frees_consumed_bytes_once_tickets_die(store.clone()).await;
     tickets_serve_at_most_three_times_the_size(store.clone()).await;
+    whole_share_downloads_take_the_share_size(store.clone()).await;
     concurrent_downloads_never_take_more_than_the_budget(store.clone()).await;
     a_touched_ticket_lives_on_while_its_download_flows(store.clone()).await;
     stored_bytes_are_counted_within_a_limit(store.clone()).await;

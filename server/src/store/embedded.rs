@@ -369,6 +369,11 @@ impl Store for EmbeddedStore {
         self.update_with(true, id, BlobOutcome::NotFound, move |id, rec, tables| {
             let (out, changed) = logic::open_blob(rec, &hash, now, ttl);
             if matches!(out, BlobOutcome::Inline(_) | BlobOutcome::Files { .. }) {
+                let bytes = if bytes == super::WHOLE_SHARE {
+                    rec.size
+                } else {
+                    bytes
+                };
                 let used = tables.ticket_bytes(&hash)?;
                 let taken = used.saturating_add(bytes);
                 if taken > super::ticket_budget(rec.size) {

@@ -479,6 +479,8 @@ pub trait Store: OperatorStore + Send + Sync + 'static {
     /// ticket's byte budget (refusing with [`BlobOutcome::Exhausted`] what would
     /// pass it), extends its life to `now + ticket_ttl_secs`, and says where the
     /// payload is. Concurrent downloads on one ticket never take more than the budget.
+    /// `bytes` = [`WHOLE_SHARE`] takes the share's size: a download without a
+    /// range need not read the record first to learn it.
     fn open_blob(
         &self,
         id: ShareId,
@@ -534,6 +536,9 @@ pub trait Store: OperatorStore + Send + Sync + 'static {
     /// Records that the part files of these shares are gone from disk.
     fn files_deleted(&self, ids: Vec<ShareId>) -> StoreFuture<'_, ()>;
 }
+
+/// The `bytes` of [`Store::open_blob`] for a download of the whole share.
+pub const WHOLE_SHARE: u64 = u64::MAX;
 
 /// The most bytes one ticket may serve in all, counting every range (protocol §5, 1.1).
 pub fn ticket_budget(size: u64) -> u64 {

@@ -765,7 +765,12 @@ impl RedisStore {
         want: u64,
     ) -> Result<BlobOutcome, StoreError> {
         let keys = vec![self.rec_key(&id), self.payload_key(&id)];
-        let want = i64::try_from(want).unwrap_or(i64::MAX);
+        // -1: the whole share, its size read by the script.
+        let want = if want == super::WHOLE_SHARE {
+            -1
+        } else {
+            i64::try_from(want).unwrap_or(i64::MAX)
+        };
         let factor = i64::try_from(ots_proto::TICKET_BUDGET_FACTOR).unwrap_or(i64::MAX);
         let reply = self
             .eval(

@@ -1,4 +1,4 @@
--- open_blob: KEYS rec, payload; ARGV ticket_hash, now, ticket_ttl_secs, bytes, budget_factor.
+-- open_blob: KEYS rec, payload; ARGV ticket_hash, now, ticket_ttl_secs, bytes (-1: the share's size), budget_factor.
 local r = redis.call('HMGET', KEYS[1], 'st', 'exp', 'tk', 'inl', 'ip', 'fp', 'size', 'tb')
 if not r[1] then return {'notfound'} end
 local now = tonumber(ARGV[2])
@@ -17,7 +17,9 @@ end
 -- The ticket's byte budget (`ticket_budget`): refused whole, never taken in part.
 local tb = r[8] or ''
 local index = (off - 1) / TK
-local taken = ticket_bytes(tb, index) + tonumber(ARGV[4])
+local want = tonumber(ARGV[4])
+if want < 0 then want = tonumber(r[7]) end
+local taken = ticket_bytes(tb, index) + want
 if taken > tonumber(r[7]) * tonumber(ARGV[5]) then return {'exhausted'} end
 local ntk = string.sub(tk, 1, off + 32) .. i20(now + tonumber(ARGV[3])) .. string.sub(tk, off + TK)
 redis.call('HSET', KEYS[1], 'tk', ntk, 'tb', set_ticket_bytes(tb, index, taken))
