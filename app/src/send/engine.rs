@@ -21,6 +21,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Blob, File};
 
 use super::archive::{archive_meta, archive_name};
+use super::pacing::Pacing;
 use super::plaintext::{Plaintext, Ranges};
 use super::secrets::{parse_word_list, passphrase as make_passphrase};
 use super::{packing, Content, Offer, Packing, PickedFile, Request, SendError, Sent, Stage};
@@ -33,10 +34,6 @@ use crate::browser::http::{
 use crate::browser::kdf::derive_password_key;
 use crate::browser::storage;
 use crate::failure::BrowserError;
-
-/// Parts uploading at once beside those being sealed: a second request in
-/// flight gains about a fifth in Chromium on loopback; a third gains nothing.
-const UPLOADS_IN_FLIGHT: usize = 2;
 
 /// Where the create token is kept (session or local storage).
 const CREATE_TOKEN_KEY: &str = "ots-create-token";
@@ -350,10 +347,10 @@ async fn send_now(
         .ok_or_else(|| SendError::Malformed("no upload token".into()))?;
     let parts = part_count(total);
     // Parts are sealed by the worker pool and uploaded as each is ready,
-    // in any order: enough at once that every worker seals while earlier
-    // parts upload.
+    // in any order: one per worker being sealed, and as many uploading as
+    // fill the link ([`Pacing`]).
     let crypter = Rc::new(Crypter::new(keys.payload_key(), true));
-    let ahead = crypter.width() + UPLOADS_IN_FLIGHT;
+    let mut pacing = Pacing::new(now_ms());
     let mut ranges = Ranges::new(plaintext);
     let mut running = FuturesUnordered::new();
     let mut next_part = 0u64;
@@ -361,7 +358,7 @@ async fn send_now(
     // The first part that fails for good leaves its error here.
     let failure: Failure = Rc::default();
     loop {
-        while running.len() < ahead && next_part < parts {
+        while running.len() < crypter.width() + pacing.uploads() && next_part < parts {
             let plan = part_plan(plain_len, next_part).ok_or(SendError::SizeMismatch)?;
             let plain = ranges.range(plan.plain_start, plan.plain_end).await?;
             let upload = seal_and_put(
@@ -379,8 +376,10 @@ async fn send_now(
         }
         match running.next().await {
             Some(Ok(len)) => {
-                stored += len.as_f64().unwrap_or(0.0) as u64;
+                let len = len.as_f64().unwrap_or(0.0) as u64;
+                stored += len;
                 report.stored(stored);
+                pacing.acknowledged(len, now_ms());
             }
             Some(Err(_)) => return Err(part_failed(&failure)),
             None => break,

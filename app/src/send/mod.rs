@@ -5,6 +5,7 @@
 mod archive;
 #[cfg(feature = "hydrate")]
 mod engine;
+mod pacing;
 pub mod page;
 #[cfg(feature = "hydrate")]
 mod plaintext;
