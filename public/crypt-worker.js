@@ -40,8 +40,12 @@ self.onmessage = async (event) => {
         self.postMessage({ id, changed: true });
         return;
       }
-      const sealed = await seal_records(job.key, job.first, job.ends, plain, job.from, job.to);
-      plain.fill(0);
+      let sealed;
+      try {
+        sealed = await seal_records(job.key, job.first, job.ends, plain, job.from, job.to);
+      } finally {
+        plain.fill(0);
+      }
       const part = new Blob([sealed], { type: "application/octet-stream" });
       self.postMessage({ id, part });
     } else {

@@ -4,6 +4,7 @@
 // The receive page fetches the code that opens records before it claims.
 import { test, expect } from "@playwright/test";
 import { SendPage, ReceivePage } from "./fixtures/pages";
+import { randomFile, removeDir, tempDir } from "./fixtures/files";
 
 const SEND_PIECE = /\/pkg\/split_send_engine[^/]*\.wasm$/;
 
@@ -73,5 +74,33 @@ test("a receive page that cannot fetch the code that opens records says so befor
     expect(await again.revealText()).toBe("a secret that must survive a missing piece");
   } finally {
     await context.close();
+  }
+});
+
+test("a file send whose sealing code cannot be fetched says to reload, in the workers or in the page", async ({ browser }) => {
+  const RECORDS_PIECE = /\/pkg\/split_stream_records[^/]*\.wasm$/;
+  const dir = tempDir();
+  const context = await browser.newContext();
+  // Blocked for the page and for its workers alike.
+  await context.route(RECORDS_PIECE, (route) => route.abort("internetdisconnected"));
+  try {
+    const { file } = randomFile(dir, "two-parts.bin", 9 * 1024 * 1024 + 3);
+    const page = await context.newPage();
+    const warnings: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "warning") warnings.push(m.text());
+    });
+    const send = new SendPage(page);
+    await send.goto();
+    await send.fileTab.click();
+    await send.fileInput.setInputFiles(file);
+    await send.send.click();
+    await expect(send.error).toContainText("Part of this page could not be loaded", { timeout: 60_000 });
+    await expect(send.shareLink).toHaveCount(0);
+    // The workers could not load it, so the page tried itself.
+    expect(warnings.some((w) => w.includes("on the main thread"))).toBeTruthy();
+  } finally {
+    await context.close();
+    removeDir(dir);
   }
 });

@@ -39,6 +39,10 @@ pub enum CryptError {
     /// The ciphertext did not open: damaged, or the wrong key (protocol §4).
     #[error("the share is damaged or the key is wrong")]
     Damaged,
+    /// The piece of the bundle that seals and opens could not be fetched;
+    /// the browser keeps that failure until the page is loaded again.
+    #[error("part of the page could not be loaded")]
+    NotLoaded,
     /// The browser failed (memory, a file that could not be read...).
     #[error(transparent)]
     Browser(BrowserError),
@@ -55,9 +59,7 @@ impl From<BrowserError> for CryptError {
 /// has to do the work itself).
 impl From<SplitLoaderError> for CryptError {
     fn from(_: SplitLoaderError) -> Self {
-        CryptError::Browser(BrowserError::Js(
-            "the encryption code could not be loaded".into(),
-        ))
+        CryptError::NotLoaded
     }
 }
 
@@ -265,8 +267,9 @@ fn field(answer: &JsValue, name: &str) -> Result<JsValue, BrowserError> {
     Reflect::get(answer, &name.into()).map_err(js_error)
 }
 
-/// The bytes of a Blob (a slice of a file), in wasm memory.
-async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
+/// The bytes of a Blob (a slice of a file), in wasm memory, overwritten
+/// when dropped.
+async fn blob_bytes(blob: &Blob) -> Result<zeroize::Zeroizing<Vec<u8>>, BrowserError> {
     let buffer = JsFuture::from(blob.array_buffer())
         .await
         .map_err(|e| BrowserError::FileUnreadable(super::dom::js_text(e)))?;
@@ -274,7 +277,9 @@ async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
     if f64::from(bytes.length()) != blob.size() {
         return Err(BrowserError::FileChanged);
     }
-    Ok(bytes.to_vec())
+    let copy = zeroize::Zeroizing::new(bytes.to_vec());
+    bytes.fill(0, 0, bytes.length());
+    Ok(copy)
 }
 
 /// Bytes as a Blob (copied out of wasm memory once).
@@ -365,6 +370,8 @@ impl Pool {
                 });
                 worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
                 worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+                // A message that cannot be read is as bad as a worker that died.
+                worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
                 Some(Slot {
                     worker,
                     pending,
@@ -399,15 +406,27 @@ impl Pool {
     /// moved to a worker known to run (they are unusable here after), and
     /// copied to one not yet known to, so that the page can still do the
     /// piece itself if that worker cannot.
+    ///
+    /// A worker that fails before it ever answered (its bundle, or the piece
+    /// of it that seals and opens, did not load) is unavailable: the page
+    /// does the work. Once a worker answered, its failures are the piece's.
     async fn run(&self, job: &Job, movable: Option<&Array>) -> Result<JsValue, Failure> {
-        let index = self.acquire().await;
-        let answer = self.ask(index, job, movable).await;
-        self.release(index);
+        let turn = Turn {
+            pool: self,
+            index: self.acquire().await,
+        };
+        let slot = &self.slots[turn.index];
+        let answer = self.ask(turn.index, job, movable).await;
+        drop(turn);
         let answer = answer?;
-        self.slots[index].proven.set(true);
         match field(&answer, "error").map(|e| e.as_string()) {
-            Ok(None) => Ok(answer),
-            Ok(Some(msg)) if msg.starts_with("init:") => Err(Failure::Unavailable(msg)),
+            Ok(None) => {
+                slot.proven.set(true);
+                Ok(answer)
+            }
+            Ok(Some(msg)) if msg.starts_with("init:") || !slot.proven.get() => {
+                Err(Failure::Unavailable(msg))
+            }
             Ok(Some(msg)) => Err(Failure::Failed(BrowserError::Js(msg).into())),
             Err(e) => Err(Failure::Failed(e.into())),
         }
@@ -466,11 +485,27 @@ impl Pool {
         }
     }
 
+    /// Gives a worker's place back and wakes every caller waiting for one:
+    /// each looks again, so a waiter that went away loses no wake-up.
     fn release(&self, index: usize) {
         self.idle.borrow_mut().push(index);
-        if let Some(next) = self.waiting.borrow_mut().pop_front() {
+        let waiting: Vec<Function> = self.waiting.borrow_mut().drain(..).collect();
+        for next in waiting {
             let _ = next.call0(&JsValue::NULL);
         }
+    }
+}
+
+/// A worker's place taken by one piece: given back when the piece is done,
+/// or when whoever waited for it went away.
+struct Turn<'p> {
+    pool: &'p Pool,
+    index: usize,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.pool.release(self.index);
     }
 }
 
@@ -488,6 +523,10 @@ impl Drop for Pool {
     /// The workers' memory goes with them.
     fn drop(&mut self) {
         for slot in &self.slots {
+            // No answer may reach the handlers dropped with the pool.
+            slot.worker.set_onmessage(None);
+            slot.worker.set_onerror(None);
+            slot.worker.set_onmessageerror(None);
             slot.worker.terminate();
         }
     }

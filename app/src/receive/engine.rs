@@ -463,6 +463,9 @@ async fn write_opened(
 ) -> Result<u64, OpenError> {
     let (len, plain) = plain.map_err(|e| match e {
         CryptError::Damaged => OpenError::Damaged,
+        CryptError::NotLoaded => {
+            BrowserError::Js("part of this page could not be loaded".into()).into()
+        }
         CryptError::Browser(e) => e.into(),
     })?;
     if let Some(before) = written.take() {
@@ -538,6 +541,7 @@ impl Output<'_> {
                 let at = text.len();
                 text.resize(at + plain.length() as usize, 0);
                 plain.copy_to(&mut text[at..]);
+                plain.fill(0, 0, plain.length());
                 Ok(None)
             }
             Output::Sink(sink) => Ok(sink.start_write(plain)?),

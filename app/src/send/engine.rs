@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use leptos::ev::Event;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use ots_crypto::{seal_meta, seal_payload, ContentKeys, LinkKeys, LinkSecret, Verifier};
@@ -16,8 +17,8 @@ use ots_proto::{
     part_count, part_plan, paths, payload_size, Config, CreateRequest, Created, Fixed, KdfParams,
     Meta, Opaque, PartPlan, ShareId, Token,
 };
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen::JsCast;
+
 use web_sys::{Blob, File};
 
 use super::archive::{archive_meta, archive_name};
@@ -355,33 +356,32 @@ async fn send_now(
     let mut running = FuturesUnordered::new();
     let mut next_part = 0u64;
     let mut stored = 0u64;
-    // The first part that fails for good leaves its error here.
-    let failure: Failure = Rc::default();
     loop {
         while running.len() < crypter.width() + pacing.uploads() && next_part < parts {
             let plan = part_plan(plain_len, next_part).ok_or(SendError::SizeMismatch)?;
             let plain = ranges.range(plan.plain_start, plan.plain_end).await?;
             let upload = seal_and_put(
-                &created.id,
-                &upload_token,
-                next_part,
+                paths::part(&created.id, next_part),
+                upload_token.clone(),
                 plan,
                 plain,
                 crypter.clone(),
                 report.clone(),
-                failure.clone(),
             );
-            running.push(JsFuture::from(upload));
+            // Runs at once, beside the others; dropping the handle (a part
+            // failed, the send is over) stops it at its next step.
+            let (upload, handle) = upload.remote_handle();
+            leptos::task::spawn_local(upload);
+            running.push(handle);
             next_part += 1;
         }
         match running.next().await {
             Some(Ok(len)) => {
-                let len = len.as_f64().unwrap_or(0.0) as u64;
                 stored += len;
                 report.stored(stored);
                 pacing.acknowledged(len, now_ms());
             }
-            Some(Err(_)) => return Err(part_failed(&failure)),
+            Some(Err(e)) => return Err(e),
             None => break,
         }
     }
@@ -393,17 +393,6 @@ async fn send_now(
     complete(&created.id, &upload_token).await?;
     forget_picked();
     Ok(links(&secret, &created, request.key_apart))
-}
-
-/// Where a part leaves the error that ended it.
-type Failure = Rc<RefCell<Option<SendError>>>;
-
-/// The error of the part that failed.
-fn part_failed(failure: &Failure) -> SendError {
-    failure
-        .borrow_mut()
-        .take()
-        .unwrap_or(SendError::Unreachable)
 }
 
 fn links(secret: &LinkSecret, created: &Created, key_apart: bool) -> Sent {
@@ -446,53 +435,39 @@ async fn create_share(create: &CreateRequest, request: &Request) -> Result<Creat
     }
 }
 
-/// Seals part `index` in the worker pool and uploads it, at once (a JS
-/// promise runs eagerly), retrying transient failures, so a network drop
-/// only pauses the upload. Resolves to the part's length once the server
-/// has it.
-#[allow(clippy::too_many_arguments)]
-fn seal_and_put(
-    id: &ShareId,
-    token: &Token,
-    index: u64,
+/// Seals a part in the worker pool and uploads it to `path`, retrying
+/// transient failures, so a network drop only pauses the upload; the
+/// part's length once the server has it.
+async fn seal_and_put(
+    path: String,
+    token: Token,
     plan: PartPlan,
     plain: Blob,
     crypter: Rc<Crypter>,
     report: Rc<Reporter<impl Fn(Stage) + 'static>>,
-    failure: Failure,
-) -> js_sys::Promise {
-    let path = paths::part(id, index);
-    let token = token.clone();
-    future_to_promise(async move {
-        let fail = |e: SendError| {
-            failure.borrow_mut().get_or_insert(e);
-            JsValue::NULL
-        };
-        let sealed = crypter
-            .seal(
-                plan.first_record,
-                plan.ends_payload,
-                &plain,
-                plan.cut_start,
-                plan.cut_end,
-            )
-            .await
-            .map_err(|e| fail(e.into()))?;
-        let len = sealed.size();
-        if len as u64 != plan.cut_end - plan.cut_start {
-            return Err(fail(SendError::SizeMismatch));
-        }
-        call_with_retry(
-            "PUT",
-            &path,
-            Some(&token),
-            Body::Bytes(&sealed),
-            |attempt, _| report.retrying(attempt),
+) -> Result<u64, SendError> {
+    let sealed = crypter
+        .seal(
+            plan.first_record,
+            plan.ends_payload,
+            &plain,
+            plan.cut_start,
+            plan.cut_end,
         )
-        .await
-        .map_err(|e| fail(e.into()))?;
-        Ok(JsValue::from_f64(len))
-    })
+        .await?;
+    let len = sealed.size() as u64;
+    if len != plan.cut_end - plan.cut_start {
+        return Err(SendError::SizeMismatch);
+    }
+    call_with_retry(
+        "PUT",
+        &path,
+        Some(&token),
+        Body::Bytes(&sealed),
+        |attempt, _| report.retrying(attempt),
+    )
+    .await?;
+    Ok(len)
 }
 
 async fn complete(id: &ShareId, token: &Token) -> Result<(), SendError> {

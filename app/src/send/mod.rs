@@ -408,6 +408,7 @@ impl From<crate::browser::crypt::CryptError> for SendError {
     fn from(error: crate::browser::crypt::CryptError) -> Self {
         match error {
             crate::browser::crypt::CryptError::Browser(e) => SendError::Browser(e),
+            crate::browser::crypt::CryptError::NotLoaded => SendError::NotLoaded,
             // Sealing never fails to authenticate; a piece that did not
             // come out whole is a bug.
             crate::browser::crypt::CryptError::Damaged => SendError::SizeMismatch,
