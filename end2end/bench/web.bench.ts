@@ -116,7 +116,8 @@ function memorySampler(page: Page, cdp: CDPSession) {
         // The workers that seal and open: the wasm memory of each.
         let workers = 0;
         for (const w of page.workers()) {
-          workers += await w
+          // A worker that ends while asked never answers: give it a second.
+          const asked = w
             .evaluate(async () => {
               // @ts-ignore
               const mod = await import("/pkg/onetimeshare.js");
@@ -124,6 +125,7 @@ function memorySampler(page: Page, cdp: CDPSession) {
               return wasm.memory.buffer.byteLength as number;
             })
             .catch(() => 0);
+          workers += await Promise.race([asked, new Promise<number>((r) => setTimeout(() => r(0), 1_000))]);
         }
         peakHeapWasm = Math.max(peakHeapWasm, m.heap + m.wasm + workers);
         const usage: any = await cdp.send("Runtime.getHeapUsage");

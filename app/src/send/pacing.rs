@@ -3,7 +3,7 @@
 //! [`Pacing::WINDOW`] parts the server acknowledged it compares the rate of
 //! that window with the window before: one more upload at a time while a
 //! wider window was faster, back to the last width when it was not, then
-//! it stays there. Memory bounds it: each upload holds one 8 MiB part.
+//! it stays there, at most at the server's default limit per address.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 
 /// The uploads in flight beside the parts being sealed.
@@ -23,8 +23,10 @@ pub(super) struct Pacing {
 impl Pacing {
     /// Uploads in flight at the start.
     pub const START: usize = 2;
-    /// The most uploads in flight: 6 × 8 MiB of parts held in the page.
-    pub const MAX: usize = 6;
+    /// The most uploads in flight: a server takes four at once from one
+    /// address by default (`--max-uploads-per-address`) and answers more
+    /// with `503 busy`.
+    pub const MAX: usize = 4;
     /// Acknowledged parts per measurement.
     pub const WINDOW: usize = 4;
     /// A rate must grow by more than this fraction to count as faster.
@@ -107,9 +109,9 @@ mod tests {
 
     #[test]
     fn widens_while_it_helps_then_stays() {
-        // The link fills at four uploads.
-        let widths = run(8, |w| 100.0 * w.min(4) as f64);
-        assert_eq!(widths, vec![2, 3, 4, 5, 4, 4, 4, 4]);
+        // The link fills at three uploads.
+        let widths = run(7, |w| 100.0 * w.min(3) as f64);
+        assert_eq!(widths, vec![2, 3, 4, 3, 3, 3, 3]);
     }
 
     #[test]
@@ -120,8 +122,8 @@ mod tests {
 
     #[test]
     fn never_past_the_most() {
-        let widths = run(9, |w| 100.0 * w as f64);
-        assert_eq!(widths, vec![2, 3, 4, 5, 6, 6, 6, 6, 6]);
+        let widths = run(6, |w| 100.0 * w as f64);
+        assert_eq!(widths, vec![2, 3, 4, 4, 4, 4]);
         assert!(widths.iter().all(|&w| w <= Pacing::MAX));
     }
 
