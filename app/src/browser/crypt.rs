@@ -64,9 +64,35 @@ impl From<SplitLoaderError> for CryptError {
 }
 
 /// Seals the records `first ..` holding `plain` and returns the bytes
-/// `[from, to)` of their ciphertext (a part of protocol §5, "Upload").
+/// `[from, to)` of their ciphertext (a part of protocol §5, "Upload"): for
+/// a worker, whose bundle loads this piece on its first use.
 #[wasm_split(stream_records, wasm_split_path = ::leptos::wasm_split, fallible)]
 pub fn seal_piece(
+    key: &[u8],
+    first: u64,
+    ends_payload: bool,
+    plain: &[u8],
+    from: usize,
+    to: usize,
+) -> Result<Vec<u8>, CryptError> {
+    seal_here(key, first, ends_payload, plain, from, to)
+}
+
+/// Opens the whole records `first ..` in `sealed` for a worker:
+/// [`CryptError::Damaged`] when they do not authenticate.
+#[wasm_split(stream_records, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn open_piece(
+    key: &[u8],
+    first: u64,
+    ends_payload: bool,
+    sealed: &[u8],
+) -> Result<Vec<u8>, CryptError> {
+    open_here(key, first, ends_payload, sealed)
+}
+
+/// [`seal_piece`] in the page that runs it: the page's own code, so that a
+/// page whose workers failed needs nothing more from the network.
+fn seal_here(
     key: &[u8],
     first: u64,
     ends_payload: bool,
@@ -85,16 +111,8 @@ pub fn seal_piece(
     Ok(sealed)
 }
 
-/// Opens the whole records `first ..` in `sealed`: [`CryptError::Damaged`]
-/// when they do not authenticate. [`preload_records`] fetches this piece
-/// of the bundle (and [`seal_piece`], which is in it too).
-#[wasm_split(
-    stream_records,
-    wasm_split_path = ::leptos::wasm_split,
-    fallible,
-    preload(preload_records)
-)]
-pub fn open_piece(
+/// [`open_piece`] in the page that runs it.
+fn open_here(
     key: &[u8],
     first: u64,
     ends_payload: bool,
@@ -168,7 +186,7 @@ impl Crypter {
         let bytes = blob_bytes(plain).await?;
         let key = self.key.as_bytes();
         let (from, to) = (from as usize, to as usize);
-        let sealed = seal_piece(key, first, ends_payload, &bytes, from, to).await?;
+        let sealed = seal_here(key, first, ends_payload, &bytes, from, to)?;
         Ok(bytes_blob(&sealed)?)
     }
 
@@ -203,7 +221,7 @@ impl Crypter {
             bytes.resize(at + chunk.length() as usize, 0);
             chunk.copy_to(&mut bytes[at..]);
         }
-        let mut plain = open_piece(self.key.as_bytes(), first, ends_payload, &bytes).await?;
+        let mut plain = open_here(self.key.as_bytes(), first, ends_payload, &bytes)?;
         let out = Uint8Array::from(plain.as_slice());
         zeroize::Zeroize::zeroize(&mut plain);
         Ok(out)

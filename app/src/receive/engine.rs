@@ -148,11 +148,6 @@ pub(super) async fn open(
     let keys = ContentKeys::derive(&secret, password_key.as_ref());
     let link_keys = LinkKeys::derive(&secret);
 
-    // The code that opens records, before the claim: a page that cannot
-    // fetch it fails here, with the share untouched.
-    crate::browser::crypt::preload_records()
-        .await
-        .map_err(|_| BrowserError::Js("part of this page could not be loaded".into()))?;
     on_stage(Stage::Claiming);
     let request_id: [u8; 16] = random_bytes()?;
     let claim = ClaimRequest {
