@@ -22,6 +22,7 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod admin;
+mod cancel;
 mod failure;
 mod format;
 mod language;

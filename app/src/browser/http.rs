@@ -3,7 +3,9 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, Headers, ReferrerPolicy, RequestCache, RequestInit, Response};
+use web_sys::{
+    AbortController, Blob, Headers, ReferrerPolicy, RequestCache, RequestInit, Response,
+};
 
 use ots_proto::{ErrorBody, Token};
 
@@ -99,11 +101,14 @@ async fn request(
         }
     }
     init.set_headers(&headers);
+    let abort = AbortOnDrop::new(&init)?;
     let response: Response = JsFuture::from(window().fetch_with_str_and_init(path, &init))
         .await
         .map_err(|e| ApiError::Network(js_text(e)))?
         .dyn_into()
         .map_err(|_| ApiError::Malformed("not a response".into()))?;
+    // The answer came: its body is the caller's to read.
+    abort.answered();
     if response.ok() {
         return Ok(response);
     }
@@ -111,6 +116,31 @@ async fn request(
     let body = text(&response).await.unwrap_or_default();
     let body = serde_json::from_str::<ErrorBody>(&body).ok();
     Err(ApiError::Status { status, body })
+}
+
+/// Aborts a request whose future is dropped before its answer came (a
+/// cancelled send or download), so that the browser stops sending its
+/// body instead of finishing it for nobody.
+struct AbortOnDrop(Option<AbortController>);
+
+impl AbortOnDrop {
+    fn new(init: &RequestInit) -> Result<AbortOnDrop, ApiError> {
+        let controller = AbortController::new().map_err(|e| ApiError::Network(js_text(e)))?;
+        init.set_signal(Some(&controller.signal()));
+        Ok(AbortOnDrop(Some(controller)))
+    }
+
+    fn answered(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
 }
 
 /// Like [`call`], but retries transient failures with exponential back-off,

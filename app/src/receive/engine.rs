@@ -33,6 +33,7 @@ use crate::browser::kdf::derive_password_key;
 use crate::browser::save::{
     remove_leftovers as remove_files_left, remove_tab_files, Sink, Written,
 };
+use crate::cancel::Stop;
 use crate::failure::{ApiError, BrowserError};
 
 /// Least time between two progress reports, in milliseconds.
@@ -127,6 +128,7 @@ pub(super) async fn open(
     typed_key: Option<&str>,
     password: &str,
     on_stage: impl Fn(Stage),
+    stop: Stop,
 ) -> Result<Opened, OpenError> {
     let id = share_id(id)?;
     let secret = match typed_key {
@@ -214,7 +216,10 @@ pub(super) async fn open(
         } else {
             Output::Sink(&mut sink)
         };
-        download(&id, &claimed, &crypter, &on_stage, &mut out).await
+        let more = claimed.downloads_left > 0;
+        stop.run(download(&id, &claimed, &crypter, &on_stage, &mut out))
+            .await
+            .unwrap_or(Err(OpenError::Cancelled { more }))
     };
     drop(crypter);
     match result {
@@ -341,12 +346,13 @@ async fn download(
         let Some(body) = response.body() else {
             return Err(BrowserError::Js("the download had no body".into()).into());
         };
-        let reader: ReadableStreamDefaultReader = body
-            .get_reader()
-            .dyn_into()
-            .map_err(|_| BrowserError::Js("the download could not be read".into()))?;
+        let reader = Reading(
+            body.get_reader()
+                .dyn_into()
+                .map_err(|_| BrowserError::Js("the download could not be read".into()))?,
+        );
         loop {
-            let step = match JsFuture::from(reader.read()).await {
+            let step = match JsFuture::from(reader.0.read()).await {
                 Ok(step) => step,
                 Err(_) => break, // connection broke: resume from `received`
             };
@@ -426,6 +432,17 @@ async fn download(
         elapsed_ms: now_ms() - started,
     });
     Ok(())
+}
+
+/// The body of a download being read; dropped (the connection broke, the
+/// download ended or was cancelled), it stops the stream, so that the
+/// browser stops receiving bytes nobody reads.
+struct Reading(ReadableStreamDefaultReader);
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        let _ = self.0.cancel();
+    }
 }
 
 /// Bytes of ciphertext in one piece opened by a worker: 64 records, 4 MiB

@@ -19,6 +19,7 @@ use ots_proto::{
     KdfParams, Meta, MetaKind, ShareInfo,
 };
 
+pub use crate::cancel::Cancel;
 use crate::failure::{ApiError, BrowserError};
 use crate::i18n::{td_string, Locale};
 
@@ -231,6 +232,12 @@ pub enum OpenError {
     /// The download broke off too often (or used up its ticket).
     #[error("the download kept breaking off")]
     DownloadBroken,
+    /// The recipient cancelled the download; nothing of it was kept.
+    #[error("the download was cancelled")]
+    Cancelled {
+        /// The link allows more downloads after the one this took.
+        more: bool,
+    },
     /// Over the rate limit for this address.
     #[error("too many requests from this address")]
     RateLimited,
@@ -385,6 +392,15 @@ pub fn told(locale: Locale, error: &OpenError) -> Told {
             td_string!(locale, receive.stopped_title).to_string(),
             td_string!(locale, receive.ticket_expired_detail).to_string(),
         ),
+        OpenError::Cancelled { more } => (
+            "cancelled",
+            td_string!(locale, receive.cancelled_title).to_string(),
+            if *more {
+                td_string!(locale, receive.cancelled_more_detail).to_string()
+            } else {
+                td_string!(locale, receive.cancelled_last_detail).to_string()
+            },
+        ),
         OpenError::DownloadBroken => (
             "error",
             td_string!(locale, receive.stopped_title).to_string(),
@@ -470,6 +486,10 @@ pub fn facts_asking_key(id: String, on_done: impl FnOnce(Result<Facts, OpenError
 /// Claims the share (one download used), downloads and decrypts it,
 /// reporting each stage, and hands what it gave to `on_done`. `key` is
 /// what the recipient typed when the facts ask for a key, else ignored.
+///
+/// The answer cancels the download: what was received is thrown away and
+/// `on_done` gets [`OpenError::Cancelled`]. The claim itself is not
+/// stopped (its download is used once the server answers).
 pub fn open(
     id: String,
     facts: Facts,
@@ -477,22 +497,36 @@ pub fn open(
     password: String,
     on_stage: impl Fn(Stage) + 'static,
     on_done: impl FnOnce(Result<Opened, OpenError>) + 'static,
-) {
+) -> Cancel {
     let typed = if facts.needs_key() {
         match key_text(&id, &key) {
             Ok(text) => Some(text.to_string()),
-            Err(e) => return on_done(Err(e)),
+            Err(e) => {
+                on_done(Err(e));
+                return Cancel::default();
+            }
         }
     } else {
         None
     };
     if facts.needs_password() && password.is_empty() {
         on_done(Err(OpenError::PasswordMissing));
-    } else {
-        #[cfg(feature = "hydrate")]
+        return Cancel::default();
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let (cancel, stop) = Cancel::pair();
         leptos::task::spawn_local(async move {
-            on_done(engine::open(&id, facts.kdf, typed.as_deref(), &password, on_stage).await)
+            let opened =
+                engine::open(&id, facts.kdf, typed.as_deref(), &password, on_stage, stop).await;
+            on_done(opened)
         });
+        cancel
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (typed, on_stage);
+        Cancel::default()
     }
 }
 
@@ -660,8 +694,19 @@ mod tests {
             OpenError::BadLink,
             OpenError::RateLimited,
             OpenError::Unreachable,
+            OpenError::Cancelled { more: true },
+            OpenError::Cancelled { more: false },
         ];
-        let next = ["Ask", "ask", "tell", "Check", "check", "Wait", "reload"];
+        let next = [
+            "Ask",
+            "ask",
+            "tell",
+            "Check",
+            "check",
+            "Wait",
+            "reload",
+            "open it again",
+        ];
         for error in states {
             let told = told(Locale::en, &error);
             assert!(
@@ -678,6 +723,29 @@ mod tests {
             told(Locale::en, &OpenError::BadPassword { attempts_left: 3 }).detail,
             "Wrong password. 3 attempts left before the share locks; check the password and try again."
         );
+    }
+
+    #[test]
+    fn a_cancelled_download_says_whether_the_link_opens_again() {
+        let more = told(Locale::en, &OpenError::Cancelled { more: true });
+        let last = told(Locale::en, &OpenError::Cancelled { more: false });
+        assert_eq!(more.state, "cancelled");
+        assert_eq!(more.title, "Download cancelled");
+        assert!(
+            more.detail.contains("allows more downloads"),
+            "{}",
+            more.detail
+        );
+        assert!(last.detail.contains("last download"), "{}", last.detail);
+        for locale in [Locale::de, Locale::ar] {
+            let more = told(locale, &OpenError::Cancelled { more: true });
+            let last = told(locale, &OpenError::Cancelled { more: false });
+            assert_ne!(more.detail, last.detail);
+            assert_ne!(
+                more.title,
+                told(Locale::en, &OpenError::Cancelled { more: true }).title
+            );
+        }
     }
 
     #[test]

@@ -87,6 +87,20 @@ pub fn ReceivePage() -> impl IntoView {
             .map(|stage| progress(i18n.get_locale(), stage))
     });
 
+    // Stops the download under way.
+    let cancel = StoredValue::new(None::<super::Cancel>);
+    let downloading = move || {
+        matches!(
+            stage_now.get(),
+            Some(Stage::Downloading { .. } | Stage::Resuming { .. })
+        )
+    };
+    let on_cancel = move |_| {
+        if let Some(started) = cancel.get_value() {
+            started.cancel();
+        }
+    };
+
     let show_facts = move |result: Result<Facts, OpenError>| {
         screen.set(match result {
             Ok(facts) => Screen::Ready(facts),
@@ -118,7 +132,7 @@ pub fn ReceivePage() -> impl IntoView {
         key_error.set(None);
         screen.set(Screen::Opening);
         let again = facts.clone();
-        super::open(
+        let started = super::open(
             id.get_value(),
             facts,
             key.get_untracked(),
@@ -126,6 +140,7 @@ pub fn ReceivePage() -> impl IntoView {
             move |stage| stage_now.set(Some(stage)),
             move |result| {
                 stage_now.set(None);
+                cancel.set_value(None);
                 match result {
                     Ok(opened) => {
                         password.set(String::new());
@@ -151,6 +166,9 @@ pub fn ReceivePage() -> impl IntoView {
                 }
             },
         );
+        if matches!(screen.get_untracked(), Screen::Opening) {
+            cancel.set_value(Some(started));
+        }
     };
 
     view! {
@@ -176,6 +194,11 @@ pub fn ReceivePage() -> impl IntoView {
                         <h1>{tr(|l| td_string!(l, receive.opening_title).to_string())}</h1>
                         <p class="lead">{tr(|l| td_string!(l, receive.opening_lead).to_string())}</p>
                         <ProgressBar progress=progress_now/>
+                        <Show when=downloading>
+                            <button type="button" id="receive-cancel" on:click=on_cancel>
+                                {tr(|l| td_string!(l, receive.cancel).to_string())}
+                            </button>
+                        </Show>
                     </section>
                 }
                     .into_any()

@@ -342,6 +342,7 @@ async fn send_now(
     }
 
     let created = create_share(&create, &request).await?;
+    let unfinished = Unfinished::new(&created);
     let upload_token = created
         .upload_token
         .clone()
@@ -391,8 +392,45 @@ async fn send_now(
     }
     report.completing();
     complete(&created.id, &upload_token).await?;
+    unfinished.finished();
     forget_picked();
     Ok(links(&secret, &created, request.key_apart))
+}
+
+/// A share whose upload has not completed: revoked if the send ends
+/// without its links (a part failed for good, or the sender cancelled), so
+/// that nothing is left on the server that nobody will open.
+struct Unfinished {
+    id: ShareId,
+    manage_token: Option<Token>,
+}
+
+impl Unfinished {
+    fn new(created: &Created) -> Unfinished {
+        Unfinished {
+            id: created.id.clone(),
+            manage_token: Some(created.manage_token.clone()),
+        }
+    }
+
+    /// The upload completed: the share stays.
+    fn finished(mut self) {
+        self.manage_token = None;
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let Some(token) = self.manage_token.take() else {
+            return;
+        };
+        let path = paths::share(&self.id);
+        // Outlives the send; retried while the network is down, after which
+        // the server's sweeper removes the share at its expiry anyway.
+        leptos::task::spawn_local(async move {
+            let _ = call_with_retry("DELETE", &path, Some(&token), Body::Empty, |_, _| {}).await;
+        });
+    }
 }
 
 fn links(secret: &LinkSecret, created: &Created, key_apart: bool) -> Sent {

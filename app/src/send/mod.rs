@@ -17,6 +17,7 @@ use ots_proto::{
     INLINE_MAX_BYTES, MAX_DOWNLOADS,
 };
 
+pub use crate::cancel::Cancel;
 use crate::failure::{ApiError, BrowserError};
 use crate::format::{human_bytes, human_duration};
 use crate::i18n::{td_string, Locale};
@@ -367,6 +368,9 @@ pub enum SendError {
     /// Any other refusal, in the server's words.
     #[error("the server refused: {0}")]
     Refused(String),
+    /// The sender stopped the send; what was uploaded is revoked.
+    #[error("the send was cancelled")]
+    Cancelled,
     /// The browser could not read a file, derive a key or draw randomness.
     #[error(transparent)]
     Browser(#[from] BrowserError),
@@ -529,25 +533,35 @@ pub fn generate_secret(alphabet: Alphabet, length: u32) -> Result<String, SendEr
 }
 
 /// Checks, seals and stores `request` in the browser, reporting each stage,
-/// then hands the links (or the reason there are none) to `on_done`.
+/// then hands the links (or the reason there are none) to `on_done`. The
+/// answer stops the send: uploads in flight are aborted, a share already
+/// created is revoked, and `on_done` gets [`SendError::Cancelled`].
 pub fn start(
     request: Request,
     offer: &Offer,
     on_stage: impl Fn(Stage) + 'static,
     on_done: impl FnOnce(Result<Sent, SendError>) + 'static,
-) {
+) -> Cancel {
     if let Err(e) = check(&request, offer.max_payload) {
         on_done(Err(e));
-    } else {
-        #[cfg(feature = "hydrate")]
-        {
-            let max_inline = offer.max_inline;
-            leptos::task::spawn_local(async move {
-                on_done(engine::send(request, max_inline, Box::new(on_stage)).await)
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
+        return Cancel::default();
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let max_inline = offer.max_inline;
+        let (cancel, stop) = Cancel::pair();
+        leptos::task::spawn_local(async move {
+            let sent = stop
+                .run(engine::send(request, max_inline, Box::new(on_stage)))
+                .await;
+            on_done(sent.unwrap_or(Err(SendError::Cancelled)))
+        });
+        cancel
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
         let _ = on_stage;
+        Cancel::default()
     }
 }
 
@@ -584,6 +598,7 @@ pub fn sentence(locale: Locale, error: &SendError) -> String {
         SendError::Refused(words) => {
             td_string!(locale, send.error_refused, words = words).to_string()
         }
+        SendError::Cancelled => td_string!(locale, send.cancelled).to_string(),
         // The browser's own detail stays as it is (from `failure`).
         SendError::Browser(e) => {
             let detail = e.to_string();
@@ -849,6 +864,11 @@ mod tests {
             sentence(english, &SendError::Refused("no (400)".into())),
             "The server said: no (400)."
         );
+        assert_eq!(
+            sentence(english, &SendError::Cancelled),
+            "Sending cancelled. Nothing was shared, and what you chose is still here."
+        );
+        assert!(sentence(Locale::ar, &SendError::Cancelled).starts_with("أُلغي الإرسال"));
         assert_eq!(
             sentence(Locale::de, &too_large),
             "Das sind 3 MiB; der Server nimmt bis zu 1 MiB pro Freigabe an."

@@ -167,6 +167,8 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             .map(|stage| progress(i18n.get_locale(), stage))
     });
     let working = RwSignal::new(false);
+    // Stops the send under way.
+    let cancel = StoredValue::new(None::<super::Cancel>);
 
     // In the browser only: what the server accepts, and a kept create token.
     Effect::new(move |_| {
@@ -236,13 +238,14 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             locale: i18n.get_locale_untracked(),
         };
         working.set(true);
-        super::start(
+        let started = super::start(
             request,
             &shown,
             move |stage| stage_now.set(Some(stage)),
             move |result| {
                 working.set(false);
                 stage_now.set(None);
+                cancel.set_value(None);
                 match result {
                     Ok(links) => {
                         if current == Mode::Generate {
@@ -263,6 +266,14 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 }
             },
         );
+        if working.get_untracked() {
+            cancel.set_value(Some(started));
+        }
+    };
+    let on_cancel = move |_| {
+        if let Some(started) = cancel.get_value() {
+            started.cancel();
+        }
     };
 
     let secret_hint = move || {
@@ -522,6 +533,11 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 </fieldset>
             </form>
             <ProgressBar progress=progress_now/>
+            <Show when=move || working.get()>
+                <button type="button" id="send-cancel" on:click=on_cancel>
+                    {tr(|l| td_string!(l, send.cancel).to_string())}
+                </button>
+            </Show>
             {move || {
                 error
                     .get()
