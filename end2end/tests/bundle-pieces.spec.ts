@@ -82,9 +82,7 @@ test("when the workers cannot fetch the code that seals and opens, the pages do 
     const page = await recipient.newPage();
     const receive = new ReceivePage(page);
     await receive.open(links.share);
-    const download = page.waitForEvent("download");
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     await expect(receive.saved).toBeVisible();
     expect(await sha256File(await saved.path())).toBe(sha256);
     expect(refused).toBeGreaterThan(0);

@@ -90,9 +90,8 @@ test("a cancelled upload stops, revokes the share begun and keeps the file", asy
     const rpage = await recipient.newPage();
     const receive = new ReceivePage(rpage);
     await receive.open(links.share);
-    const download = rpage.waitForEvent("download", { timeout: 120_000 });
-    await receive.revealWith();
-    expect(await sha256File(await (await download).path())).toBe(sha256);
+    const saved = await receive.revealDownload();
+    expect(await sha256File(await saved.path())).toBe(sha256);
   } finally {
     await Promise.all([sender.close(), recipient.close()]);
     removeDir(dir);
@@ -134,9 +133,8 @@ test("a cancelled download keeps nothing and the link opens again while it allow
     const reopened = new ReceivePage(again);
     await reopened.open(links.share);
     await expect(reopened.downloadsLeft).toHaveText("1");
-    const download = again.waitForEvent("download", { timeout: 120_000 });
-    await reopened.revealWith();
-    expect(await sha256File(await (await download).path())).toBe(sha256);
+    const saved = await reopened.revealDownload();
+    expect(await sha256File(await saved.path())).toBe(sha256);
   } finally {
     await Promise.all([sender.close(), recipient.close()]);
     removeDir(dir);

@@ -36,9 +36,7 @@ test("a file sent with ots downloads in the browser", async ({ page, baseURL }) 
 
     const receive = new ReceivePage(page);
     await receive.open(share);
-    const download = page.waitForEvent("download", { timeout: 120_000 });
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     expect(saved.suggestedFilename()).toBe("from-cli.bin");
     await expect(receive.saved).toBeVisible();
     expect(await sha256File(await saved.path())).toBe(sha256);

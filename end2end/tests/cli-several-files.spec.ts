@@ -45,9 +45,7 @@ test("several files sent with ots open in the browser as one zip", async ({ page
 
     const receive = new ReceivePage(page);
     await receive.open(share);
-    const download = page.waitForEvent("download", { timeout: 120_000 });
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     expect(saved.suggestedFilename()).toBe("files.zip");
     await expect(receive.saved).toBeVisible();
     // The sealed list (it opens with the claim): names as text.

@@ -37,9 +37,7 @@ test("a download that breaks off resumes and saves the whole file", async ({ bro
     });
     const receive = new ReceivePage(page);
     await receive.open(links.share);
-    const download = page.waitForEvent("download", { timeout: 180_000 });
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload(undefined, 180_000);
     await expect(receive.saved).toBeVisible();
     expect(ranged.length).toBeGreaterThan(0);
     expect(ranged[0]).toMatch(/^bytes=[1-9][0-9]*-$/);

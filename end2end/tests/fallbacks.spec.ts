@@ -24,9 +24,7 @@ test("without the origin private file system a file is saved from memory", async
     const page = await recipient.newPage();
     const receive = new ReceivePage(page);
     await receive.open(links.share);
-    const download = page.waitForEvent("download");
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     await expect(receive.saved).toContainText("assembled in memory");
     expect(await sha256File(await saved.path())).toBe(sha256);
     const leftovers = await page.evaluate(async () => {
@@ -92,9 +90,7 @@ test("without module workers a file is sealed and opened in the page", async ({ 
     const links = await send.shareFile(file);
     const receive = new ReceivePage(page);
     await receive.open(links.share);
-    const download = page.waitForEvent("download");
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     await expect(receive.saved).toBeVisible();
     expect(await sha256File(await saved.path())).toBe(sha256);
   } finally {
@@ -121,9 +117,7 @@ test("a worker script that does not load leaves the work to the page", async ({ 
     const links = await send.shareFile(file);
     const receive = new ReceivePage(page);
     await receive.open(links.share);
-    const download = page.waitForEvent("download");
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     await expect(receive.saved).toBeVisible();
     expect(await sha256File(await saved.path())).toBe(sha256);
     expect(refused).toBeGreaterThan(0);

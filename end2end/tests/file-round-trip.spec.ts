@@ -33,9 +33,7 @@ test("a 50 MiB random file round trips byte-identical", async ({ browser }) => {
     const receive = new ReceivePage(page);
     await receive.open(links.share);
     await expect(receive.size).toHaveText("50 MiB");
-    const download = page.waitForEvent("download", { timeout: 180_000 });
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload(undefined, 180_000);
     expect(saved.suggestedFilename()).toBe("random-50MiB.bin");
     await expect(receive.saved).toBeVisible();
     const savedPath = await saved.path();

@@ -38,9 +38,7 @@ test("a file named <svg onload=alert(1)>.html round trips inert", async ({ brows
     });
     const receive = new ReceivePage(page);
     await receive.open(links.share);
-    const download = page.waitForEvent("download");
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     await expect(receive.saved).toBeVisible();
 
     // Shown as text, never as an element.

@@ -40,9 +40,7 @@ test("the receive page lists the files of a multi-file share and saves its zip",
     });
     const receive = new ReceivePage(page);
     await receive.open(share.share);
-    const download = page.waitForEvent("download");
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     await expect(receive.saved).toBeVisible();
     expect(saved.suggestedFilename()).toBe("holiday.zip");
     expect(await sha256File(await saved.path())).toBe(sha256Hex(archive));

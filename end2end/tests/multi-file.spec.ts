@@ -17,9 +17,7 @@ async function receiveZip(browser: Browser, share: string): Promise<{ name: stri
     const page = await ctx.newPage();
     const receive = new ReceivePage(page);
     await receive.open(share);
-    const download = page.waitForEvent("download", { timeout: 120_000 });
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     await expect(receive.saved).toBeVisible();
     return { name: saved.suggestedFilename(), entries: readZip(await saved.path()) };
   } finally {

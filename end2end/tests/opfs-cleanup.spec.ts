@@ -19,9 +19,7 @@ async function shareFile(ctx: BrowserContext, bytes: Buffer) {
 async function receiveFile(page: Page, link: string): Promise<string> {
   const receive = new ReceivePage(page);
   await receive.open(link);
-  const download = page.waitForEvent("download");
-  await receive.revealWith();
-  const saved = await download;
+  const saved = await receive.revealDownload();
   await expect(receive.saved).toBeVisible();
   return sha256File(await saved.path());
 }

@@ -32,9 +32,7 @@ test("a removed file is not sent", async ({ browser }) => {
     const page = await recipient.newPage();
     const receive = new ReceivePage(page);
     await receive.open(links.share);
-    const download = page.waitForEvent("download");
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     const entries = readZip(await saved.path());
     expect(entries.map((e) => e.name)).toEqual(["keep-1.txt", "keep-2.txt"]);
     expect(entries[1].sha256).toBe(sha256Hex(fs.readFileSync(files[2])));

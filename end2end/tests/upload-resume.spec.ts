@@ -42,9 +42,7 @@ test("an upload interrupted by a network drop resumes and completes", async ({ b
     const rpage = await recipient.newPage();
     const receive = new ReceivePage(rpage);
     await receive.open(links.share);
-    const download = rpage.waitForEvent("download", { timeout: 120_000 });
-    await receive.revealWith();
-    const saved = await download;
+    const saved = await receive.revealDownload();
     expect(await sha256File(await saved.path())).toBe(sha256);
   } finally {
     await Promise.all([sender.close(), recipient.close()]);

@@ -82,13 +82,7 @@ pub async fn open_records(
     sealed: js_sys::Array,
 ) -> Result<Option<js_sys::Uint8Array>, JsError> {
     let key = zeroize::Zeroizing::new(key);
-    let mut bytes = Vec::new();
-    for chunk in sealed.iter() {
-        let chunk = js_sys::Uint8Array::new(&chunk);
-        let at = bytes.len();
-        bytes.resize(at + chunk.length() as usize, 0);
-        chunk.copy_to(&mut bytes[at..]);
-    }
+    let bytes = app::browser::crypt::gather(&sealed);
     match app::browser::crypt::open_piece(&key, first as u64, ends_payload, &bytes).await {
         Ok(plain) => {
             let plain = zeroize::Zeroizing::new(plain);

@@ -24,6 +24,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::dom::js_error;
+use super::files::read_blob;
 use crate::failure::BrowserError;
 
 /// The worker script, served from `public/`.
@@ -183,7 +184,7 @@ impl Crypter {
                 Err(Failure::Failed(e)) => return Err(e),
             }
         }
-        let bytes = blob_bytes(plain).await?;
+        let bytes = zeroize::Zeroizing::new(read_blob(plain).await?);
         let key = self.key.as_bytes();
         let (from, to) = (from as usize, to as usize);
         let sealed = seal_here(key, first, ends_payload, &bytes, from, to)?;
@@ -214,13 +215,7 @@ impl Crypter {
                 Err(Failure::Failed(e)) => return Err(e),
             }
         }
-        let mut bytes = Vec::new();
-        for chunk in sealed.iter() {
-            let chunk = Uint8Array::new(&chunk);
-            let at = bytes.len();
-            bytes.resize(at + chunk.length() as usize, 0);
-            chunk.copy_to(&mut bytes[at..]);
-        }
+        let bytes = gather(sealed);
         let mut plain = open_here(self.key.as_bytes(), first, ends_payload, &bytes)?;
         let out = Uint8Array::from(plain.as_slice());
         zeroize::Zeroize::zeroize(&mut plain);
@@ -285,19 +280,19 @@ fn field(answer: &JsValue, name: &str) -> Result<JsValue, BrowserError> {
     Reflect::get(answer, &name.into()).map_err(js_error)
 }
 
-/// The bytes of a Blob (a slice of a file), in wasm memory, overwritten
-/// when dropped.
-async fn blob_bytes(blob: &Blob) -> Result<zeroize::Zeroizing<Vec<u8>>, BrowserError> {
-    let buffer = JsFuture::from(blob.array_buffer())
-        .await
-        .map_err(|e| BrowserError::FileUnreadable(super::dom::js_text(e)))?;
-    let bytes = Uint8Array::new(&buffer);
-    if f64::from(bytes.length()) != blob.size() {
-        return Err(BrowserError::FileChanged);
+/// The bytes of `chunks` (`Uint8Array`s, e.g. downloaded pieces of
+/// ciphertext) one after the other, in wasm memory.
+pub fn gather(chunks: &Array) -> Vec<u8> {
+    let lengths = chunks.iter().map(|c| Uint8Array::new(&c).length() as usize);
+    let mut bytes = vec![0; lengths.sum()];
+    let mut at = 0;
+    for chunk in chunks.iter() {
+        let chunk = Uint8Array::new(&chunk);
+        let end = at + chunk.length() as usize;
+        chunk.copy_to(&mut bytes[at..end]);
+        at = end;
     }
-    let copy = zeroize::Zeroizing::new(bytes.to_vec());
-    bytes.fill(0, 0, bytes.length());
-    Ok(copy)
+    bytes
 }
 
 /// Bytes as a Blob (copied out of wasm memory once).

@@ -7,26 +7,41 @@ use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    DataTransfer, File, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry,
+    Blob, DataTransfer, File, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry,
     HtmlInputElement,
 };
 
 use super::dom::js_text;
 use crate::failure::BrowserError;
 
-/// Bytes `[start, end)` of `file`, through a Blob slice.
-pub async fn read_slice(file: &File, start: u64, end: u64) -> Result<Vec<u8>, BrowserError> {
-    let slice = file
+/// Bytes `[start, end)` of `blob` (a file, or a slice of one), through a
+/// Blob slice.
+pub async fn read_slice(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, BrowserError> {
+    let slice = blob
         .slice_with_f64_and_f64(start as f64, end as f64)
         .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
-    let buffer = JsFuture::from(slice.array_buffer())
+    read_whole(&slice, end.saturating_sub(start)).await
+}
+
+/// Every byte of `blob`.
+pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
+    read_whole(blob, blob.size() as u64).await
+}
+
+/// The `len` bytes of `blob` in wasm memory; the browser's copy of them in
+/// JS memory is overwritten. A file that changed on disk since it was
+/// chosen reads short: [`BrowserError::FileChanged`].
+async fn read_whole(blob: &Blob, len: u64) -> Result<Vec<u8>, BrowserError> {
+    let buffer = JsFuture::from(blob.array_buffer())
         .await
         .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
     let bytes = Uint8Array::new(&buffer);
-    if bytes.length() as u64 != end - start {
+    if u64::from(bytes.length()) != len {
         return Err(BrowserError::FileChanged);
     }
-    Ok(bytes.to_vec())
+    let copy = bytes.to_vec();
+    bytes.fill(0, 0, bytes.length());
+    Ok(copy)
 }
 
 /// A file the sender chose, with where it sits in what was chosen.

@@ -28,6 +28,7 @@ use crate::browser::dom::{
     forget_fragment, fragment, js_error, now_ms, random_bytes, session_mark, session_marked,
     session_unmark, sleep, trigger_download,
 };
+use crate::browser::files::read_slice;
 use crate::browser::http::{call, call_with_retry, json, to_json, Body};
 use crate::browser::kdf::derive_password_key;
 use crate::browser::save::{
@@ -253,23 +254,18 @@ pub(super) async fn open(
     })
 }
 
-/// The bytes `[start, end)` of `blob`.
-async fn blob_bytes(blob: &Blob, start: u64, end: u64) -> Option<Vec<u8>> {
-    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
-    Some(Uint8Array::new(&buffer).to_vec())
-}
-
 /// How many files the ZIP archive in `blob` holds, from its end records;
 /// `None` when they cannot be read.
 async fn archive_entries(blob: &Blob) -> Option<u64> {
     let size = blob.size() as u64;
-    let tail = blob_bytes(blob, size.saturating_sub(TAIL_BYTES), size).await?;
+    let tail = read_slice(blob, size.saturating_sub(TAIL_BYTES), size)
+        .await
+        .ok()?;
     match entries_in_tail(&tail)? {
         Entries::Count(n) => Some(n),
         Entries::Zip64At(at) => {
             let end = at.checked_add(ZIP64_END_LEN).filter(|end| *end <= size)?;
-            entries_in_zip64_end(&blob_bytes(blob, at, end).await?)
+            entries_in_zip64_end(&read_slice(blob, at, end).await.ok()?)
         }
     }
 }
