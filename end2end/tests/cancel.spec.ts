@@ -115,6 +115,8 @@ test("a cancelled download keeps nothing and the link opens again while it allow
     const unthrottle = await throttle(recipient, page, 8 * MIB);
     const downloads: string[] = [];
     page.on("download", (d) => downloads.push(d.suggestedFilename()));
+    const failed: string[] = [];
+    recipient.on("requestfailed", (r) => failed.push(`${r.method()} ${new URL(r.url()).pathname} ${r.failure()?.errorText}`));
     await receive.revealWith();
     // Bytes are being opened and written when the recipient cancels.
     await expect(receive.progress).toContainText(/[1-9][0-9.]* MiB of/, { timeout: 60_000 });
@@ -126,6 +128,8 @@ test("a cancelled download keeps nothing and the link opens again while it allow
     // Nothing of the file is kept: no download, no decrypted bytes on disk.
     await expect.poll(() => opfsNames(page)).toEqual([]);
     expect(downloads).toEqual([]);
+    // The body being read was cancelled: the browser stopped receiving it.
+    await expect.poll(() => failed).toEqual([`GET /api/v1/shares/${links.id}/blob net::ERR_ABORTED`]);
 
     // The link opens again: one download was used, one is left.
     await unthrottle();

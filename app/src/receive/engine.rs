@@ -342,21 +342,28 @@ async fn download(
         let Some(body) = response.body() else {
             return Err(BrowserError::Js("the download had no body".into()).into());
         };
-        let reader = Reading(
-            body.get_reader()
+        let mut reader = Reading {
+            reader: body
+                .get_reader()
                 .dyn_into()
                 .map_err(|_| BrowserError::Js("the download could not be read".into()))?,
-        );
+            ended: false,
+        };
         loop {
-            let step = match JsFuture::from(reader.0.read()).await {
+            let step = match JsFuture::from(reader.reader.read()).await {
                 Ok(step) => step,
-                Err(_) => break, // connection broke: resume from `received`
+                Err(_) => {
+                    // The connection broke: resume from `received`.
+                    reader.ended = true;
+                    break;
+                }
             };
             if Reflect::get(&step, &"done".into())
                 .ok()
                 .and_then(|v| v.as_bool())
                 .unwrap_or(true)
             {
+                reader.ended = true;
                 break;
             }
             let Ok(value) = Reflect::get(&step, &"value".into()) else {
@@ -430,14 +437,24 @@ async fn download(
     Ok(())
 }
 
-/// The body of a download being read; dropped (the connection broke, the
-/// download ended or was cancelled), it stops the stream, so that the
-/// browser stops receiving bytes nobody reads.
-struct Reading(ReadableStreamDefaultReader);
+/// The body of a download being read. Dropped before its end (the
+/// download was cancelled, or the bytes were not the protocol's), it
+/// cancels the stream, so that the browser stops receiving bytes nobody
+/// reads; a body read to its end is left alone.
+struct Reading {
+    reader: ReadableStreamDefaultReader,
+    ended: bool,
+}
 
 impl Drop for Reading {
     fn drop(&mut self) {
-        let _ = self.0.cancel();
+        if !self.ended {
+            // Awaited, so that a refusal is not an unhandled rejection.
+            let cancelled = JsFuture::from(self.reader.cancel());
+            spawn_local(async move {
+                let _ = cancelled.await;
+            });
+        }
     }
 }
 
