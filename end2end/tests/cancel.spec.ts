@@ -60,7 +60,7 @@ test("a cancelled upload stops, revokes the share begun and keeps the file", asy
       if (r.url().includes("/parts/")) aborted.push(r.failure()?.errorText ?? "");
     });
     const startedAfter: string[] = [];
-    await send.cancel.click();
+    await send.cancel.press("Enter");
     page.on("request", (r) => {
       if (r.url().includes("/parts/")) startedAfter.push(r.url());
     });
@@ -69,6 +69,8 @@ test("a cancelled upload stops, revokes the share begun and keeps the file", asy
       "Sending cancelled. Nothing was shared, and what you chose is still here.",
     );
     await expect(send.cancel).toHaveCount(0);
+    // The keyboard is back on the Send button.
+    await expect(send.send).toBeFocused();
     await expect(send.progress).toHaveCount(0);
     await expect(send.shareLink).toHaveCount(0);
     // The parts in flight were aborted, not sent for nobody.
@@ -125,6 +127,7 @@ test("a cancelled download keeps nothing and the link opens again while it allow
     await receive.expectState("cancelled");
     await expect(receive.state).toContainText("Download cancelled");
     await expect(receive.state).toContainText("The link allows more downloads");
+    await expect(receive.state).toBeFocused();
     // Nothing of the file is kept: no download, no decrypted bytes on disk.
     await expect.poll(() => opfsNames(page)).toEqual([]);
     expect(downloads).toEqual([]);

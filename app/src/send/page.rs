@@ -542,6 +542,11 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 error
                     .get()
                     .map(|e| {
+                        // The cancel button is gone: the keyboard goes back
+                        // to the Send button, ready for another try.
+                        if e == SendError::Cancelled {
+                            focus_when_shown("send");
+                        }
                         view! {
                             <p class="error" id="send-error" role="alert">
                                 {super::sentence(i18n.get_locale(), &e)}
