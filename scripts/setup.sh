@@ -14,8 +14,8 @@ WB_VERSION="$(locked_wasm_bindgen_version)"
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; then
   log "installing wasm-bindgen-cli $WB_VERSION (must equal Cargo.lock's wasm-bindgen)"
   if ! cargo install "wasm-bindgen-cli@$WB_VERSION" --locked; then
-    # As published, 0.2.130's lockfile wants a webpki-roots the index does not
-    # have; build it from its own source with that one pin moved back.
+    # Some published lockfiles (0.2.130's) want a webpki-roots the index does
+    # not have; build it from its own source with that one pin moved back.
     work="$(mktemp -d)"
     mkdir -p "$work/fetch/src"
     printf '[package]\nname = "fetch-wasm-bindgen-cli"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nwasm-bindgen-cli = "=%s"\n' \
