@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use crate::{
     clock::Clock,
     limits::AddressSlot,
-    store::{Digest, Store},
+    store::{Digest, Store, UnixSecs},
 };
 
 /// The bytes of one download, as a boxed stream.
@@ -41,6 +41,9 @@ pub(crate) struct TicketUse {
     pub(crate) ticket: Digest,
     /// The ticket's life after its last use, in seconds.
     pub(crate) ttl_secs: i64,
+    /// The `now` the store opened the blob with: the ticket lives at least
+    /// until `opened_at + ttl_secs`.
+    pub(crate) opened_at: UnixSecs,
 }
 
 impl TicketUse {
@@ -130,6 +133,12 @@ impl Drop for Metered {
         }
         // The last window starts now, and what was never sent goes back to the budget.
         let refund = self.taken.saturating_sub(self.sent);
+        // Nothing to give back and still the second the blob was opened in:
+        // opening already kept the ticket alive until `now + ttl`, so the
+        // store's touch would change nothing (a touch only ever extends).
+        if refund == 0 && self.ticket.clock.now() <= self.ticket.opened_at {
+            return;
+        }
         let ticket = self.ticket.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move { ticket.touch(refund).await });

@@ -36,6 +36,20 @@ const PERMISSIONS_POLICY: &str =
 const API_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+// The fixed names and values, checked once at compile time rather than on
+// every response.
+const PERMISSIONS_POLICY_NAME: HeaderName = HeaderName::from_static("permissions-policy");
+const COOP_NAME: HeaderName = HeaderName::from_static("cross-origin-opener-policy");
+const CORP_NAME: HeaderName = HeaderName::from_static("cross-origin-resource-policy");
+const PERMISSIONS_POLICY_VALUE: HeaderValue = HeaderValue::from_static(PERMISSIONS_POLICY);
+const API_CSP_VALUE: HeaderValue = HeaderValue::from_static(API_CSP);
+const NO_REFERRER: HeaderValue = HeaderValue::from_static("no-referrer");
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const DENY: HeaderValue = HeaderValue::from_static("DENY");
+const SAME_ORIGIN: HeaderValue = HeaderValue::from_static("same-origin");
+const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000; includeSubDomains");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
 /// The Content-Security-Policy for a nonce: no inline script but the nonced ones, wasm allowed.
 pub(crate) fn csp(nonce: &str) -> String {
     format!(
@@ -63,46 +77,28 @@ where
     let h = res.headers_mut();
     let policy = match &nonce {
         Some(n) => HeaderValue::from_str(&csp(&n.0)).ok(),
-        None if is_api => Some(HeaderValue::from_static(API_CSP)),
+        None if is_api => Some(API_CSP_VALUE),
         // Without a nonce no inline script may run at all.
         None => HeaderValue::from_str(&csp("").replace(" 'nonce-'", "")).ok(),
     };
     if let Some(v) = policy {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static(PERMISSIONS_POLICY),
-    );
-    h.insert(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        HeaderName::from_static("cross-origin-resource-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::REFERRER_POLICY, NO_REFERRER);
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    h.insert(header::X_FRAME_OPTIONS, DENY);
+    h.insert(PERMISSIONS_POLICY_NAME, PERMISSIONS_POLICY_VALUE);
+    h.insert(COOP_NAME, SAME_ORIGIN);
+    h.insert(CORP_NAME, SAME_ORIGIN);
     if cfg.hsts {
-        h.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
     let is_html = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if is_api || is_html {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::CACHE_CONTROL, NO_STORE);
     }
     res
 }

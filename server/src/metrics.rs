@@ -88,6 +88,11 @@ pub(crate) struct Metrics {
     handle: PrometheusHandle,
     clock: Clock,
     download_bytes: Counter,
+    /// `ots_claims_total` by outcome, in the order of [`CLAIM_OUTCOMES`]:
+    /// a claim counts without building labels or a registry lookup.
+    claims: [Counter; CLAIM_OUTCOMES.len()],
+    /// `ots_shares_created_total` of anonymous creates, inline and parts.
+    created_anonymous: [Counter; 2],
     /// Console counts not yet added to the store, by (minute, kind).
     pending: Mutex<BTreeMap<(i64, EventKind), u64>>,
     /// Held while the store gauges are read: scrapes at once wait for each other
@@ -124,35 +129,15 @@ impl Metrics {
             .map(PrometheusBuilder::build_recorder)
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
         let handle = recorder.handle();
-        let download_bytes = metrics::with_local_recorder(&recorder, || {
-            describe();
-            for o in CLAIM_OUTCOMES {
-                metrics::counter!("ots_claims_total", "outcome" => o).absolute(0);
-            }
-            for o in LOGIN_OUTCOMES {
-                metrics::counter!("ots_admin_logins_total", "outcome" => o).absolute(0);
-            }
-            for r in SWEEP_REASONS {
-                metrics::counter!("ots_sweeper_deleted_total", "reason" => r).absolute(0);
-            }
-            for a in ["create", "claim"] {
-                metrics::counter!("ots_rate_limited_total", "action" => a).absolute(0);
-            }
-            for mode in ["inline", "parts"] {
-                metrics::counter!("ots_shares_created_total", "mode" => mode, "token" => "anonymous")
-                    .absolute(0);
-            }
-            metrics::counter!("ots_store_errors_total").absolute(0);
-            metrics::counter!("ots_shares_revoked_total").absolute(0);
-            metrics::counter!("ots_shares_removed_total").absolute(0);
-            metrics::gauge!("ots_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
-            metrics::counter!("ots_downloads_bytes_total")
-        });
+        let (download_bytes, claims, created_anonymous) =
+            metrics::with_local_recorder(&recorder, fixed_series);
         Self {
             recorder,
             handle,
             clock,
             download_bytes,
+            claims,
+            created_anonymous,
             pending: Mutex::new(BTreeMap::new()),
             gauges_read: tokio::sync::Mutex::new(()),
             http_series: Mutex::new(HashMap::new()),
@@ -232,12 +217,17 @@ impl Metrics {
     /// A share was created (`token`: the name of the create token it came with).
     pub(crate) fn created(&self, inline: bool, token: Option<&str>) {
         let mode = if inline { "inline" } else { "parts" };
-        let token = token.unwrap_or("anonymous").to_owned();
-        self.counter(
-            "ots_shares_created_total",
-            vec![Label::new("mode", mode), Label::new("token", token)],
-            1,
-        );
+        match token {
+            None => self.created_anonymous[usize::from(!inline)].increment(1),
+            Some(token) => self.counter(
+                "ots_shares_created_total",
+                vec![
+                    Label::new("mode", mode),
+                    Label::new("token", token.to_owned()),
+                ],
+                1,
+            ),
+        }
         self.event(EventKind::Created);
     }
 
@@ -265,7 +255,15 @@ impl Metrics {
             ClaimOutcome::NotFound => "not_found",
             ClaimOutcome::NotReady => "not_ready",
         };
-        self.counter("ots_claims_total", vec![Label::new("outcome", label)], 1);
+        self.claim_outcome(label);
+    }
+
+    /// Counts one claim with outcome `label` (one of [`CLAIM_OUTCOMES`]).
+    fn claim_outcome(&self, label: &'static str) {
+        match CLAIM_OUTCOMES.iter().position(|&o| o == label) {
+            Some(i) => self.claims[i].increment(1),
+            None => self.counter("ots_claims_total", vec![Label::new("outcome", label)], 1),
+        }
     }
 
     /// A request refused by the rate limit of `action`.
@@ -276,11 +274,7 @@ impl Metrics {
             1,
         );
         if action == "claim" {
-            self.counter(
-                "ots_claims_total",
-                vec![Label::new("outcome", "rate_limited")],
-                1,
-            );
+            self.claim_outcome("rate_limited");
         }
         self.event(EventKind::RateLimited);
     }
@@ -384,6 +378,42 @@ impl Metrics {
     fn render(&self) -> String {
         self.handle.render()
     }
+}
+
+/// Describes every metric and puts every fixed series at zero (on the local
+/// recorder); returns the handles requests count with: download bytes,
+/// claims by outcome, anonymous creates (inline, parts).
+fn fixed_series() -> (Counter, [Counter; CLAIM_OUTCOMES.len()], [Counter; 2]) {
+    describe();
+    let claims = CLAIM_OUTCOMES.map(|o| {
+        let c = metrics::counter!("ots_claims_total", "outcome" => o);
+        c.absolute(0);
+        c
+    });
+    for o in LOGIN_OUTCOMES {
+        metrics::counter!("ots_admin_logins_total", "outcome" => o).absolute(0);
+    }
+    for r in SWEEP_REASONS {
+        metrics::counter!("ots_sweeper_deleted_total", "reason" => r).absolute(0);
+    }
+    for a in ["create", "claim"] {
+        metrics::counter!("ots_rate_limited_total", "action" => a).absolute(0);
+    }
+    let created_anonymous = ["inline", "parts"].map(|mode| {
+        let c =
+            metrics::counter!("ots_shares_created_total", "mode" => mode, "token" => "anonymous");
+        c.absolute(0);
+        c
+    });
+    metrics::counter!("ots_store_errors_total").absolute(0);
+    metrics::counter!("ots_shares_revoked_total").absolute(0);
+    metrics::counter!("ots_shares_removed_total").absolute(0);
+    metrics::gauge!("ots_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    (
+        metrics::counter!("ots_downloads_bytes_total"),
+        claims,
+        created_anonymous,
+    )
 }
 
 /// HELP text of every metric.

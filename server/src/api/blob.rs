@@ -123,15 +123,10 @@ pub(super) async fn download(
         Err(_) => 0,
     };
     let ttl_secs = i64::from(state.config.ticket_ttl_secs);
+    let opened_at = state.clock.now();
     let outcome = state
         .store
-        .open_blob(
-            id.clone(),
-            ticket.hash(),
-            state.clock.now(),
-            ttl_secs,
-            asked,
-        )
+        .open_blob(id.clone(), ticket.hash(), opened_at, ttl_secs, asked)
         .await?;
     let stored = Result::from(outcome)?;
     let size = match &stored {
@@ -147,6 +142,7 @@ pub(super) async fn download(
         id: id.clone(),
         ticket: ticket.hash(),
         ttl_secs,
+        opened_at,
     };
     let bytes: ByteStream = match stored {
         Stored::Inline(bytes) => {

@@ -20,7 +20,9 @@
 //! commands alongside a share's script, always to an *earlier* time (`ZADD LT`),
 //! so a lost update only makes the sweeper look at a share later (at its expiry);
 //! a create whose index entry was lost answered an error, and its record dies by
-//! its TTL. Part directories whose record is gone are removed by the sweeper's
+//! its TTL. On one server (not a Cluster) every key is reachable from one script:
+//! the create and claim scripts then take the index as their last key and update
+//! it themselves, in the same atomic step (one round trip, not two). Part directories whose record is gone are removed by the sweeper's
 //! orphan scan.
 //!
 //! **Failures.** The client never sends a command twice (`max_command_attempts
@@ -45,7 +47,6 @@
 //! **Durability** is Redis's: see `docs/redis.md` for `appendfsync` and replication.
 
 use std::{
-    fmt::Write as _,
     future::Future,
     pin::Pin,
     sync::{
@@ -291,6 +292,9 @@ struct Inner {
     index_ttl_at: AtomicI64,
     /// Redis's clock minus ours, from the last `TIME`: what `EXPIREAT` is measured by.
     offset: AtomicI64,
+    /// One server (not a Cluster): every key is reachable from one script, so
+    /// the create and claim scripts update the sweep index themselves.
+    index_in_scripts: bool,
 }
 
 /// The Redis store. Cheap to clone.
@@ -330,6 +334,7 @@ impl RedisStore {
         let url = fred_url(&opts.url)?;
         let mut config = FredConfig::from_url(&url)
             .map_err(|e| StoreError(format!("redis URL: {}", e.details())))?;
+        let index_in_scripts = !config.server.is_clustered();
         // Keep reconnecting when Redis is down at start: the server serves 503 until it is up.
         config.fail_fast = false;
         let timeout = opts.command_timeout;
@@ -368,6 +373,7 @@ impl RedisStore {
                 scripts: Scripts::new(),
                 index_ttl_at: AtomicI64::new(i64::MIN),
                 offset: AtomicI64::new(0),
+                index_in_scripts,
             }),
         })
     }
@@ -384,12 +390,24 @@ impl RedisStore {
         self.inner.pool.next_connected()
     }
 
+    /// `{prefix}{<hex id>}` and then `suffix`.
+    fn share_key(&self, id: &ShareId, suffix: &str) -> String {
+        let prefix = &self.inner.prefix;
+        let mut key = String::with_capacity(prefix.len() + 2 * SHARE_ID_SIZE + 2 + suffix.len());
+        key.push_str(prefix);
+        key.push('{');
+        push_hex(&mut key, id);
+        key.push('}');
+        key.push_str(suffix);
+        key
+    }
+
     fn rec_key(&self, id: &ShareId) -> String {
-        format!("{}{{{}}}", self.inner.prefix, hex(id))
+        self.share_key(id, "")
     }
 
     fn payload_key(&self, id: &ShareId) -> String {
-        format!("{}{{{}}}:payload", self.inner.prefix, hex(id))
+        self.share_key(id, ":payload")
     }
 
     fn index_key(&self) -> String {
@@ -573,6 +591,12 @@ impl RedisStore {
             )
             .await
             .map_err(err)?;
+        self.index_added().await
+    }
+
+    /// A share was added to the sweep index: refreshes the index's TTL if
+    /// [`INDEX_TTL_REFRESH_SECS`] have passed since this instance last did.
+    async fn index_added(&self) -> Result<(), StoreError> {
         let now = self.redis_now();
         let last = self.inner.index_ttl_at.load(AtomicOrdering::Relaxed);
         if now.saturating_sub(last) >= INDEX_TTL_REFRESH_SECS
@@ -619,6 +643,8 @@ impl RedisStore {
             self.record_expire_at(rec.expires_at).into(),
             payload_expire_at,
             blob(payload),
+            rec.expires_at.into(),
+            hex(&share.id).into(),
         ];
         let st = state_code(rec.state);
         let mut field = |k: &'static str, v: Value| {
@@ -648,10 +674,21 @@ impl RedisStore {
         field("tk", "".into());
         field("rp", "".into());
         field("dl", "".into());
-        let keys = vec![self.rec_key(&share.id), self.payload_key(&share.id)];
-        // The sweep time and the record are sent together. Should only the record be
-        // written, the caller got an error and never learnt the share's tokens: Redis
-        // drops that record, and any inline payload, by their TTLs.
+        let mut keys = vec![self.rec_key(&share.id), self.payload_key(&share.id)];
+        if self.inner.index_in_scripts {
+            // One server: the script adds the sweep time with the record, in one step.
+            keys.push(self.index_key());
+            let created = self.eval(&self.inner.scripts.create, keys, args).await?;
+            let created = int(&created) == Some(1);
+            if created {
+                self.index_added().await?;
+            }
+            return Ok(created);
+        }
+        // A Cluster: the index lives in another slot. The sweep time and the record are
+        // sent together. Should only the record be written, the caller got an error and
+        // never learnt the share's tokens: Redis drops that record, and any inline
+        // payload, by their TTLs.
         let (_, created) = tokio::try_join!(
             self.schedule(&share.id, rec.expires_at),
             self.eval(&self.inner.scripts.create, keys, args)
@@ -690,10 +727,13 @@ impl RedisStore {
             c.ticket_ttl_secs.into(),
             c.now.into(),
             i64::from(MAX_FAILED_ATTEMPTS).into(),
+            hex(&id).into(),
         ];
-        let reply = self
-            .eval(&self.inner.scripts.claim, vec![self.rec_key(&id)], args)
-            .await?;
+        let mut keys = vec![self.rec_key(&id)];
+        if self.inner.index_in_scripts {
+            keys.push(self.index_key());
+        }
+        let reply = self.eval(&self.inner.scripts.claim, keys, args).await?;
         let v = items(&reply, "claim")?;
         let outcome = match tag(v).as_deref() {
             Some("notfound") => ClaimOutcome::NotFound,
@@ -719,8 +759,9 @@ impl RedisStore {
                         .ok_or_else(|| bad_reply("claim"))?,
                     downloads_left: u32_at(v, 7, "claim")?,
                 };
-                if !replayed && grant.downloads_left == 0 {
-                    // Consumed: its bytes are due when the ticket dies, maybe long before expiry.
+                if !replayed && grant.downloads_left == 0 && !self.inner.index_in_scripts {
+                    // Consumed: its bytes are due when the ticket dies, maybe long before expiry
+                    // (on one server the script has moved its sweep time already).
                     // The claim has happened; a failure here only delays the sweep to the share's expiry.
                     let store = self.clone();
                     let at = grant.ticket_expires_at;
@@ -1110,10 +1151,18 @@ impl Store for RedisStore {
 /// The id's 16 bytes in lowercase hex: its part of every key of the share.
 fn hex(id: &ShareId) -> String {
     let mut s = String::with_capacity(2 * SHARE_ID_SIZE);
-    for b in id.to_bytes() {
-        let _ = write!(s, "{b:02x}");
-    }
+    push_hex(&mut s, id);
     s
+}
+
+/// Appends the id in lowercase hex (every key of a share is built with it:
+/// a table, not the formatting machinery, per byte).
+fn push_hex(s: &mut String, id: &ShareId) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in id.to_bytes() {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
 }
 
 fn unhex(s: &str) -> Option<ShareId> {

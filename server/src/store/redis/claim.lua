@@ -1,5 +1,8 @@
--- claim (protocol §5): KEYS rec; ARGV link_verifier, claim_verifier, request_id ('' = none),
--- ticket_hash, ticket_sealed, ticket_ttl_secs, now, max_failed_attempts.
+-- claim (protocol §5): KEYS rec[, index]; ARGV link_verifier, claim_verifier, request_id ('' = none),
+-- ticket_hash, ticket_sealed, ticket_ttl_secs, now, max_failed_attempts, member.
+-- With the sweep index as KEYS[2] (a single server, not a Cluster) a claim that consumes
+-- the share moves its sweep time to the ticket's expiry in the same step; otherwise the
+-- caller does it with its own command.
 local r = redis.call('HMGET', KEYS[1], 'st', 'exp', 'left', 'fail', 'lv', 'cv', 'tk', 'rp', 'dl', 'meta', 'size')
 if not r[1] then return {'notfound'} end
 local st, exp, left, fail = r[1], tonumber(r[2]), tonumber(r[3]), tonumber(r[4])
@@ -56,4 +59,5 @@ if rid ~= '' then
   changes[#changes + 1] = rp .. rid .. th .. ts .. string.format('%010d', left)
 end
 redis.call('HSET', KEYS[1], unpack(changes))
+if left == 0 and KEYS[2] then redis.call('ZADD', KEYS[2], 'LT', texp, ARGV[9]) end
 return {'granted', 0, th, ts, texp, meta, size, left}

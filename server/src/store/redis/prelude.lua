@@ -1,7 +1,8 @@
 -- Helpers prepended to every share script (server/src/store/redis.rs).
 --
 -- A share is one hash (KEYS[1]); its inline payload is a string (KEYS[2]).
--- Both carry the hash tag of the share id, so every script touches one slot.
+-- Both carry the hash tag of the share id, so every script touches one slot
+-- (on a single server, not a Cluster, create and claim also get the sweep index).
 -- Fields: st (u uploading, r ready, c consumed, l locked, v revoked, d removed), size,
 -- cat, exp, max, left, fail (decimal), lv, cv, mh, uh (32 raw bytes), meta,
 -- kdf ("m,t,p"), inl, fp, ip ("1"/"0"), and three packed lists:
