@@ -167,8 +167,8 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             .map(|stage| progress(i18n.get_locale(), stage))
     });
     let working = RwSignal::new(false);
-    // Stops the send under way (does nothing when none is).
-    let cancel = StoredValue::new(super::Cancel::default());
+    // Stops the send under way.
+    let cancel = StoredValue::new(None::<super::Cancel>);
 
     // In the browser only: what the server accepts, and a kept create token.
     Effect::new(move |_| {
@@ -245,7 +245,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             move |result| {
                 working.set(false);
                 stage_now.set(None);
-                cancel.set_value(super::Cancel::default());
+                cancel.set_value(None);
                 match result {
                     Ok(links) => {
                         if current == Mode::Generate {
@@ -266,9 +266,15 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 }
             },
         );
-        cancel.set_value(started);
+        if working.get_untracked() {
+            cancel.set_value(Some(started));
+        }
     };
-    let on_cancel = move |_| cancel.with_value(super::Cancel::cancel);
+    let on_cancel = move |_| {
+        if let Some(started) = cancel.get_value() {
+            started.cancel();
+        }
+    };
 
     let secret_hint = move || {
         let n = alphabet.get().chars().len();
