@@ -87,19 +87,15 @@ pub fn ReceivePage() -> impl IntoView {
             .map(|stage| progress(i18n.get_locale(), stage))
     });
 
-    // Stops the download under way.
-    let cancel = StoredValue::new(None::<super::Cancel>);
+    // Stops the download under way (does nothing when none is).
+    let cancel = StoredValue::new(super::Cancel::default());
     let downloading = move || {
         matches!(
             stage_now.get(),
             Some(Stage::Downloading { .. } | Stage::Resuming { .. })
         )
     };
-    let on_cancel = move |_| {
-        if let Some(started) = cancel.get_value() {
-            started.cancel();
-        }
-    };
+    let on_cancel = move |_| cancel.with_value(super::Cancel::cancel);
 
     let show_facts = move |result: Result<Facts, OpenError>| {
         screen.set(match result {
@@ -140,7 +136,7 @@ pub fn ReceivePage() -> impl IntoView {
             move |stage| stage_now.set(Some(stage)),
             move |result| {
                 stage_now.set(None);
-                cancel.set_value(None);
+                cancel.set_value(super::Cancel::default());
                 match result {
                     Ok(opened) => {
                         password.set(String::new());
@@ -166,9 +162,7 @@ pub fn ReceivePage() -> impl IntoView {
                 }
             },
         );
-        if matches!(screen.get_untracked(), Screen::Opening) {
-            cancel.set_value(Some(started));
-        }
+        cancel.set_value(started);
     };
 
     view! {

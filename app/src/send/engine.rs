@@ -18,7 +18,6 @@ use ots_proto::{
     Meta, Opaque, PartPlan, ShareId, Token,
 };
 use wasm_bindgen::JsCast;
-
 use web_sys::{Blob, File};
 
 use super::archive::{archive_meta, archive_name};

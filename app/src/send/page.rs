@@ -167,8 +167,8 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             .map(|stage| progress(i18n.get_locale(), stage))
     });
     let working = RwSignal::new(false);
-    // Stops the send under way.
-    let cancel = StoredValue::new(None::<super::Cancel>);
+    // Stops the send under way (does nothing when none is).
+    let cancel = StoredValue::new(super::Cancel::default());
 
     // In the browser only: what the server accepts, and a kept create token.
     Effect::new(move |_| {
@@ -245,7 +245,7 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
             move |result| {
                 working.set(false);
                 stage_now.set(None);
-                cancel.set_value(None);
+                cancel.set_value(super::Cancel::default());
                 match result {
                     Ok(links) => {
                         if current == Mode::Generate {
@@ -266,15 +266,9 @@ fn SendForm(sent: RwSignal<Option<Sent>>, generated: RwSignal<Option<String>>) -
                 }
             },
         );
-        if working.get_untracked() {
-            cancel.set_value(Some(started));
-        }
+        cancel.set_value(started);
     };
-    let on_cancel = move |_| {
-        if let Some(started) = cancel.get_value() {
-            started.cancel();
-        }
-    };
+    let on_cancel = move |_| cancel.with_value(super::Cancel::cancel);
 
     let secret_hint = move || {
         let n = alphabet.get().chars().len();

@@ -22,8 +22,8 @@
 //! a create whose index entry was lost answered an error, and its record dies by
 //! its TTL. On one server (not a Cluster) every key is reachable from one script:
 //! the create and claim scripts then take the index as their last key and update
-//! it themselves, in the same atomic step (one round trip, not two). Part directories whose record is gone are removed by the sweeper's
-//! orphan scan.
+//! it themselves, in the same atomic step (one round trip, not two). Part
+//! directories whose record is gone are removed by the sweeper's orphan scan.
 //!
 //! **Failures.** The client never sends a command twice (`max_command_attempts
 //! = 1`: a script whose connection died may or may not have run, and only
