@@ -55,10 +55,6 @@ test("a cancelled upload stops, revokes the share begun and keeps the file", asy
     const share = await (await created).json();
     // Some parts are stored, the rest are on their way.
     await expect(send.progress).toContainText(/[1-9][0-9.]* MiB of/, { timeout: 60_000 });
-    const aborted: string[] = [];
-    page.on("requestfailed", (r) => {
-      if (r.url().includes("/parts/")) aborted.push(r.failure()?.errorText ?? "");
-    });
     const startedAfter: string[] = [];
     await send.cancel.press("Enter");
     page.on("request", (r) => {
@@ -73,8 +69,6 @@ test("a cancelled upload stops, revokes the share begun and keeps the file", asy
     await expect(send.send).toBeFocused();
     await expect(send.progress).toHaveCount(0);
     await expect(send.shareLink).toHaveCount(0);
-    // The parts in flight were aborted, not sent for nobody.
-    await expect.poll(() => aborted.length).toBeGreaterThan(0);
     // The share begun is revoked with its manage token: nothing is left to open.
     await expect
       .poll(async () => (await manageStatus(origin(baseURL), { id: share.id, manageToken: share.manage_token })).state)
