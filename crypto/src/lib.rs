@@ -29,6 +29,7 @@ mod keys;
 mod link;
 mod meta;
 mod stream;
+mod wipe;
 
 pub use error::{Error, Result};
 pub use keys::{
@@ -41,6 +42,7 @@ pub use stream::{
     open_payload, open_records, seal_payload, seal_records, StreamDecryptor, StreamEncryptor,
     NONCE_SIZE,
 };
+pub use wipe::{wipe, Plaintext};
 
 // The protocol's vocabulary, so that a caller of the crypto needs no second import.
 pub use ots_proto::{

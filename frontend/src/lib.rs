@@ -2,6 +2,7 @@
 //! functions its Web Workers call: Argon2id (`public/argon2-worker.js`) and
 //! sealing and opening payload records (`public/crypt-worker.js`).
 
+use ots_crypto::Plaintext;
 use wasm_bindgen::prelude::*;
 
 /// Entry point called by the hydration script that Leptos emits. The
@@ -56,7 +57,7 @@ pub async fn seal_records(
     to: f64,
 ) -> Result<js_sys::Uint8Array, JsError> {
     let key = zeroize::Zeroizing::new(key);
-    let plain = zeroize::Zeroizing::new(plain);
+    let plain = Plaintext::new(plain);
     let sealed = app::browser::crypt::seal_piece(
         &key,
         first as u64,
@@ -67,7 +68,7 @@ pub async fn seal_records(
     )
     .await
     .map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(sealed.as_slice().into())
+    Ok(sealed.part().into())
 }
 
 /// Opens the whole payload records `first ..` held in `sealed`, an array
@@ -84,10 +85,7 @@ pub async fn open_records(
     let key = zeroize::Zeroizing::new(key);
     let bytes = app::browser::crypt::gather(&sealed);
     match app::browser::crypt::open_piece(&key, first as u64, ends_payload, &bytes).await {
-        Ok(plain) => {
-            let plain = zeroize::Zeroizing::new(plain);
-            Ok(Some(plain.as_slice().into()))
-        }
+        Ok(plain) => Ok(Some(Plaintext::new(plain)[..].into())),
         Err(app::browser::crypt::CryptError::Damaged) => Ok(None),
         Err(e) => Err(JsError::new(&e.to_string())),
     }

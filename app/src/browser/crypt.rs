@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
-use ots_crypto::{open_records, seal_records, PayloadKey};
+use ots_crypto::{open_records, seal_records, PayloadKey, Plaintext};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -64,9 +64,9 @@ impl From<SplitLoaderError> for CryptError {
     }
 }
 
-/// Seals the records `first ..` holding `plain` and returns the bytes
-/// `[from, to)` of their ciphertext (a part of protocol §5, "Upload"): for
-/// a worker, whose bundle loads this piece on its first use.
+/// Seals the records `first ..` holding `plain` and returns their
+/// ciphertext, of which bytes `[from, to)` are a part of protocol §5,
+/// "Upload": for a worker, whose bundle loads this piece on its first use.
 #[wasm_split(stream_records, wasm_split_path = ::leptos::wasm_split, fallible)]
 pub fn seal_piece(
     key: &[u8],
@@ -75,7 +75,7 @@ pub fn seal_piece(
     plain: &[u8],
     from: usize,
     to: usize,
-) -> Result<Vec<u8>, CryptError> {
+) -> Result<Sealed, CryptError> {
     seal_here(key, first, ends_payload, plain, from, to)
 }
 
@@ -100,16 +100,30 @@ fn seal_here(
     plain: &[u8],
     from: usize,
     to: usize,
-) -> Result<Vec<u8>, CryptError> {
+) -> Result<Sealed, CryptError> {
     let misshapen = || CryptError::Browser(BrowserError::Js("a misshapen piece".into()));
     let key = payload_key(key).ok_or_else(misshapen)?;
-    let mut sealed = seal_records(&key, first, plain, ends_payload).map_err(|_| misshapen())?;
-    if from > to || to > sealed.len() {
+    let bytes = seal_records(&key, first, plain, ends_payload).map_err(|_| misshapen())?;
+    if from > to || to > bytes.len() {
         return Err(misshapen());
     }
-    sealed.truncate(to);
-    sealed.drain(..from);
-    Ok(sealed)
+    Ok(Sealed { bytes, from, to })
+}
+
+/// Sealed records and the part of them to upload. The part is copied out
+/// of wasm memory where it sits: cutting the records down to it would
+/// move nearly every byte of a part.
+pub struct Sealed {
+    bytes: Vec<u8>,
+    from: usize,
+    to: usize,
+}
+
+impl Sealed {
+    /// The bytes to upload.
+    pub fn part(&self) -> &[u8] {
+        &self.bytes[self.from..self.to]
+    }
 }
 
 /// [`open_piece`] in the page that runs it.
@@ -184,11 +198,11 @@ impl Crypter {
                 Err(Failure::Failed(e)) => return Err(e),
             }
         }
-        let bytes = zeroize::Zeroizing::new(read_blob(plain).await?);
+        let bytes = Plaintext::new(read_blob(plain).await?);
         let key = self.key.as_bytes();
         let (from, to) = (from as usize, to as usize);
         let sealed = seal_here(key, first, ends_payload, &bytes, from, to)?;
-        Ok(bytes_blob(&sealed)?)
+        Ok(bytes_blob(sealed.part())?)
     }
 
     /// Opens the whole records `first ..` held in `sealed`, downloaded
@@ -216,10 +230,8 @@ impl Crypter {
             }
         }
         let bytes = gather(sealed);
-        let mut plain = open_here(self.key.as_bytes(), first, ends_payload, &bytes)?;
-        let out = Uint8Array::from(plain.as_slice());
-        zeroize::Zeroize::zeroize(&mut plain);
-        Ok(out)
+        let plain = Plaintext::new(open_here(self.key.as_bytes(), first, ends_payload, &bytes)?);
+        Ok(Uint8Array::from(&plain[..]))
     }
 
     fn live_pool(&self) -> Option<&Rc<Pool>> {
@@ -283,11 +295,11 @@ fn field(answer: &JsValue, name: &str) -> Result<JsValue, BrowserError> {
 /// The bytes of `chunks` (`Uint8Array`s, e.g. downloaded pieces of
 /// ciphertext) one after the other, in wasm memory.
 pub fn gather(chunks: &Array) -> Vec<u8> {
-    let lengths = chunks.iter().map(|c| Uint8Array::new(&c).length() as usize);
-    let mut bytes = vec![0; lengths.sum()];
+    // `Uint8Array::new` of a Uint8Array would copy it: these are views.
+    let chunks: Vec<Uint8Array> = chunks.iter().map(JsCast::unchecked_into).collect();
+    let mut bytes = vec![0; chunks.iter().map(|c| c.length() as usize).sum()];
     let mut at = 0;
-    for chunk in chunks.iter() {
-        let chunk = Uint8Array::new(&chunk);
+    for chunk in chunks {
         let end = at + chunk.length() as usize;
         chunk.copy_to(&mut bytes[at..end]);
         at = end;
