@@ -6,7 +6,7 @@
 // on; every answer carries the piece's `id`.
 //
 // seal: {op, key, first, ends, data: Blob of plaintext, from, to}
-//   -> {part: Blob} (bytes [from, to) of the records' ciphertext),
+//   -> {part: Uint8Array} (bytes [from, to) of the records' ciphertext, moved),
 //      {unreadable: message} or {changed: true} when the file could not be read
 // open: {op, key, first, ends, data: [Uint8Array] holding whole records, in order}
 //   -> {plain: Uint8Array} or {damaged: true}
@@ -46,8 +46,9 @@ self.onmessage = async (event) => {
       } finally {
         plain.fill(0);
       }
-      const part = new Blob([sealed], { type: "application/octet-stream" });
-      self.postMessage({ id, part });
+      // Moved, not copied; the page makes the Blob it uploads (see
+      // `array_blob` in app/src/browser/crypt.rs for why not here).
+      self.postMessage({ id, part: sealed }, [sealed.buffer]);
     } else {
       const plain = await open_records(job.key, job.first, job.ends, job.data);
       if (plain === undefined) {

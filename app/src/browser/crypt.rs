@@ -190,9 +190,10 @@ impl Crypter {
                     if field(&answer, "changed")?.is_truthy() {
                         return Err(BrowserError::FileChanged.into());
                     }
-                    return field(&answer, "part")?
-                        .dyn_into::<Blob>()
-                        .map_err(|_| BrowserError::Js("a worker gave no part".into()).into());
+                    let part = field(&answer, "part")?
+                        .dyn_into::<Uint8Array>()
+                        .map_err(|_| BrowserError::Js("a worker gave no part".into()))?;
+                    return Ok(array_blob(&part)?);
                 }
                 Err(Failure::Unavailable(why)) => pool.give_up(&why),
                 Err(Failure::Failed(e)) => return Err(e),
@@ -309,7 +310,20 @@ pub fn gather(chunks: &Array) -> Vec<u8> {
 
 /// Bytes as a Blob (copied out of wasm memory once).
 pub fn bytes_blob(bytes: &[u8]) -> Result<Blob, BrowserError> {
-    let parts = Array::of1(&Uint8Array::from(bytes));
+    array_blob(&Uint8Array::from(bytes))
+}
+
+/// The bytes of `array` as a Blob, made by the page.
+///
+/// A Blob's bytes stay in the browser's memory until every object that
+/// refers to them is garbage collected, and a Blob object costs the
+/// collector next to nothing, so a page that only passes Blobs around can
+/// hold a whole payload's parts long after they were uploaded (Chromium
+/// then fails uploads with `ERR_BLOB_OUT_OF_MEMORY`). The array a part is
+/// made from is as large as the part: the collector counts it, and it runs
+/// often enough to let the parts go.
+fn array_blob(array: &Uint8Array) -> Result<Blob, BrowserError> {
+    let parts = Array::of1(array);
     let opts = BlobPropertyBag::new();
     opts.set_type("application/octet-stream");
     Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(js_error)
