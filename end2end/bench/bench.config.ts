@@ -26,7 +26,16 @@ export default defineConfig({
     acceptDownloads: true,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
+      // The last switch, which Chromium ignores, marks the browser process
+      // whose memory web.bench.ts samples.
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-quic",
+        `--ots-bench-browser=${port}`,
+      ],
     },
   },
   webServer: {

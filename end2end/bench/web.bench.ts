@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { ReceivePage, SendPage, hydrated } from "../tests/fixtures/pages";
+import { browserProcess, residentGrowth } from "../tests/fixtures/process";
 import { textShare } from "../tests/fixtures/api";
 import { artifactsDir, randomFile, readZip, removeDir, sha256File, tempDir } from "../tests/fixtures/files";
 
@@ -13,6 +14,8 @@ const results: Record<string, number | string> = {};
 const ROUND_TRIP_MIB = Number(process.env.BENCH_ROUND_TRIP_MIB ?? "1024");
 const MANY_FILES = Number(process.env.BENCH_FILES ?? "1000");
 const MIB = 1024 * 1024;
+/** The switch bench.config.ts gives the browser, to find its process. */
+const BROWSER_MARKER = `--ots-bench-browser=${process.env.E2E_PORT ?? "3918"}`;
 
 test.afterAll(() => {
   fs.mkdirSync(artifactsDir, { recursive: true });
@@ -157,11 +160,14 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     await send.fileTab.click();
     await send.fileInput.setInputFiles(file);
     let sampler = memorySampler(page, cdp);
+    // The browser process holds the Blob bytes of the parts.
+    const browserGrowth = residentGrowth(browserProcess(BROWSER_MARKER));
     const t0 = Date.now();
     await send.send.click();
     const links = await send.links(900_000);
     const sendSecs = (Date.now() - t0) / 1000;
     const sendMem = await sampler.stop();
+    const browserGrown = browserGrowth.stop();
 
     const receive = new ReceivePage(page);
     await receive.open(links.share);
@@ -184,6 +190,7 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     results[`round trip ${ROUND_TRIP_MIB} MiB: peak JS heap + all array buffers (MiB)`] = +(
       Math.max(sendMem.peakHeapBuffers, recvMem.peakHeapBuffers) / MIB
     ).toFixed(1);
+    results[`round trip ${ROUND_TRIP_MIB} MiB: browser process growth over the send (MiB)`] = +browserGrown.toFixed(0);
     results[`round trip ${ROUND_TRIP_MIB} MiB: sha256 identical`] = ok ? "yes" : "NO";
     expect(ok).toBeTruthy();
   } finally {
@@ -213,11 +220,14 @@ test(`round trip of ${ROUND_TRIP_MIB} MiB over ${MANY_FILES} files: wall time an
     await send.chooseFolder(folder);
     await expect(send.fileEntries).toHaveCount(MANY_FILES, { timeout: 60_000 });
     let sampler = memorySampler(page, cdp);
+    // The browser process holds the Blob bytes of the parts.
+    const browserGrowth = residentGrowth(browserProcess(BROWSER_MARKER));
     const t0 = Date.now();
     await send.send.click();
     const links = await send.links(900_000);
     const sendSecs = (Date.now() - t0) / 1000;
     const sendMem = await sampler.stop();
+    const browserGrown = browserGrowth.stop();
 
     const receive = new ReceivePage(page);
     await receive.open(links.share);

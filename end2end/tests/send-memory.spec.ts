@@ -13,35 +13,13 @@
 // Blob bytes live), so this spec starts a browser of its own, marked by a
 // switch Chromium ignores, to find its process.
 import { test, expect, chromium } from "@playwright/test";
-import * as fs from "node:fs";
 import { manageStatus, manageTokenOf } from "./fixtures/api";
 import { SendPage } from "./fixtures/pages";
+import { browserProcess, residentGrowth } from "./fixtures/process";
 import { randomFile, removeDir, tempDir } from "./fixtures/files";
 
 const MIB = 1024 * 1024;
 const SIZE_MIB = 640;
-
-/** The browser process (not a renderer or a helper) whose command line holds `marker`. */
-function browserProcess(marker: string): number {
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let args: string[];
-    try {
-      args = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue; // ended meanwhile
-    }
-    if (args.includes(marker) && !args.some((a) => a.startsWith("--type="))) return Number(entry);
-  }
-  throw new Error(`no browser process with ${marker}`);
-}
-
-function residentMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = /VmRSS:\s+(\d+)/.exec(status);
-  if (!kib) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kib[1]) / 1024;
-}
 
 test(`sending ${SIZE_MIB} MiB holds far less than the file in the browser's memory`, async ({ baseURL }) => {
   test.setTimeout(300_000);
@@ -61,11 +39,8 @@ test(`sending ${SIZE_MIB} MiB holds far less than the file in the browser's memo
     await send.fileTab.click();
     await send.fileInput.setInputFiles(file);
 
-    const before = residentMiB(pid);
-    let peak = before;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, residentMiB(pid));
-    }, 100);
+    let grown = 0;
+    const growth = residentGrowth(pid);
     // The page retries a failed upload, so a failure would only show as a
     // send that never ends: the first one fails the spec.
     const failure = new Promise<never>((_, reject) =>
@@ -78,9 +53,8 @@ test(`sending ${SIZE_MIB} MiB holds far less than the file in the browser's memo
       const status = await manageStatus(origin, { id: links.id, manageToken: manageTokenOf(links.manage) });
       expect(status.state).toBe("ready");
     } finally {
-      clearInterval(sampler);
+      grown = growth.stop();
     }
-    const grown = peak - before;
     console.log(`browser process grew ${grown.toFixed(0)} MiB while sending ${SIZE_MIB} MiB`);
     // Holding every part would be the whole file; the parts in flight and
     // those waiting for the next collection are a fraction of it.
