@@ -10,7 +10,7 @@ use ots_crypto::{wipe, Plaintext};
 fn wipe_overwrites_exactly_the_slice_at_any_alignment_and_length() {
     for start in 0..9 {
         for len in 0..41 {
-            let mut buffer = vec![0xa5u8; 64];
+            let mut buffer = [0xa5u8; 64];
             wipe(&mut buffer[start..start + len]);
             for (i, byte) in buffer.iter().enumerate() {
                 let inside = (start..start + len).contains(&i);
