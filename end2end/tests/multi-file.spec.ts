@@ -157,3 +157,42 @@ test("an archive over two parts is sealed part by part and round trips", async (
     removeDir(dir);
   }
 });
+
+test("empty files and many small ones keep their order and bytes in the zip", async ({ browser }) => {
+  test.setTimeout(240_000);
+  const dir = tempDir();
+  const ctx = await browser.newContext();
+  try {
+    // The page reads each file ahead of writing the one before it: a file
+    // longer than one read, empty files between others and at the end,
+    // and a run of small files must all come out in order and whole.
+    const first = randomFile(dir, "first.bin", 4 * MIB + 1);
+    const empty = path.join(dir, "empty.txt");
+    fs.writeFileSync(empty, "");
+    const small = Array.from({ length: 30 }, (_, i) => randomFile(dir, `small-${String(i).padStart(2, "0")}.bin`, 100_000 + i));
+    const last = randomFile(dir, "last.bin", 2 * MIB);
+    const emptyLast = path.join(dir, "z-empty.txt");
+    fs.writeFileSync(emptyLast, "");
+    const chosen = [first.file, empty, ...small.map((s) => s.file), last.file, emptyLast];
+
+    const send = new SendPage(await ctx.newPage());
+    await send.goto();
+    await send.chooseFiles(chosen);
+    await expect(send.fileEntries).toHaveCount(chosen.length);
+    await send.send.click();
+    const links = await send.links(120_000);
+
+    const { entries } = await receiveZip(browser, links.share);
+    const emptySha = sha256Hex(Buffer.alloc(0));
+    expect(entries.map((e) => [e.name, e.sha256])).toEqual([
+      ["first.bin", first.sha256],
+      ["empty.txt", emptySha],
+      ...small.map((s) => [path.basename(s.file), s.sha256]),
+      ["last.bin", last.sha256],
+      ["z-empty.txt", emptySha],
+    ]);
+  } finally {
+    await ctx.close();
+    removeDir(dir);
+  }
+});
