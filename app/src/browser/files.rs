@@ -17,56 +17,31 @@ use crate::failure::BrowserError;
 /// Bytes `[start, end)` of `blob` (a file, or a slice of one), through a
 /// Blob slice.
 pub async fn read_slice(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, BrowserError> {
-    Reading::start(blob, start, end)?.bytes().await
+    let slice = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
+    read_whole(&slice, end.saturating_sub(start)).await
 }
 
 /// Every byte of `blob`.
 pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
-    Reading::whole(blob).bytes().await
+    read_whole(blob, blob.size() as u64).await
 }
 
-/// A read under way: the browser reads from the moment it starts, so a
-/// caller can start the next read before it works on this one's bytes.
-pub struct Reading {
-    buffer: JsFuture,
-    len: u64,
-}
-
-impl Reading {
-    /// Starts reading bytes `[start, end)` of `blob`.
-    pub fn start(blob: &Blob, start: u64, end: u64) -> Result<Reading, BrowserError> {
-        let slice = blob
-            .slice_with_f64_and_f64(start as f64, end as f64)
-            .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
-        Ok(Reading {
-            buffer: JsFuture::from(slice.array_buffer()),
-            len: end.saturating_sub(start),
-        })
+/// The `len` bytes of `blob` in wasm memory; the browser's copy of them in
+/// JS memory is overwritten. A file that changed on disk since it was
+/// chosen reads short: [`BrowserError::FileChanged`].
+async fn read_whole(blob: &Blob, len: u64) -> Result<Vec<u8>, BrowserError> {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
+    let bytes = Uint8Array::new(&buffer);
+    if u64::from(bytes.length()) != len {
+        return Err(BrowserError::FileChanged);
     }
-
-    fn whole(blob: &Blob) -> Reading {
-        Reading {
-            buffer: JsFuture::from(blob.array_buffer()),
-            len: blob.size() as u64,
-        }
-    }
-
-    /// The bytes in wasm memory; the browser's copy of them in JS memory is
-    /// overwritten. A file that changed on disk since it was chosen reads
-    /// short: [`BrowserError::FileChanged`].
-    pub async fn bytes(self) -> Result<Vec<u8>, BrowserError> {
-        let buffer = self
-            .buffer
-            .await
-            .map_err(|e| BrowserError::FileUnreadable(js_text(e)))?;
-        let bytes = Uint8Array::new(&buffer);
-        if u64::from(bytes.length()) != self.len {
-            return Err(BrowserError::FileChanged);
-        }
-        let copy = bytes.to_vec();
-        bytes.fill(0, 0, bytes.length());
-        Ok(copy)
-    }
+    let copy = bytes.to_vec();
+    bytes.fill(0, 0, bytes.length());
+    Ok(copy)
 }
 
 /// A file the sender chose, with where it sits in what was chosen.

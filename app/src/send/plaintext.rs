@@ -10,7 +10,7 @@ use super::archive::{ArchiveWriter, Entry, Layout};
 use super::SendError;
 use crate::browser::crypt::bytes_blob;
 use crate::browser::dom::js_text;
-use crate::browser::files::{read_slice, Reading};
+use crate::browser::files::read_slice;
 use crate::failure::BrowserError;
 
 /// Plaintext bytes produced per step: large enough to keep the cipher
@@ -57,7 +57,6 @@ impl Plaintext {
             size,
             next: 0,
             at: None,
-            ahead: None,
             finished: false,
         }))
     }
@@ -70,7 +69,7 @@ impl Plaintext {
         }
     }
 
-    /// The next chunk (under twice [`STEP_BYTES`]), or `None` at the end.
+    /// The next chunk (at most about [`STEP_BYTES`]), or `None` at the end.
     pub async fn next(&mut self) -> Result<Option<Vec<u8>>, SendError> {
         match self {
             Plaintext::Text(bytes, _) => Ok(bytes.take()),
@@ -106,17 +105,12 @@ pub(super) struct ArchiveStream {
     next: usize,
     /// Bytes of it read so far, once its entry is started.
     at: Option<u64>,
-    /// The read after the one being written, already started: which file,
-    /// from where. Small files would otherwise wait on the browser one by
-    /// one.
-    ahead: Option<(usize, u64, Reading)>,
     finished: bool,
 }
 
 impl ArchiveStream {
-    /// Archive bytes until at least [`STEP_BYTES`] are ready (several small
-    /// files go into one chunk, which stays under twice that), or the
-    /// archive ends. Files are read [`STEP_BYTES`] at a time, one read ahead.
+    /// Archive bytes until about [`STEP_BYTES`] are ready (several small
+    /// files go into one chunk), or the archive ends.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, SendError> {
         if self.finished {
             return Ok(None);
@@ -134,14 +128,10 @@ impl ArchiveStream {
                     0
                 }
             };
-            let end = (at + STEP_BYTES).min(entry.size);
+            let end = (at + STEP_BYTES - self.writer.pending() as u64).min(entry.size);
             if at < end {
-                let reading = match self.ahead.take() {
-                    Some((index, start, reading)) if index == self.next && start == at => reading,
-                    _ => Reading::start(file, at, end)?,
-                };
-                self.ahead = self.read_after(self.next, end)?;
-                self.writer.write(&reading.bytes().await?)?;
+                let bytes = read_slice(file, at, end).await?;
+                self.writer.write(&bytes)?;
             }
             if end >= entry.size {
                 self.next += 1;
@@ -151,31 +141,6 @@ impl ArchiveStream {
             }
         }
         Ok(Some(self.writer.take()))
-    }
-
-    /// Starts the read that follows bytes `..end` of file `index`: the
-    /// rest of that file, or the start of the next file that has bytes.
-    fn read_after(
-        &self,
-        index: usize,
-        end: u64,
-    ) -> Result<Option<(usize, u64, Reading)>, SendError> {
-        let next = match self.files.get(index) {
-            Some((entry, _)) if end < entry.size => Some((index, end)),
-            _ => self
-                .files
-                .iter()
-                .enumerate()
-                .skip(index + 1)
-                .find(|(_, (entry, _))| entry.size > 0)
-                .map(|(i, _)| (i, 0)),
-        };
-        let Some((i, start)) = next else {
-            return Ok(None);
-        };
-        let (entry, file) = &self.files[i];
-        let reading = Reading::start(file, start, (start + STEP_BYTES).min(entry.size))?;
-        Ok(Some((i, start, reading)))
     }
 }
 
