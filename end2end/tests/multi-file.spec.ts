@@ -163,9 +163,9 @@ test("empty files and many small ones keep their order and bytes in the zip", as
   const dir = tempDir();
   const ctx = await browser.newContext();
   try {
-    // The page reads each file ahead of writing the one before it: a file
-    // longer than one read, empty files between others and at the end,
-    // and a run of small files must all come out in order and whole.
+    // The archive is made a read at a time: a file longer than one read
+    // (4 MiB), empty files between others and at the end, and a run of
+    // small files must all come out in order and whole.
     const first = randomFile(dir, "first.bin", 4 * MIB + 1);
     const empty = path.join(dir, "empty.txt");
     fs.writeFileSync(empty, "");
