@@ -220,14 +220,11 @@ test(`round trip of ${ROUND_TRIP_MIB} MiB over ${MANY_FILES} files: wall time an
     await send.chooseFolder(folder);
     await expect(send.fileEntries).toHaveCount(MANY_FILES, { timeout: 60_000 });
     let sampler = memorySampler(page, cdp);
-    // The browser process holds the Blob bytes of the parts.
-    const browserGrowth = residentGrowth(browserProcess(BROWSER_MARKER));
     const t0 = Date.now();
     await send.send.click();
     const links = await send.links(900_000);
     const sendSecs = (Date.now() - t0) / 1000;
     const sendMem = await sampler.stop();
-    const browserGrown = browserGrowth.stop();
 
     const receive = new ReceivePage(page);
     await receive.open(links.share);
