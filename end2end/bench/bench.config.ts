@@ -11,7 +11,9 @@ const root = path.resolve(__dirname, "..", "..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
 const server = process.env.E2E_SERVER_BIN ?? path.join(targetDir, "release", "onetimeshare");
 const siteRoot = process.env.E2E_SITE_ROOT ?? path.join(root, "target", "site");
-const dataDir = process.env.OTS_DATA_DIR ?? path.join(os.tmpdir(), `ots-bench-${process.pid}`);
+// Without OTS_DATA_DIR the server writes to a directory of its own, removed
+// after the run (bench/teardown.ts): a run stores a few GiB of parts.
+const dataDir = process.env.OTS_DATA_DIR ?? path.join(os.tmpdir(), `ots-bench-${port}`);
 
 export default defineConfig({
   testDir: ".",
@@ -21,6 +23,7 @@ export default defineConfig({
   retries: 0,
   reporter: [["list"]],
   outputDir: "../test-results/bench",
+  globalTeardown: "./teardown.ts",
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     acceptDownloads: true,
