@@ -962,6 +962,34 @@ pub async fn stored_bytes_are_counted_within_a_limit(store: Arc<dyn Store>) {
     assert_eq!(store.stored_bytes().await.unwrap(), before);
 }
 
+/// Inline payloads of any size up to the protocol's limit come back whole,
+/// and are dropped once the share is consumed.
+pub async fn inline_payloads_of_every_size_round_trip(store: Arc<dyn Store>) {
+    let max = usize::try_from(ots_proto::INLINE_MAX_BYTES).unwrap();
+    for len in [1, 2047, 2048, 2049, 4096, 65_537, max] {
+        let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let f = make(&*store, 1, Some(payload.clone()), len as u64).await;
+        let req = claim_req(LINK, CLAIM, None, f.now);
+        let g = granted(&store.claim(f.id.clone(), req).await.unwrap())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            store
+                .open_blob(f.id.clone(), g.ticket_hash, f.now, TTL, WHOLE_SHARE)
+                .await
+                .unwrap(),
+            BlobOutcome::Inline(payload),
+            "{len} bytes"
+        );
+        store
+            .release(f.id.clone(), g.ticket_hash, f.now)
+            .await
+            .unwrap();
+        let rec = store.get(f.id.clone()).await.unwrap().unwrap();
+        assert!(!rec.inline_present, "{len} bytes: dropped once consumed");
+    }
+}
+
 pub async fn ping_answers(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
 }
@@ -988,4 +1016,5 @@ pub async fn run_all(store: Arc<dyn Store>) {
     concurrent_downloads_never_take_more_than_the_budget(store.clone()).await;
     a_touched_ticket_lives_on_while_its_download_flows(store.clone()).await;
     stored_bytes_are_counted_within_a_limit(store.clone()).await;
+    inline_payloads_of_every_size_round_trip(store.clone()).await;
 }

@@ -13,7 +13,9 @@ mod operator;
 
 use std::{path::Path, sync::Arc, thread};
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition, TableHandle,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
@@ -22,11 +24,43 @@ use super::{
     UploadCheck,
 };
 
-const SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("shares");
+/// Share records by id (16 bytes). Beside each record, so that one lifecycle
+/// dirties one leaf of one B-tree rather than a leaf in each of three: its
+/// inline payload when that is small ([`near_payload_key`]) and the bytes
+/// each of its tickets has taken from its budget ([`ticket_key`], `u64` little
+/// endian; a lost entry only gives a ticket its budget back).
+const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
+/// Inline payloads over [`NEAR_PAYLOAD`] bytes, by id, kept apart so that
+/// updating a record never rewrites them.
 const PAYLOADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("payloads");
-/// Bytes each ticket has taken from its budget, by the ticket's hash (records
-/// keep their encoding; a lost entry only gives a ticket its budget back).
-const TICKET_BYTES: TableDefinition<&[u8], u64> = TableDefinition::new("ticket_bytes");
+/// Largest inline payload kept beside its record.
+const NEAR_PAYLOAD: usize = 2048;
+/// The earlier layout's records and ticket bytes (by ticket hash alone), moved
+/// into [`RECORDS`] when a store of that layout is opened.
+const OLD_SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("shares");
+const OLD_TICKET_BYTES: TableDefinition<&[u8], u64> = TableDefinition::new("ticket_bytes");
+
+const ID_LEN: usize = 16;
+const NEAR_PAYLOAD_TAG: u8 = b'p';
+const TICKET_TAG: u8 = b't';
+
+fn near_payload_key(id: &ShareId) -> [u8; ID_LEN + 1] {
+    let mut key = [NEAR_PAYLOAD_TAG; ID_LEN + 1];
+    key[..ID_LEN].copy_from_slice(&id.to_bytes());
+    key
+}
+
+fn ticket_key(id: &ShareId, hash: &Digest) -> [u8; ID_LEN + 1 + 32] {
+    let mut key = [TICKET_TAG; ID_LEN + 1 + 32];
+    key[..ID_LEN].copy_from_slice(&id.to_bytes());
+    key[ID_LEN + 1..].copy_from_slice(hash.as_slice());
+    key
+}
+
+/// The share a key of [`RECORDS`] holds the record of (`None` for the entries beside records).
+fn record_id(key: &[u8]) -> Option<ShareId> {
+    <[u8; ID_LEN]>::try_from(key).ok().map(ShareId::from_bytes)
+}
 
 /// Most operations applied in one transaction.
 const MAX_GROUP: usize = 4096;
@@ -39,15 +73,14 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The tables an operation works on inside the group's write transaction.
 pub(crate) struct Tables<'t> {
-    shares: Table<'t, &'static [u8], &'static [u8]>,
+    records: Table<'t, &'static [u8], &'static [u8]>,
     payloads: Table<'t, &'static [u8], &'static [u8]>,
-    ticket_bytes: Table<'t, &'static [u8], u64>,
 }
 
 impl Tables<'_> {
     fn load(&self, id: &ShareId) -> Result<Option<ShareRecord>, StoreError> {
         match self
-            .shares
+            .records
             .get(id.to_bytes().as_slice())
             .map_err(StoreError::new)?
         {
@@ -58,51 +91,148 @@ impl Tables<'_> {
 
     fn save(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
         let bytes = postcard::to_stdvec(rec).map_err(StoreError::new)?;
-        self.shares
+        self.records
             .insert(id.to_bytes().as_slice(), bytes.as_slice())
             .map_err(StoreError::new)?;
         Ok(())
     }
 
-    fn ticket_bytes(&self, hash: &Digest) -> Result<u64, StoreError> {
-        Ok(self
-            .ticket_bytes
-            .get(hash.as_slice())
+    fn ticket_bytes(&self, id: &ShareId, hash: &Digest) -> Result<u64, StoreError> {
+        match self
+            .records
+            .get(ticket_key(id, hash).as_slice())
             .map_err(StoreError::new)?
-            .map_or(0, |v| v.value()))
+        {
+            Some(v) => decode_u64(v.value()),
+            None => Ok(0),
+        }
     }
 
-    fn set_ticket_bytes(&mut self, hash: &Digest, bytes: u64) -> Result<(), StoreError> {
-        self.ticket_bytes
-            .insert(hash.as_slice(), bytes)
+    fn set_ticket_bytes(
+        &mut self,
+        id: &ShareId,
+        hash: &Digest,
+        bytes: u64,
+    ) -> Result<(), StoreError> {
+        self.records
+            .insert(
+                ticket_key(id, hash).as_slice(),
+                bytes.to_le_bytes().as_slice(),
+            )
             .map_err(StoreError::new)?;
         Ok(())
     }
 
+    fn put_payload(&mut self, id: &ShareId, payload: &[u8]) -> Result<(), StoreError> {
+        if payload.len() <= NEAR_PAYLOAD {
+            self.records
+                .insert(near_payload_key(id).as_slice(), payload)
+                .map_err(StoreError::new)?;
+        } else {
+            self.payloads
+                .insert(id.to_bytes().as_slice(), payload)
+                .map_err(StoreError::new)?;
+        }
+        Ok(())
+    }
+
+    fn payload(&self, id: &ShareId) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self
+            .records
+            .get(near_payload_key(id).as_slice())
+            .map_err(StoreError::new)?
+        {
+            return Ok(Some(v.value().to_vec()));
+        }
+        Ok(self
+            .payloads
+            .get(id.to_bytes().as_slice())
+            .map_err(StoreError::new)?
+            .map(|v| v.value().to_vec()))
+    }
+
     /// Forgets a record with everything kept beside it.
     fn forget(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
-        self.shares
+        self.records
             .remove(id.to_bytes().as_slice())
             .map_err(StoreError::new)?;
         self.drop_payload(id)?;
         for t in &rec.tickets {
-            self.ticket_bytes
-                .remove(t.hash.as_slice())
+            self.records
+                .remove(ticket_key(id, &t.hash).as_slice())
                 .map_err(StoreError::new)?;
         }
         Ok(())
     }
 
     fn drop_payload(&mut self, id: &ShareId) -> Result<(), StoreError> {
-        self.payloads
-            .remove(id.to_bytes().as_slice())
-            .map_err(StoreError::new)?;
+        let near = self
+            .records
+            .remove(near_payload_key(id).as_slice())
+            .map_err(StoreError::new)?
+            .is_some();
+        if !near {
+            self.payloads
+                .remove(id.to_bytes().as_slice())
+                .map_err(StoreError::new)?;
+        }
         Ok(())
     }
 }
 
 fn decode(bytes: &[u8]) -> Result<ShareRecord, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError(format!("corrupt record: {e}")))
+}
+
+fn decode_u64(bytes: &[u8]) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_le_bytes)
+        .map_err(|_| StoreError("corrupt ticket entry".into()))
+}
+
+/// Moves a store of the earlier layout (records, payloads and ticket bytes in
+/// three tables) to this one, in the transaction that opens it. Inline
+/// payloads stay where they are: [`Tables::payload`] looks in both places.
+fn migrate(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let old = txn
+        .list_tables()
+        .map_err(StoreError::new)?
+        .any(|t| t.name() == OLD_SHARES.name());
+    if !old {
+        return Ok(());
+    }
+    {
+        let shares = txn.open_table(OLD_SHARES).map_err(StoreError::new)?;
+        let ticket_bytes = txn.open_table(OLD_TICKET_BYTES).map_err(StoreError::new)?;
+        let mut records = txn.open_table(RECORDS).map_err(StoreError::new)?;
+        for entry in shares.iter().map_err(StoreError::new)? {
+            let (k, v) = entry.map_err(StoreError::new)?;
+            let Some(id) = record_id(k.value()) else {
+                continue;
+            };
+            let rec = decode(v.value())?;
+            records
+                .insert(k.value(), v.value())
+                .map_err(StoreError::new)?;
+            for t in &rec.tickets {
+                if let Some(used) = ticket_bytes
+                    .get(t.hash.as_slice())
+                    .map_err(StoreError::new)?
+                {
+                    records
+                        .insert(
+                            ticket_key(&id, &t.hash).as_slice(),
+                            used.value().to_le_bytes().as_slice(),
+                        )
+                        .map_err(StoreError::new)?;
+                }
+            }
+        }
+    }
+    txn.delete_table(OLD_SHARES).map_err(StoreError::new)?;
+    txn.delete_table(OLD_TICKET_BYTES)
+        .map_err(StoreError::new)?;
+    Ok(())
 }
 
 /// Runs on the writer thread; returns the function that answers the caller once the group's
@@ -130,9 +260,9 @@ impl EmbeddedStore {
             .map_err(StoreError::new)?;
         {
             let txn = db.begin_write().map_err(StoreError::new)?;
-            txn.open_table(SHARES).map_err(StoreError::new)?;
+            txn.open_table(RECORDS).map_err(StoreError::new)?;
             txn.open_table(PAYLOADS).map_err(StoreError::new)?;
-            txn.open_table(TICKET_BYTES).map_err(StoreError::new)?;
+            migrate(&txn)?;
             txn.commit().map_err(StoreError::new)?;
         }
         let db = Arc::new(db);
@@ -193,7 +323,7 @@ impl EmbeddedStore {
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
                 let txn = db.begin_read().map_err(StoreError::new)?;
-                let table = txn.open_table(SHARES).map_err(StoreError::new)?;
+                let table = txn.open_table(RECORDS).map_err(StoreError::new)?;
                 f(&table)
             })
             .await
@@ -254,9 +384,8 @@ fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
                 .map_err(StoreError::new)?;
             {
                 let mut tables = Tables {
-                    shares: txn.open_table(SHARES).map_err(StoreError::new)?,
+                    records: txn.open_table(RECORDS).map_err(StoreError::new)?,
                     payloads: txn.open_table(PAYLOADS).map_err(StoreError::new)?,
-                    ticket_bytes: txn.open_table(TICKET_BYTES).map_err(StoreError::new)?,
                 };
                 for job in group.drain(..) {
                     finishers.extend(job(&mut tables));
@@ -308,10 +437,7 @@ impl Store for EmbeddedStore {
             let rec = share.record();
             tables.save(&share.id, &rec)?;
             if let Some(p) = &share.inline_payload {
-                tables
-                    .payloads
-                    .insert(share.id.to_bytes().as_slice(), p.as_slice())
-                    .map_err(StoreError::new)?;
+                tables.put_payload(&share.id, p)?;
             }
             Ok(true)
         })
@@ -374,20 +500,15 @@ impl Store for EmbeddedStore {
                 } else {
                     bytes
                 };
-                let used = tables.ticket_bytes(&hash)?;
+                let used = tables.ticket_bytes(id, &hash)?;
                 let taken = used.saturating_add(bytes);
                 if taken > super::ticket_budget(rec.size) {
                     return Ok((BlobOutcome::Exhausted, false));
                 }
-                tables.set_ticket_bytes(&hash, taken)?;
+                tables.set_ticket_bytes(id, &hash, taken)?;
             }
             if let BlobOutcome::Inline(_) = out {
-                let bytes = tables
-                    .payloads
-                    .get(id.to_bytes().as_slice())
-                    .map_err(StoreError::new)?
-                    .map(|v| v.value().to_vec());
-                return match bytes {
+                return match tables.payload(id)? {
                     Some(b) => Ok((BlobOutcome::Inline(b), changed)),
                     None => Ok((BlobOutcome::BadTicket, false)),
                 };
@@ -404,11 +525,11 @@ impl Store for EmbeddedStore {
         ttl: i64,
         refund: u64,
     ) -> StoreFuture<'_, ()> {
-        self.update_with(true, id, (), move |_, rec, tables| {
+        self.update_with(true, id, (), move |id, rec, tables| {
             let changed = logic::touch_ticket(rec, &hash, now, ttl);
             if refund > 0 && rec.tickets.iter().any(|t| t.hash == hash) {
-                let used = tables.ticket_bytes(&hash)?;
-                tables.set_ticket_bytes(&hash, used.saturating_sub(refund))?;
+                let used = tables.ticket_bytes(id, &hash)?;
+                tables.set_ticket_bytes(id, &hash, used.saturating_sub(refund))?;
             }
             Ok(((), changed))
         })
@@ -465,8 +586,7 @@ impl Store for EmbeddedStore {
                     let mut ids = Vec::new();
                     for entry in t.iter().map_err(StoreError::new)? {
                         let (k, v) = entry.map_err(StoreError::new)?;
-                        let Ok(id) = <[u8; 16]>::try_from(k.value()).map(ShareId::from_bytes)
-                        else {
+                        let Some(id) = record_id(k.value()) else {
                             continue;
                         };
                         let rec = decode(v.value())?;
@@ -529,6 +649,158 @@ impl Store for EmbeddedStore {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::store::contract::{claim_req, CLAIM, LINK};
+    use sha2::{Digest as _, Sha256};
+
+    fn share(id: &ShareId, now: UnixSecs, payload: Vec<u8>) -> NewShare {
+        NewShare {
+            id: id.clone(),
+            size: payload.len() as u64,
+            created_at: now,
+            expires_at: now + 3600,
+            max_downloads: 2,
+            link_verifier: Sha256::digest(LINK).into(),
+            claim_verifier: Sha256::digest(CLAIM).into(),
+            meta: b"sealed-meta".to_vec(),
+            kdf: None,
+            manage_token_hash: [7; 32],
+            upload_token_hash: None,
+            inline_payload: Some(payload),
+        }
+    }
+
+    /// Every key of a table, in order.
+    fn keys(db: &Database, table: TableDefinition<&[u8], &[u8]>) -> Vec<Vec<u8>> {
+        let txn = db.begin_read().unwrap();
+        let t = txn.open_table(table).unwrap();
+        t.iter()
+            .unwrap()
+            .map(|e| e.unwrap().0.value().to_vec())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_store_of_the_three_table_layout_opens_with_everything_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = crate::clock::system_now();
+        let id = ShareId::from_bytes([3; 16]);
+        let payload = vec![42u8; 1024];
+        let claim = claim_req(LINK, CLAIM, None, now);
+        let budget = super::super::ticket_budget(1024);
+        {
+            // The earlier layout: records, inline payloads and ticket bytes in
+            // three tables, ticket bytes by the ticket's hash alone.
+            let mut rec = share(&id, now, payload.clone()).record();
+            let (out, changed) = logic::claim(&mut rec, &claim);
+            assert!(matches!(out, ClaimOutcome::Granted { .. }) && changed);
+            let db = Database::create(dir.path().join("records.redb")).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut shares = txn.open_table(OLD_SHARES).unwrap();
+                let rec = postcard::to_stdvec(&rec).unwrap();
+                shares
+                    .insert(id.to_bytes().as_slice(), rec.as_slice())
+                    .unwrap();
+                let mut payloads = txn.open_table(PAYLOADS).unwrap();
+                payloads
+                    .insert(id.to_bytes().as_slice(), payload.as_slice())
+                    .unwrap();
+                let mut used = txn.open_table(OLD_TICKET_BYTES).unwrap();
+                used.insert(claim.ticket_hash.as_slice(), budget - 10)
+                    .unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        let rec = store
+            .get(id.clone())
+            .await
+            .unwrap()
+            .expect("the record moved");
+        assert_eq!(rec.downloads_left, 1);
+        // The ticket's budget moved with it: 11 more bytes are over, 10 are not.
+        assert_eq!(
+            store
+                .open_blob(id.clone(), claim.ticket_hash, now, 600, 11)
+                .await
+                .unwrap(),
+            BlobOutcome::Exhausted
+        );
+        assert_eq!(
+            store
+                .open_blob(id.clone(), claim.ticket_hash, now, 600, 10)
+                .await
+                .unwrap(),
+            BlobOutcome::Inline(payload)
+        );
+        let txn = store.db.begin_read().unwrap();
+        let names: Vec<String> = txn
+            .list_tables()
+            .unwrap()
+            .map(|t| t.name().to_owned())
+            .collect();
+        assert!(
+            !names.iter().any(|n| n == "shares" || n == "ticket_bytes"),
+            "the old tables are gone: {names:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn small_payloads_sit_beside_their_record_and_large_ones_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        let now = crate::clock::system_now();
+        let small = ShareId::from_bytes([1; 16]);
+        let large = ShareId::from_bytes([2; 16]);
+        let small_payload = vec![1u8; NEAR_PAYLOAD];
+        let large_payload = vec![2u8; NEAR_PAYLOAD + 1];
+        assert!(store
+            .create(share(&small, now, small_payload.clone()))
+            .await
+            .unwrap());
+        assert!(store
+            .create(share(&large, now, large_payload.clone()))
+            .await
+            .unwrap());
+        assert_eq!(
+            keys(&store.db, RECORDS),
+            vec![
+                small.to_bytes().to_vec(),
+                near_payload_key(&small).to_vec(),
+                large.to_bytes().to_vec(),
+            ]
+        );
+        assert_eq!(keys(&store.db, PAYLOADS), vec![large.to_bytes().to_vec()]);
+        for (id, payload) in [(&small, small_payload), (&large, large_payload)] {
+            let claim = claim_req(LINK, CLAIM, None, now);
+            store.claim(id.clone(), claim.clone()).await.unwrap();
+            assert_eq!(
+                store
+                    .open_blob(
+                        id.clone(),
+                        claim.ticket_hash,
+                        now,
+                        600,
+                        super::super::WHOLE_SHARE
+                    )
+                    .await
+                    .unwrap(),
+                BlobOutcome::Inline(payload)
+            );
+            // A revoke drops the payload, wherever it was.
+            let manage = [7; 32];
+            store.revoke(id.clone(), manage, now).await.unwrap();
+        }
+        assert!(keys(&store.db, PAYLOADS).is_empty());
+        let left = keys(&store.db, RECORDS);
+        assert!(
+            left.iter()
+                .all(|k| k.len() != near_payload_key(&small).len()),
+            "no payload is left beside a record: {left:?}"
+        );
+        // The scans see records only.
+        assert_eq!(store.sweep(now, 3600).await.unwrap(), Vec::<ShareId>::new());
+    }
 
     #[tokio::test]
     async fn ping_fails_once_the_writer_thread_is_dead() {

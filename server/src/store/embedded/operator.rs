@@ -8,7 +8,7 @@
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 
-use super::{decode, EmbeddedStore};
+use super::{decode, record_id, EmbeddedStore};
 use crate::store::{
     operator::{
         self, merge_events, minute_of, AuditEntry, ConsoleSession, EventCount, EventKind, Glance,
@@ -101,7 +101,7 @@ impl OperatorStore for EmbeddedStore {
             let mut b = OverviewBuilder::new(now, recent, expired_since);
             for entry in t.iter().map_err(StoreError::new)? {
                 let (k, v) = entry.map_err(StoreError::new)?;
-                let Ok(id) = <[u8; 16]>::try_from(k.value()).map(ShareId::from_bytes) else {
+                let Some(id) = record_id(k.value()) else {
                     continue;
                 };
                 b.add(&id, &Glance::of(&decode(v.value())?, now));
