@@ -3,17 +3,16 @@
 // after `cargo leptos build --release --split --lib-features bench` (see
 // bench/README.md). Reports numbers; asserts no timings.
 import { defineConfig } from "@playwright/test";
-import * as os from "node:os";
 import * as path from "node:path";
+import { browserMarker, ownDataDir, port } from "./env";
 
-const port = Number(process.env.E2E_PORT ?? "3918");
 const root = path.resolve(__dirname, "..", "..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
 const server = process.env.E2E_SERVER_BIN ?? path.join(targetDir, "release", "onetimeshare");
 const siteRoot = process.env.E2E_SITE_ROOT ?? path.join(root, "target", "site");
 // Without OTS_DATA_DIR the server writes to a directory of its own, removed
 // after the run (bench/teardown.ts): a run stores a few GiB of parts.
-const dataDir = process.env.OTS_DATA_DIR ?? path.join(os.tmpdir(), `ots-bench-${port}`);
+const dataDir = process.env.OTS_DATA_DIR ?? ownDataDir;
 
 export default defineConfig({
   testDir: ".",
@@ -37,7 +36,7 @@ export default defineConfig({
         "--disable-background-networking",
         "--no-first-run",
         "--disable-quic",
-        `--ots-bench-browser=${port}`,
+        browserMarker,
       ],
     },
   },

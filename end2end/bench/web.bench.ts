@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { ReceivePage, SendPage, hydrated } from "../tests/fixtures/pages";
 import { browserProcess, residentGrowth } from "../tests/fixtures/process";
+import { browserMarker } from "./env";
 import { textShare } from "../tests/fixtures/api";
 import { artifactsDir, randomFile, readZip, removeDir, sha256File, tempDir } from "../tests/fixtures/files";
 
@@ -14,8 +15,6 @@ const results: Record<string, number | string> = {};
 const ROUND_TRIP_MIB = Number(process.env.BENCH_ROUND_TRIP_MIB ?? "1024");
 const MANY_FILES = Number(process.env.BENCH_FILES ?? "1000");
 const MIB = 1024 * 1024;
-/** The switch bench.config.ts gives the browser, to find its process. */
-const BROWSER_MARKER = `--ots-bench-browser=${process.env.E2E_PORT ?? "3918"}`;
 
 test.afterAll(() => {
   fs.mkdirSync(artifactsDir, { recursive: true });
@@ -161,7 +160,7 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     await send.fileInput.setInputFiles(file);
     let sampler = memorySampler(page, cdp);
     // The browser process holds the Blob bytes of the parts.
-    const browserGrowth = residentGrowth(browserProcess(BROWSER_MARKER));
+    const browserGrowth = residentGrowth(browserProcess(browserMarker));
     const t0 = Date.now();
     await send.send.click();
     const links = await send.links(900_000);

@@ -21,14 +21,12 @@ import { randomFile, removeDir, tempDir } from "./fixtures/files";
 const MIB = 1024 * 1024;
 const SIZE_MIB = 640;
 
-test(`sending ${SIZE_MIB} MiB holds far less than the file in the browser's memory`, async ({ baseURL }) => {
+test(`sending ${SIZE_MIB} MiB holds far less than the file in the browser's memory`, async ({ baseURL, launchOptions }) => {
   test.setTimeout(300_000);
   const dir = tempDir();
   const marker = `--ots-send-memory=${process.pid}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic", marker],
-  });
+  // The configured browser, with the marker added.
+  const browser = await chromium.launch({ ...launchOptions, args: [...(launchOptions.args ?? []), marker] });
   try {
     const pid = browserProcess(marker);
     const { file } = randomFile(dir, "large.bin", SIZE_MIB * MIB);
