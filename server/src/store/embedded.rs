@@ -652,6 +652,9 @@ mod tests {
     use crate::store::contract::{claim_req, CLAIM, LINK};
     use sha2::{Digest as _, Sha256};
 
+    /// The manage token's hash of every share [`share`] makes.
+    const MANAGE_HASH: Digest = [7; 32];
+
     fn share(id: &ShareId, now: UnixSecs, payload: Vec<u8>) -> NewShare {
         NewShare {
             id: id.clone(),
@@ -663,7 +666,7 @@ mod tests {
             claim_verifier: Sha256::digest(CLAIM).into(),
             meta: b"sealed-meta".to_vec(),
             kdf: None,
-            manage_token_hash: [7; 32],
+            manage_token_hash: MANAGE_HASH,
             upload_token_hash: None,
             inline_payload: Some(payload),
         }
@@ -788,8 +791,7 @@ mod tests {
                 BlobOutcome::Inline(payload)
             );
             // A revoke drops the payload, wherever it was.
-            let manage = [7; 32];
-            store.revoke(id.clone(), manage, now).await.unwrap();
+            store.revoke(id.clone(), MANAGE_HASH, now).await.unwrap();
         }
         assert!(keys(&store.db, PAYLOADS).is_empty());
         let left = keys(&store.db, RECORDS);
