@@ -122,6 +122,19 @@ pub fn tr(text: impl Fn(Locale) -> String + Send + Sync + 'static) -> Signal<Str
     Signal::derive(move || text(i18n.get_locale()))
 }
 
+/// A page's tab title in the page's language, following the language
+/// switcher in the browser. The server reads a title once the page's route
+/// has rendered, when that route's own signals may be gone: there the title
+/// is the text itself, as a page is rendered in one language.
+pub fn tab_title(text: impl Fn(Locale) -> String + Send + Sync + 'static) -> TextProp {
+    let i18n = use_i18n();
+    if cfg!(feature = "ssr") {
+        TextProp::from(text(i18n.get_locale_untracked()))
+    } else {
+        TextProp::from(move || text(i18n.get_locale()))
+    }
+}
+
 /// Moves the keyboard focus to the element with `id` once the component
 /// that calls this is in the page, so that keyboard and screen-reader
 /// users land on what a step led to (the browser only; nothing on the server).
@@ -180,6 +193,31 @@ pub fn expiry_text(locale: Locale, rfc3339: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::permille;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_tab_title_is_still_there_when_the_route_that_set_it_is_gone() {
+        use crate::i18n::{td_string, Locale};
+        use leptos::prelude::*;
+        use leptos_i18n::context::init_i18n_context;
+
+        // The language context's effect runs on an executor; a second test may have set one up.
+        let _ = any_spawner::Executor::init_futures_executor();
+        // The server reads the page's title after its route has rendered.
+        let page = Owner::new_root(None);
+        let title = page.with(|| {
+            provide_context(init_i18n_context::<Locale>());
+            let route = Owner::current().expect("the page's owner").child();
+            let title =
+                route.with(|| super::tab_title(|l| td_string!(l, admin.login_tab).to_string()));
+            route.cleanup();
+            title
+        });
+        assert_eq!(
+            page.with(|| title.get()).as_str(),
+            "Console sign-in · OneTimeShare"
+        );
+    }
 
     #[test]
     fn progress_is_counted_in_thousandths() {

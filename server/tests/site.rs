@@ -152,3 +152,71 @@ async fn the_bundle_is_brotli_compressed_once_at_start_at_the_best_quality() {
     assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
     s.stop().await;
 }
+
+/// The console is rendered in the language the browser asks for, its tab
+/// title too, for every one of many pages asked for at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_pages_come_in_the_browsers_language_with_their_title() {
+    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+    let hash = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(8, 1, 1, None).unwrap(),
+    )
+    .hash_password_with_salt(b"operator password", b"saltsaltsaltsalt")
+    .unwrap()
+    .to_string();
+    let s = TestServer::start_with(move |c| c.admin_password_hash = Some(hash.into())).await;
+
+    // By Accept-Language, and by the language switcher's `?lang=` before it.
+    let asks = [
+        (
+            "/admin",
+            Some("de"),
+            "de",
+            "Anmeldung an der Konsole · OneTimeShare",
+        ),
+        (
+            "/admin?lang=ar",
+            Some("de"),
+            "ar",
+            "تسجيل الدخول إلى وحدة التحكم · OneTimeShare",
+        ),
+        ("/admin", None, "en", "Console sign-in · OneTimeShare"),
+        (
+            "/admin?lang=de",
+            Some("ar, en"),
+            "de",
+            "Anmeldung an der Konsole · OneTimeShare",
+        ),
+    ];
+    let mut pages = tokio::task::JoinSet::new();
+    for i in 0..32 {
+        let client = s.client.clone();
+        let (path, accept, lang, title) = asks[i % asks.len()];
+        let url = s.url(path);
+        pages.spawn(async move {
+            for _ in 0..10 {
+                let mut req = client.get(&url);
+                if let Some(accept) = accept {
+                    req = req.header("accept-language", accept);
+                }
+                let r = req.send().await.expect("the page is answered");
+                assert_eq!(r.status(), 200);
+                let html = r.text().await.expect("the whole page is sent");
+                assert!(
+                    html.contains(&format!(r#"<html lang="{lang}""#)),
+                    "{path}: {html}"
+                );
+                assert!(
+                    html.contains(&format!("<title>{title}</title>")),
+                    "{path}: {html}"
+                );
+            }
+        });
+    }
+    while let Some(done) = pages.join_next().await {
+        done.unwrap();
+    }
+    s.stop().await;
+}

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::format::human_bytes;
 use crate::i18n::{td_string, use_i18n};
-use crate::widgets::tr;
+use crate::widgets::{tab_title, tr};
 
 /// The console (`/admin`).
 #[component]
@@ -31,7 +31,7 @@ pub fn AdminPage() -> impl IntoView {
 fn Login(login: LoginView) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=tr(|l| td_string!(l, admin.login_tab).to_string())/>
+        <Title text=tab_title(|l| td_string!(l, admin.login_tab).to_string())/>
         <section class="card admin-login" id="admin-login">
             <h1>{tr(|l| td_string!(l, admin.console).to_string())}</h1>
             {login
@@ -70,7 +70,7 @@ fn Login(login: LoginView) -> impl IntoView {
 fn Refused(refused: Refusal) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=tr(|l| td_string!(l, admin.refused_tab).to_string())/>
+        <Title text=tab_title(|l| td_string!(l, admin.refused_tab).to_string())/>
         <section class="card state" id="admin-refused" data-state="refused" role="alert">
             <h1>{move || refusal_title(i18n.get_locale(), refused)}</h1>
             <p class="lead">{move || refusal_detail(i18n.get_locale(), refused)}</p>
@@ -99,7 +99,7 @@ fn Dashboard(dash: DashboardView) -> impl IntoView {
         actions,
     } = dash;
     view! {
-        <Title text=tr(|l| td_string!(l, admin.console_tab).to_string())/>
+        <Title text=tab_title(|l| td_string!(l, admin.console_tab).to_string())/>
         <section class="card admin" id="admin-dashboard">
             <DashboardHead csrf=csrf.clone() version uptime_secs as_of notice/>
             <h2>{tr(|l| td_string!(l, admin.health).to_string())}</h2>

@@ -90,11 +90,20 @@ async fn render(
     status: StatusCode,
     cookies: Vec<HeaderValue>,
 ) -> Response {
-    // The page is rendered for the path the browser shows, so that it hydrates the same route.
+    // The page is rendered for the path the browser shows, so that it hydrates the same route,
+    // in the language the browser asks for (the switcher's `?lang=`, then Accept-Language).
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map_or(parts.uri.path(), |p| p.as_str());
     let mut req = Request::builder()
-        .uri(parts.uri.path())
+        .uri(uri)
         .body(Body::empty())
         .unwrap_or_default();
+    for value in parts.headers.get_all(header::ACCEPT_LANGUAGE) {
+        req.headers_mut()
+            .append(header::ACCEPT_LANGUAGE, value.clone());
+    }
     // The nonce of this response's CSP, for the page's scripts.
     if let Some(nonce) = parts.extensions.get::<CspNonce>() {
         req.extensions_mut().insert(nonce.clone());
