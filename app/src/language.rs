@@ -11,7 +11,7 @@
 
 use leptos::prelude::*;
 
-use leptos_i18n::context::{init_i18n_context_with_options, I18nContextOptions};
+use leptos_i18n::context::{init_i18n_context_with_options, I18nContext, I18nContextOptions};
 use leptos_meta::Html;
 
 use crate::i18n::{td_string, use_i18n, I18nLocaleTrait, Locale};
@@ -73,9 +73,7 @@ pub fn preferred(query: Option<&str>, accept_language: Option<&str>) -> String {
 /// page's CSP nonce; this one provides the same context and sets
 /// `<html lang dir>`, and renders nothing else.
 pub fn Languages(children: Children) -> impl IntoView {
-    let getter = leptos_use::UseLocalesOptions::default().ssr_lang_header_getter(request_languages);
-    let options = I18nContextOptions::<Locale>::default().ssr_lang_header_getter(getter);
-    let i18n = init_i18n_context_with_options(options);
+    let i18n = language_context();
     provide_context(i18n);
     // The children first: the language they read is the one <html> gets.
     let children = children();
@@ -84,6 +82,27 @@ pub fn Languages(children: Children) -> impl IntoView {
     view! {
         {children}
         <Html attr:lang=lang attr:dir=dir/>
+    }
+}
+
+/// The page's language context.
+///
+/// leptos_i18n runs an effect in it that would keep the language in a
+/// cookie (this app sets none). On the server that effect may first run
+/// after the page has been sent and its signals are gone, and then panic;
+/// there its scope is paused, so it never runs.
+fn language_context() -> I18nContext<Locale> {
+    let getter = leptos_use::UseLocalesOptions::default().ssr_lang_header_getter(request_languages);
+    let options = I18nContextOptions::<Locale>::default().ssr_lang_header_getter(getter);
+    if cfg!(feature = "ssr") {
+        let scope = Owner::new();
+        let i18n = scope.with(|| init_i18n_context_with_options(options));
+        scope.pause();
+        // The scope, and the language signal in it, last as long as the page.
+        Owner::on_cleanup(move || drop(scope));
+        i18n
+    } else {
+        init_i18n_context_with_options(options)
     }
 }
 
@@ -145,6 +164,22 @@ pub fn LanguageSwitcher() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn on_the_server_the_language_context_runs_no_effect() {
+        crate::test_executor::install();
+        let page = Owner::new_root(None);
+        let i18n = page.with(language_context);
+        // An effect that ran once follows the language; on the server it may
+        // first run after the page has been sent and its signals are gone.
+        let spawned = crate::test_executor::poll_spawned();
+        assert_eq!(spawned.panicked, 0);
+        page.with(|| i18n.set_locale(Locale::de));
+        assert_eq!(spawned.wakes(), 0, "an effect follows the language");
+        assert_eq!(page.with(|| i18n.get_locale_untracked()), Locale::de);
+        page.unset_with_forced_cleanup();
+    }
 
     #[test]
     fn the_query_names_the_language() {

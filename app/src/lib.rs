@@ -31,6 +31,8 @@ mod qr;
 mod receive;
 mod send;
 mod site;
+#[cfg(test)]
+mod test_executor;
 mod widgets;
 
 #[cfg(feature = "hydrate")]

@@ -201,8 +201,7 @@ mod tests {
         use leptos::prelude::*;
         use leptos_i18n::context::init_i18n_context;
 
-        // The language context's effect runs on an executor; a second test may have set one up.
-        let _ = any_spawner::Executor::init_futures_executor();
+        crate::test_executor::install();
         // The server reads the page's title after its route has rendered.
         let page = Owner::new_root(None);
         let title = page.with(|| {
