@@ -16,20 +16,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 use common::*;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "operator password";
-
-/// A PHC string cheap enough for debug builds (the cost is in the string).
-fn cheap_hash(password: &str) -> String {
-    let params = Params::new(8, 1, 1, None).unwrap();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_with_salt(password.as_bytes(), b"saltsaltsaltsalt")
-        .unwrap()
-        .to_string()
-}
 
 /// A valid protocol payload: 1 byte of plaintext sealed is 17 bytes.
 const PAYLOAD: [u8; 17] = [5; 17];

@@ -6,6 +6,7 @@
 #![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "common/moto.rs"]
 mod moto;
 #[path = "common/redis.rs"]
@@ -18,8 +19,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use common::cheap_hash;
 use futures_util::TryStreamExt;
 use moto::Moto;
 use object_store::{aws::AmazonS3Builder, ObjectStore};
@@ -372,15 +373,6 @@ async fn two_hundred_claims_across_both_succeed_exactly_downloads_left_times() {
         }
     }
     assert_eq!(ok, 7);
-}
-
-/// A PHC string cheap enough for debug builds.
-fn cheap_hash(password: &str) -> String {
-    let params = Params::new(8, 1, 1, None).unwrap();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_with_salt(password.as_bytes(), b"saltsaltsaltsalt")
-        .unwrap()
-        .to_string()
 }
 
 /// One sign-in attempt at the console of `base` (a fresh client each time); the

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{cheap_hash, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_send_page_carries_the_servers_size_limit() {
@@ -157,15 +157,7 @@ async fn the_bundle_is_brotli_compressed_once_at_start_at_the_best_quality() {
 /// title too, for every one of many pages asked for at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_come_in_the_browsers_language_with_their_title() {
-    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
-    let hash = Argon2::new(
-        Algorithm::Argon2id,
-        Version::V0x13,
-        Params::new(8, 1, 1, None).unwrap(),
-    )
-    .hash_password_with_salt(b"operator password", b"saltsaltsaltsalt")
-    .unwrap()
-    .to_string();
+    let hash = cheap_hash("operator password");
     let s = TestServer::start_with(move |c| c.admin_password_hash = Some(hash.into())).await;
 
     // By Accept-Language, and by the language switcher's `?lang=` before it.
