@@ -1,23 +1,36 @@
-//! The embedded store: share records in one redb file, written with group commit.
+//! The embedded store: share records in one redb file, changed with group
+//! commit through a write-ahead log.
 //!
 //! Every change runs on one writer thread. It takes every operation queued
-//! while the previous commit was on disk, applies them in order inside one
-//! write transaction, commits it with [`Durability::Immediate`] (one fsync for
-//! the whole group), and only then answers each caller (a download's ticket
-//! extension alone answers before the commit: losing it in a crash only makes
-//! the ticket die sooner). Operations are thus
+//! while the previous group was on its way to disk, applies them in order over
+//! the committed state, appends the group's net changes to `records.wal` as one
+//! frame made durable with one `fdatasync`, lays them over `records.redb` in
+//! memory (the layers every reader consults first), and only then answers
+//! each caller (a download's ticket extension alone answers before: losing it
+//! in a crash only makes the ticket die sooner). Operations are thus
 //! serialised (atomic with respect to each other) and each answer is durable,
-//! while the cost of an fsync is shared by every request that waited for it.
+//! while the cost of a sync is shared by every request that waited for it.
+//! Every few megabytes of log, and when the store goes idle or closes, a
+//! checkpoint writes the changes to `records.redb` in one durable transaction
+//! on a thread of its own ([`wal`] tells why that is crash-safe).
 
 mod operator;
+mod wal;
 
-use std::{path::Path, sync::Arc, thread};
+use std::{
+    path::Path,
+    sync::{mpsc as std_mpsc, Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    thread,
+    time::Duration,
+};
 
 use redb::{
-    Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition, TableHandle,
+    Database, Durability, ReadOnlyTable, ReadableDatabase, ReadableTable, TableDefinition,
+    TableHandle,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
+use self::wal::{Overlay, Tbl, Wal};
 use super::{
     logic, BlobOutcome, ClaimOutcome, ClaimRequest, CompleteOutcome, Digest, NewShare,
     ReleaseOutcome, RevokeOutcome, ShareId, ShareRecord, Store, StoreError, StoreFuture, UnixSecs,
@@ -71,41 +84,99 @@ const GATHER_WAIT: std::time::Duration = std::time::Duration::from_micros(300);
 /// redb's page cache: records are small, so a modest cache keeps RSS low.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
-/// The tables an operation works on inside the group's write transaction.
+/// Log bytes after which the writer checkpoints.
+const CHECKPOINT_BYTES: u64 = 8 * 1024 * 1024;
+/// Overlay entries after which the writer checkpoints.
+const CHECKPOINT_ENTRIES: usize = 64 * 1024;
+/// How long the store stays idle before the writer checkpoints what the log holds.
+const IDLE_CHECKPOINT: Duration = Duration::from_secs(2);
+/// How often an idle writer looks whether the checkpoint under way is done.
+const FLUSH_POLL: Duration = Duration::from_millis(20);
+
+type RawTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
+
+/// `records.redb` as of the last checkpoint.
+struct Snapshot {
+    records: RawTable,
+    payloads: RawTable,
+}
+
+impl Snapshot {
+    fn open(db: &Database) -> Result<Self, StoreError> {
+        let txn = db.begin_read().map_err(StoreError::new)?;
+        Ok(Self {
+            records: txn.open_table(RECORDS).map_err(StoreError::new)?,
+            payloads: txn.open_table(PAYLOADS).map_err(StoreError::new)?,
+        })
+    }
+
+    fn with<R>(
+        &self,
+        t: Tbl,
+        key: &[u8],
+        f: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StoreError> {
+        let table = match t {
+            Tbl::Records => &self.records,
+            Tbl::Payloads => &self.payloads,
+        };
+        let value = table.get(key).map_err(StoreError::new)?;
+        Ok(f(value.as_ref().map(|v| v.value())))
+    }
+}
+
+/// The tables an operation works on: this group's changes over the committed
+/// ones over the last checkpoint.
 pub(crate) struct Tables<'t> {
-    records: Table<'t, &'static [u8], &'static [u8]>,
-    payloads: Table<'t, &'static [u8], &'static [u8]>,
+    snap: &'t Snapshot,
+    committed: &'t Layers,
+    pending: Overlay,
+    /// The group must reach the disk even when it changed nothing.
+    sync: bool,
 }
 
 impl Tables<'_> {
-    fn load(&self, id: &ShareId) -> Result<Option<ShareRecord>, StoreError> {
-        match self
-            .records
-            .get(id.to_bytes().as_slice())
-            .map_err(StoreError::new)?
-        {
-            Some(v) => Ok(Some(decode(v.value())?)),
-            None => Ok(None),
+    fn with<R>(
+        &self,
+        t: Tbl,
+        key: &[u8],
+        f: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StoreError> {
+        if let Some(v) = self.pending.get(t, key) {
+            return Ok(f(v));
         }
+        if let Some(v) = self.committed.get(t, key) {
+            return Ok(f(v));
+        }
+        self.snap.with(t, key, f)
+    }
+
+    /// Removes `key`; whether it was there.
+    fn remove(&mut self, t: Tbl, key: &[u8]) -> Result<bool, StoreError> {
+        let had = self.with(t, key, |v| v.is_some())?;
+        if had {
+            self.pending.set(t, key, None);
+        }
+        Ok(had)
+    }
+
+    fn load(&self, id: &ShareId) -> Result<Option<ShareRecord>, StoreError> {
+        self.with(Tbl::Records, id.to_bytes().as_slice(), |v| {
+            v.map(decode).transpose()
+        })?
     }
 
     fn save(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
         let bytes = postcard::to_stdvec(rec).map_err(StoreError::new)?;
-        self.records
-            .insert(id.to_bytes().as_slice(), bytes.as_slice())
-            .map_err(StoreError::new)?;
+        self.pending
+            .set(Tbl::Records, id.to_bytes().as_slice(), Some(&bytes));
         Ok(())
     }
 
     fn ticket_bytes(&self, id: &ShareId, hash: &Digest) -> Result<u64, StoreError> {
-        match self
-            .records
-            .get(ticket_key(id, hash).as_slice())
-            .map_err(StoreError::new)?
-        {
-            Some(v) => decode_u64(v.value()),
-            None => Ok(0),
-        }
+        self.with(Tbl::Records, ticket_key(id, hash).as_slice(), |v| {
+            v.map_or(Ok(0), decode_u64)
+        })?
     }
 
     fn set_ticket_bytes(
@@ -114,67 +185,49 @@ impl Tables<'_> {
         hash: &Digest,
         bytes: u64,
     ) -> Result<(), StoreError> {
-        self.records
-            .insert(
-                ticket_key(id, hash).as_slice(),
-                bytes.to_le_bytes().as_slice(),
-            )
-            .map_err(StoreError::new)?;
+        self.pending.set(
+            Tbl::Records,
+            ticket_key(id, hash).as_slice(),
+            Some(bytes.to_le_bytes().as_slice()),
+        );
         Ok(())
     }
 
     fn put_payload(&mut self, id: &ShareId, payload: &[u8]) -> Result<(), StoreError> {
         if payload.len() <= NEAR_PAYLOAD {
-            self.records
-                .insert(near_payload_key(id).as_slice(), payload)
-                .map_err(StoreError::new)?;
+            self.pending
+                .set(Tbl::Records, near_payload_key(id).as_slice(), Some(payload));
         } else {
-            self.payloads
-                .insert(id.to_bytes().as_slice(), payload)
-                .map_err(StoreError::new)?;
+            self.pending
+                .set(Tbl::Payloads, id.to_bytes().as_slice(), Some(payload));
         }
         Ok(())
     }
 
     fn payload(&self, id: &ShareId) -> Result<Option<Vec<u8>>, StoreError> {
-        if let Some(v) = self
-            .records
-            .get(near_payload_key(id).as_slice())
-            .map_err(StoreError::new)?
-        {
-            return Ok(Some(v.value().to_vec()));
+        if let Some(near) = self.with(Tbl::Records, near_payload_key(id).as_slice(), |v| {
+            v.map(<[u8]>::to_vec)
+        })? {
+            return Ok(Some(near));
         }
-        Ok(self
-            .payloads
-            .get(id.to_bytes().as_slice())
-            .map_err(StoreError::new)?
-            .map(|v| v.value().to_vec()))
+        self.with(Tbl::Payloads, id.to_bytes().as_slice(), |v| {
+            v.map(<[u8]>::to_vec)
+        })
     }
 
     /// Forgets a record with everything kept beside it.
     fn forget(&mut self, id: &ShareId, rec: &ShareRecord) -> Result<(), StoreError> {
-        self.records
-            .remove(id.to_bytes().as_slice())
-            .map_err(StoreError::new)?;
+        self.remove(Tbl::Records, id.to_bytes().as_slice())?;
         self.drop_payload(id)?;
         for t in &rec.tickets {
-            self.records
-                .remove(ticket_key(id, &t.hash).as_slice())
-                .map_err(StoreError::new)?;
+            self.remove(Tbl::Records, ticket_key(id, &t.hash).as_slice())?;
         }
         Ok(())
     }
 
     fn drop_payload(&mut self, id: &ShareId) -> Result<(), StoreError> {
-        let near = self
-            .records
-            .remove(near_payload_key(id).as_slice())
-            .map_err(StoreError::new)?
-            .is_some();
-        if !near {
-            self.payloads
-                .remove(id.to_bytes().as_slice())
-                .map_err(StoreError::new)?;
+        if !self.remove(Tbl::Records, near_payload_key(id).as_slice())? {
+            self.remove(Tbl::Payloads, id.to_bytes().as_slice())?;
         }
         Ok(())
     }
@@ -241,17 +294,55 @@ type Job = Box<dyn FnOnce(&mut Tables<'_>) -> Option<Finish> + Send>;
 /// Answers a caller with the commit's result.
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
+/// What the writer thread is asked to do.
+enum Msg {
+    Job(Job),
+    /// Write what the log holds to `records.redb` now.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Checkpoint(oneshot::Sender<Result<(), StoreError>>),
+}
+
+/// Committed changes not yet in `records.redb`, newest first: those since
+/// the last rotation of the log, and those a checkpoint is writing.
+#[derive(Default)]
+struct Layers {
+    active: Overlay,
+    frozen: Arc<Overlay>,
+}
+
+impl Layers {
+    fn get(&self, t: Tbl, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.active.get(t, key).or_else(|| self.frozen.get(t, key))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.active.is_empty() && self.frozen.is_empty()
+    }
+}
+
+fn read_lock(layers: &RwLock<Layers>) -> RwLockReadGuard<'_, Layers> {
+    layers.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write_lock(layers: &RwLock<Layers>) -> RwLockWriteGuard<'_, Layers> {
+    layers.write().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The embedded (redb) store.
 pub struct EmbeddedStore {
     db: Arc<Database>,
-    jobs: mpsc::UnboundedSender<Job>,
+    /// Committed changes not yet in `records.redb`; only the writer thread changes them.
+    layers: Arc<RwLock<Layers>>,
+    jobs: std_mpsc::Sender<Msg>,
+    writer: Option<thread::JoinHandle<()>>,
     /// Bytes of part files, counted in memory: the server adds what is on
     /// disk when it opens the store, so the count is exact after every start.
     stored: std::sync::Mutex<u64>,
 }
 
 impl EmbeddedStore {
-    /// Opens (or creates) `records.redb` in `dir` and starts the writer thread.
+    /// Opens (or creates) `records.redb` and `records.wal` in `dir`, writes
+    /// what the log holds into the database, and starts the writer thread.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(StoreError::new)?;
         let db = Database::builder()
@@ -265,18 +356,41 @@ impl EmbeddedStore {
             migrate(&txn)?;
             txn.commit().map_err(StoreError::new)?;
         }
+        let (wal, logged) = Wal::open(dir)?;
         let db = Arc::new(db);
-        let (jobs, rx) = mpsc::unbounded_channel();
-        let writer_db = db.clone();
-        thread::Builder::new()
+        let layers = Arc::new(RwLock::new(Layers {
+            active: logged,
+            frozen: Arc::default(),
+        }));
+        let mut w = Writer {
+            db: db.clone(),
+            layers: layers.clone(),
+            wal,
+            flush: None,
+        };
+        w.checkpoint_all()?;
+        let (jobs, rx) = std_mpsc::channel();
+        let writer = thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer(writer_db, rx))
+            .spawn(move || w.run(&rx))
             .map_err(StoreError::new)?;
         Ok(Self {
             db,
+            layers,
             jobs,
+            writer: Some(writer),
             stored: std::sync::Mutex::new(0),
         })
+    }
+
+    /// Writes what the log holds into `records.redb` and empties the log.
+    #[cfg(test)]
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Msg::Checkpoint(tx))
+            .map_err(|_| StoreError("writer stopped".into()))?;
+        rx.await.map_err(|_| StoreError("writer stopped".into()))?
     }
 
     /// Queues `f` for the next group and waits for its durable answer.
@@ -304,27 +418,75 @@ impl EmbeddedStore {
                 let _ = tx.send(committed.and(out));
             }))
         });
-        let sent = self.jobs.send(job);
+        let sent = self.jobs.send(Msg::Job(job));
         Box::pin(async move {
             sent.map_err(|_| StoreError("writer stopped".into()))?;
             rx.await.map_err(|_| StoreError("writer stopped".into()))?
         })
     }
 
-    /// Runs `f` on a read transaction off the async threads.
-    fn read<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    /// The committed record `id`, handed to `f`: from the layers when they have
+    /// the record, else from `records.redb` off the async threads.
+    fn read_record<T, F>(&self, id: ShareId, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&redb::ReadOnlyTable<&'static [u8], &'static [u8]>) -> Result<T, StoreError>
-            + Send
-            + 'static,
+        F: FnOnce(Option<ShareRecord>) -> T + Send + 'static,
     {
+        let key = id.to_bytes();
+        // A key the layers lack has its latest committed value in
+        // `records.redb`: a checkpoint commits there before its frozen layer goes.
+        let known = read_lock(&self.layers)
+            .get(Tbl::Records, key.as_slice())
+            .map(|v| v.map(decode).transpose());
+        if let Some(rec) = known {
+            return Box::pin(std::future::ready(rec.map(f)));
+        }
         let db = self.db.clone();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let txn = db.begin_read().map_err(StoreError::new)?;
-                let table = txn.open_table(RECORDS).map_err(StoreError::new)?;
-                f(&table)
+                let snap = Snapshot::open(&db)?;
+                let rec =
+                    snap.with(Tbl::Records, key.as_slice(), |v| v.map(decode).transpose())??;
+                Ok(f(rec))
+            })
+            .await
+            .map_err(StoreError::new)?
+        })
+    }
+
+    /// Folds every committed record into `acc` with `f`, off the async threads.
+    fn scan_records<T, F>(&self, acc: T, mut f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, ShareId, ShareRecord) -> Result<(), StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let layers = self.layers.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut acc = acc;
+                // One moment's view: the layers and the snapshot taken together.
+                let (laid, snap) = {
+                    let l = read_lock(&layers);
+                    let mut laid = l.frozen.records_copy();
+                    laid.extend(l.active.records_copy());
+                    (laid, Snapshot::open(&db)?)
+                };
+                for entry in snap.records.iter().map_err(StoreError::new)? {
+                    let (k, v) = entry.map_err(StoreError::new)?;
+                    let Some(id) = record_id(k.value()) else {
+                        continue;
+                    };
+                    if !laid.contains_key(k.value()) {
+                        f(&mut acc, id, decode(v.value())?)?;
+                    }
+                }
+                for (k, v) in &laid {
+                    if let (Some(id), Some(v)) = (record_id(k), v) {
+                        f(&mut acc, id, decode(v)?)?;
+                    }
+                }
+                Ok(acc)
             })
             .await
             .map_err(StoreError::new)?
@@ -365,52 +527,236 @@ impl EmbeddedStore {
     }
 }
 
-/// The writer thread: group commit until every sender is gone.
-fn writer(db: Arc<Database>, mut rx: mpsc::UnboundedReceiver<Job>) {
-    let mut group: Vec<Job> = Vec::new();
-    while let Some(first) = rx.blocking_recv() {
-        group.push(first);
-        drain(&mut rx, &mut group);
-        if group.len() < SMALL_GROUP {
-            // A commit costs far more than an operation: a moment's wait lets the
-            // requests already on their way join this group.
-            thread::sleep(GATHER_WAIT);
-            drain(&mut rx, &mut group);
+impl Drop for EmbeddedStore {
+    /// Stops the writer thread once it has folded the log into the database,
+    /// so that the files are whole and free for the next open.
+    fn drop(&mut self) {
+        let (closed, _) = std_mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
         }
+    }
+}
+
+/// Writes `changes` to `records.redb` in one durable transaction.
+fn apply(db: &Database, changes: &Overlay) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut txn = db.begin_write().map_err(StoreError::new)?;
+    txn.set_durability(Durability::Immediate)
+        .map_err(StoreError::new)?;
+    {
+        let mut records = txn.open_table(RECORDS).map_err(StoreError::new)?;
+        let mut payloads = txn.open_table(PAYLOADS).map_err(StoreError::new)?;
+        for (t, key, value) in changes.entries() {
+            let table = match t {
+                Tbl::Records => &mut records,
+                Tbl::Payloads => &mut payloads,
+            };
+            match value {
+                Some(v) => {
+                    table.insert(key, v).map_err(StoreError::new)?;
+                }
+                None => {
+                    table.remove(key).map_err(StoreError::new)?;
+                }
+            }
+        }
+    }
+    txn.commit().map_err(StoreError::new)
+}
+
+/// The writer thread's state.
+struct Writer {
+    db: Arc<Database>,
+    layers: Arc<RwLock<Layers>>,
+    wal: Wal,
+    /// The checkpoint under way, on a thread of its own.
+    flush: Option<thread::JoinHandle<Result<(), StoreError>>>,
+}
+
+impl Writer {
+    /// Group commit until every sender is gone, then a last checkpoint.
+    fn run(mut self, rx: &std_mpsc::Receiver<Msg>) {
+        let mut group: Vec<Job> = Vec::new();
+        let mut asked: Vec<oneshot::Sender<Result<(), StoreError>>> = Vec::new();
+        loop {
+            if self.flush.as_ref().is_some_and(|f| f.is_finished()) {
+                // A failure is logged; the frozen layer is retried next time.
+                let _ = self.finish_flush();
+            }
+            let wait = if self.flush.is_some() {
+                Some(FLUSH_POLL)
+            } else if self.wal.len() > 0 || !read_lock(&self.layers).frozen.is_empty() {
+                Some(IDLE_CHECKPOINT)
+            } else {
+                None
+            };
+            let first = match wait {
+                None => match rx.recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                },
+                Some(wait) => match rx.recv_timeout(wait) {
+                    Ok(m) => m,
+                    Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                        if self.flush.is_none() {
+                            // Idle: fold what the log holds into the database.
+                            self.try_start_flush();
+                        }
+                        continue;
+                    }
+                    Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+                },
+            };
+            take(first, &mut group, &mut asked);
+            drain(rx, &mut group, &mut asked);
+            if !group.is_empty() && group.len() < SMALL_GROUP {
+                // A sync costs far more than an operation: a moment's wait lets the
+                // requests already on their way join this group.
+                thread::sleep(GATHER_WAIT);
+                drain(rx, &mut group, &mut asked);
+            }
+            if !group.is_empty() {
+                self.commit_group(&mut group);
+            }
+            if !asked.is_empty() {
+                let result = self.checkpoint_all();
+                for tx in asked.drain(..) {
+                    let _ = tx.send(result.clone());
+                }
+            } else if self.flush.is_none()
+                && (self.wal.len() >= CHECKPOINT_BYTES
+                    || read_lock(&self.layers).active.len() >= CHECKPOINT_ENTRIES)
+            {
+                self.try_start_flush();
+            }
+        }
+        // Every sender is gone: leave the log folded into the database.
+        if let Err(e) = self.checkpoint_all() {
+            tracing::error!(error = %e, "store checkpoint failed; the log keeps every change");
+        }
+    }
+
+    /// Applies a group over the committed state, makes its changes durable in
+    /// the log, publishes them to readers, then answers its callers.
+    fn commit_group(&mut self, group: &mut Vec<Job>) {
         let mut finishers: Vec<Finish> = Vec::with_capacity(group.len());
         let result = (|| -> Result<(), StoreError> {
-            let mut txn = db.begin_write().map_err(StoreError::new)?;
-            txn.set_durability(Durability::Immediate)
-                .map_err(StoreError::new)?;
-            {
+            let snap = Snapshot::open(&self.db)?;
+            let (pending, sync) = {
+                let committed = read_lock(&self.layers);
                 let mut tables = Tables {
-                    records: txn.open_table(RECORDS).map_err(StoreError::new)?,
-                    payloads: txn.open_table(PAYLOADS).map_err(StoreError::new)?,
+                    snap: &snap,
+                    committed: &committed,
+                    pending: Overlay::default(),
+                    sync: false,
                 };
                 for job in group.drain(..) {
                     finishers.extend(job(&mut tables));
                 }
+                (tables.pending, tables.sync)
+            };
+            if !pending.is_empty() || sync {
+                self.wal.append(&pending.encode())?;
+                write_lock(&self.layers).active.absorb(pending);
             }
-            txn.commit().map_err(StoreError::new)?;
             Ok(())
         })();
         if let Err(e) = &result {
             tracing::error!(error = %e, ops = finishers.len(), "store group commit failed");
         }
-        // Jobs never reached because opening the transaction failed still get an answer.
-        for job in group.drain(..) {
-            drop(job);
-        }
+        // Jobs never reached because the snapshot could not be opened still get an answer.
+        group.clear();
         for finish in finishers {
             finish(result.clone());
         }
     }
+
+    /// Starts a checkpoint on a thread of its own: the log rotates, the
+    /// active layer freezes, and the frozen layer goes to the database while
+    /// groups go on. A frozen layer left by a failed checkpoint is retried
+    /// first, alone.
+    fn start_flush(&mut self) -> Result<(), StoreError> {
+        let retry = !read_lock(&self.layers).frozen.is_empty();
+        if !retry {
+            if self.wal.len() == 0 {
+                return Ok(());
+            }
+            self.wal.rotate()?;
+            let mut l = write_lock(&self.layers);
+            l.frozen = Arc::new(std::mem::take(&mut l.active));
+        }
+        let frozen = read_lock(&self.layers).frozen.clone();
+        let db = self.db.clone();
+        let handle = thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || apply(&db, &frozen))
+            .map_err(StoreError::new)?;
+        self.flush = Some(handle);
+        Ok(())
+    }
+
+    /// [`Self::start_flush`], whose failure is only logged: the log keeps every change.
+    fn try_start_flush(&mut self) {
+        if let Err(e) = self.start_flush() {
+            tracing::error!(error = %e, "store checkpoint could not start; the log keeps every change");
+        }
+    }
+
+    /// Takes the result of the checkpoint under way (waiting for it): once
+    /// the frozen layer is in the database, readers stop consulting it and
+    /// the old log goes (in that order: a crash in between replays a log whose
+    /// changes are already there, which changes nothing).
+    fn finish_flush(&mut self) -> Result<(), StoreError> {
+        let Some(handle) = self.flush.take() else {
+            return Ok(());
+        };
+        let result = handle
+            .join()
+            .unwrap_or_else(|_| Err(StoreError("store checkpoint panicked".into())))
+            .and_then(|()| {
+                write_lock(&self.layers).frozen = Arc::default();
+                self.wal.drop_old()
+            });
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "store checkpoint failed; the log keeps every change");
+        }
+        result
+    }
+
+    /// Writes everything the log holds to the database before it returns.
+    fn checkpoint_all(&mut self) -> Result<(), StoreError> {
+        let mut result = self.finish_flush();
+        // At most a retried frozen layer, then the active one.
+        for _ in 0..2 {
+            if read_lock(&self.layers).is_empty() && self.wal.len() == 0 {
+                break;
+            }
+            self.start_flush()?;
+            result = self.finish_flush();
+        }
+        result
+    }
 }
 
-fn drain(rx: &mut mpsc::UnboundedReceiver<Job>, group: &mut Vec<Job>) {
+fn take(m: Msg, group: &mut Vec<Job>, asked: &mut Vec<oneshot::Sender<Result<(), StoreError>>>) {
+    match m {
+        Msg::Job(job) => group.push(job),
+        Msg::Checkpoint(tx) => asked.push(tx),
+    }
+}
+
+fn drain(
+    rx: &std_mpsc::Receiver<Msg>,
+    group: &mut Vec<Job>,
+    asked: &mut Vec<oneshot::Sender<Result<(), StoreError>>>,
+) {
     while group.len() < MAX_GROUP {
         match rx.try_recv() {
-            Ok(job) => group.push(job),
+            Ok(m) => take(m, group, asked),
             Err(_) => break,
         }
     }
@@ -423,10 +769,13 @@ impl Store for EmbeddedStore {
     }
 
     /// Ready means a write would commit: an empty write goes through the
-    /// writer thread and its group commit, so a dead writer or a disk that
-    /// refuses commits is not ready.
+    /// writer thread and its group commit, which syncs the log even for it,
+    /// so a dead writer or a disk that refuses writes is not ready.
     fn ping(&self) -> StoreFuture<'_, ()> {
-        self.write(|_| Ok(()))
+        self.write(|t| {
+            t.sync = true;
+            Ok(())
+        })
     }
 
     fn create(&self, share: NewShare) -> StoreFuture<'_, bool> {
@@ -444,12 +793,7 @@ impl Store for EmbeddedStore {
     }
 
     fn get(&self, id: ShareId) -> StoreFuture<'_, Option<ShareRecord>> {
-        self.read(
-            move |t| match t.get(id.to_bytes().as_slice()).map_err(StoreError::new)? {
-                Some(v) => Ok(Some(decode(v.value())?)),
-                None => Ok(None),
-            },
-        )
+        self.read_record(id, |rec| rec)
     }
 
     fn check_upload(
@@ -458,12 +802,10 @@ impl Store for EmbeddedStore {
         hash: Digest,
         now: UnixSecs,
     ) -> StoreFuture<'_, UploadCheck> {
-        self.read(
-            move |t| match t.get(id.to_bytes().as_slice()).map_err(StoreError::new)? {
-                Some(v) => Ok(logic::check_upload(&decode(v.value())?, &hash, now)),
-                None => Ok(UploadCheck::NotFound),
-            },
-        )
+        self.read_record(id, move |rec| match rec {
+            Some(rec) => logic::check_upload(&rec, &hash, now),
+            None => UploadCheck::NotFound,
+        })
     }
 
     fn complete(
@@ -582,22 +924,14 @@ impl Store for EmbeddedStore {
             // Scan on a read transaction so the writer is not held up, then
             // re-check each candidate inside the group's write transaction.
             let candidates = self
-                .read(move |t| {
-                    let mut ids = Vec::new();
-                    for entry in t.iter().map_err(StoreError::new)? {
-                        let (k, v) = entry.map_err(StoreError::new)?;
-                        let Some(id) = record_id(k.value()) else {
-                            continue;
-                        };
-                        let rec = decode(v.value())?;
-                        let bytes_left = rec.inline_present || rec.files_present;
-                        if rec.forgettable(now, tombstone_secs)
-                            || (bytes_left && rec.bytes_due_for_deletion(now))
-                        {
-                            ids.push(id);
-                        }
+                .scan_records(Vec::new(), move |ids, id, rec| {
+                    let bytes_left = rec.inline_present || rec.files_present;
+                    if rec.forgettable(now, tombstone_secs)
+                        || (bytes_left && rec.bytes_due_for_deletion(now))
+                    {
+                        ids.push(id);
                     }
-                    Ok(ids)
+                    Ok(())
                 })
                 .await?;
             if candidates.is_empty() {
@@ -765,6 +1099,7 @@ mod tests {
             .create(share(&large, now, large_payload.clone()))
             .await
             .unwrap());
+        store.checkpoint().await.unwrap();
         assert_eq!(
             keys(&store.db, RECORDS),
             vec![
@@ -793,6 +1128,7 @@ mod tests {
             // A revoke drops the payload, wherever it was.
             store.revoke(id.clone(), MANAGE_HASH, now).await.unwrap();
         }
+        store.checkpoint().await.unwrap();
         assert!(keys(&store.db, PAYLOADS).is_empty());
         let left = keys(&store.db, RECORDS);
         assert!(
@@ -816,6 +1152,161 @@ mod tests {
         assert!(
             store.ping().await.is_err(),
             "not ready: no write can commit any more"
+        );
+    }
+
+    /// A log as a crash leaves it: `frames`, each a list of (key, value) puts
+    /// into the records table, then `torn` bytes of one more frame.
+    fn write_log(dir: &Path, frames: &[Vec<(Vec<u8>, Vec<u8>)>], torn: usize) {
+        let path = dir.join("records.wal");
+        let _ = std::fs::remove_file(dir.join("records.wal.old"));
+        std::fs::write(&path, b"").unwrap();
+        let (mut log, _) = Wal::open(dir).unwrap();
+        for frame in frames {
+            let mut o = Overlay::default();
+            for (k, v) in frame {
+                o.set(Tbl::Records, k, Some(v));
+            }
+            log.append(&o.encode()).unwrap();
+        }
+        drop(log);
+        if torn > 0 {
+            let mut extra = Overlay::default();
+            extra.set(Tbl::Records, &[9; 16], Some(&[1, 2, 3]));
+            let other = tempfile::tempdir().unwrap();
+            let (mut tail, _) = Wal::open(other.path()).unwrap();
+            tail.append(&extra.encode()).unwrap();
+            drop(tail);
+            let tail = std::fs::read(other.path().join("records.wal")).unwrap();
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend_from_slice(&tail[..torn.min(tail.len() - 1)]);
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn the_log_a_crash_left_is_written_to_the_database_on_open_however_often_it_is_replayed()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        drop(EmbeddedStore::open(dir.path()).unwrap());
+        let now = crate::clock::system_now();
+        let id = ShareId::from_bytes([5; 16]);
+        let payload = vec![5u8; 700];
+        let created = share(&id, now, payload.clone()).record();
+        let claim = claim_req(LINK, CLAIM, None, now);
+        let mut claimed = created.clone();
+        let (out, changed) = logic::claim(&mut claimed, &claim);
+        assert!(matches!(out, ClaimOutcome::Granted { .. }) && changed);
+        let frames = vec![
+            vec![
+                (
+                    id.to_bytes().to_vec(),
+                    postcard::to_stdvec(&created).unwrap(),
+                ),
+                (near_payload_key(&id).to_vec(), payload.clone()),
+            ],
+            vec![(
+                id.to_bytes().to_vec(),
+                postcard::to_stdvec(&claimed).unwrap(),
+            )],
+        ];
+        // The first open replays the log into an empty database; the second
+        // finds the same log over a database that already holds it, as after a
+        // crash between a checkpoint's commit and the log's reset. A torn
+        // frame at the end was never answered and changes nothing.
+        for torn in [0, 11] {
+            write_log(dir.path(), &frames, torn);
+            let store = EmbeddedStore::open(dir.path()).unwrap();
+            assert_eq!(
+                std::fs::metadata(dir.path().join("records.wal"))
+                    .unwrap()
+                    .len(),
+                0,
+                "the log is folded into the database"
+            );
+            let mut held = keys(&store.db, RECORDS);
+            // (The second round also finds the first round's ticket entry.)
+            held.retain(|k| k.len() <= ID_LEN + 1);
+            assert_eq!(
+                held,
+                vec![id.to_bytes().to_vec(), near_payload_key(&id).to_vec()]
+            );
+            let rec = store.get(id.clone()).await.unwrap().unwrap();
+            assert_eq!(rec.downloads_left, 1, "the claim is kept (torn: {torn})");
+            assert_eq!(
+                store
+                    .open_blob(
+                        id.clone(),
+                        claim.ticket_hash,
+                        now,
+                        600,
+                        super::super::WHOLE_SHARE
+                    )
+                    .await
+                    .unwrap(),
+                BlobOutcome::Inline(payload.clone())
+            );
+            assert_eq!(store.get(ShareId::from_bytes([9; 16])).await.unwrap(), None);
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_read_back_and_reopen_whether_or_not_a_checkpoint_came_between() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = crate::clock::system_now();
+        let ids: Vec<ShareId> = (10..14).map(|n| ShareId::from_bytes([n; 16])).collect();
+        {
+            let store = EmbeddedStore::open(dir.path()).unwrap();
+            for (n, id) in ids.iter().enumerate() {
+                assert!(store.create(share(id, now, vec![1; 64])).await.unwrap());
+                // The first two reach the database, the last two stay in the log.
+                if n == 1 {
+                    store.checkpoint().await.unwrap();
+                    assert_eq!(keys(&store.db, RECORDS).len(), 4);
+                }
+            }
+            store
+                .revoke(ids[0].clone(), MANAGE_HASH, now)
+                .await
+                .unwrap();
+            store
+                .revoke(ids[2].clone(), MANAGE_HASH, now)
+                .await
+                .unwrap();
+            for (n, id) in ids.iter().enumerate() {
+                let rec = store.get(id.clone()).await.unwrap().unwrap();
+                assert_eq!(rec.inline_present, n % 2 == 1, "share {n}");
+            }
+            // Sweeps long after expiry drop the payloads left, then forget every
+            // record, whether it is in the database or only in the log.
+            store.sweep(now + 100_000, 0).await.unwrap();
+            store.sweep(now + 100_000, 0).await.unwrap();
+            for id in &ids {
+                assert_eq!(store.get(id.clone()).await.unwrap(), None);
+            }
+            assert!(store
+                .create(share(&ids[3], now, vec![2; 64]))
+                .await
+                .unwrap());
+        }
+        // Dropped without a checkpoint of its own: closing folds the log in.
+        assert_eq!(
+            std::fs::metadata(dir.path().join("records.wal"))
+                .unwrap()
+                .len(),
+            0
+        );
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        for id in &ids[..3] {
+            assert_eq!(store.get(id.clone()).await.unwrap(), None);
+        }
+        assert!(store.get(ids[3].clone()).await.unwrap().is_some());
+        assert_eq!(
+            keys(&store.db, RECORDS),
+            vec![
+                ids[3].to_bytes().to_vec(),
+                near_payload_key(&ids[3]).to_vec()
+            ]
         );
     }
 }

@@ -1,14 +1,14 @@
 //! [`OperatorStore`] for the embedded store.
 //!
 //! A takedown is a share operation and runs on the writer thread like every
-//! other. The overview scans the share table on a read transaction. The
+//! other. The overview scans the committed records off the async threads. The
 //! console's own tables (sessions, audit, event counts) see a write every few
 //! seconds at most, so each write is its own small transaction, taken between
 //! the writer thread's groups.
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 
-use super::{decode, record_id, EmbeddedStore};
+use super::EmbeddedStore;
 use crate::store::{
     operator::{
         self, merge_events, minute_of, AuditEntry, ConsoleSession, EventCount, EventKind, Glance,
@@ -97,15 +97,14 @@ impl OperatorStore for EmbeddedStore {
         recent: usize,
         expired_since: UnixSecs,
     ) -> StoreFuture<'_, Overview> {
-        self.read(move |t| {
-            let mut b = OverviewBuilder::new(now, recent, expired_since);
-            for entry in t.iter().map_err(StoreError::new)? {
-                let (k, v) = entry.map_err(StoreError::new)?;
-                let Some(id) = record_id(k.value()) else {
-                    continue;
-                };
-                b.add(&id, &Glance::of(&decode(v.value())?, now));
-            }
+        let builder = OverviewBuilder::new(now, recent, expired_since);
+        Box::pin(async move {
+            let b = self
+                .scan_records(builder, move |b, id, rec| {
+                    b.add(&id, &Glance::of(&rec, now));
+                    Ok(())
+                })
+                .await?;
             Ok(b.finish())
         })
     }
