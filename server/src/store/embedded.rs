@@ -19,7 +19,10 @@ mod wal;
 
 use std::{
     path::Path,
-    sync::{mpsc as std_mpsc, Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        mpsc as std_mpsc, Arc, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    },
     thread,
     time::Duration,
 };
@@ -88,6 +91,8 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 const CHECKPOINT_BYTES: u64 = 8 * 1024 * 1024;
 /// Overlay entries after which the writer checkpoints.
 const CHECKPOINT_ENTRIES: usize = 64 * 1024;
+/// Bytes of changes after which a group's frame is cut and another begins.
+const FRAME_BYTES: usize = 64 * 1024 * 1024;
 /// How long the store stays idle before the writer checkpoints what the log holds.
 const IDLE_CHECKPOINT: Duration = Duration::from_secs(2);
 /// How often an idle writer looks whether the checkpoint under way is done.
@@ -333,6 +338,8 @@ pub struct EmbeddedStore {
     db: Arc<Database>,
     /// Committed changes not yet in `records.redb`; only the writer thread changes them.
     layers: Arc<RwLock<Layers>>,
+    /// The last checkpoint failed: the log grows until one succeeds.
+    failing: Arc<AtomicBool>,
     jobs: std_mpsc::Sender<Msg>,
     writer: Option<thread::JoinHandle<()>>,
     /// Bytes of part files, counted in memory: the server adds what is on
@@ -356,19 +363,21 @@ impl EmbeddedStore {
             migrate(&txn)?;
             txn.commit().map_err(StoreError::new)?;
         }
-        let (wal, logged) = Wal::open(dir)?;
+        // What the logs hold goes to the database before anything else, and
+        // the logs are emptied only once it is there: a failure leaves them whole.
+        let (mut wal, logged) = Wal::open(dir)?;
+        apply(&db, &logged)?;
+        wal.clear()?;
         let db = Arc::new(db);
-        let layers = Arc::new(RwLock::new(Layers {
-            active: logged,
-            frozen: Arc::default(),
-        }));
-        let mut w = Writer {
+        let layers = Arc::new(RwLock::new(Layers::default()));
+        let failing = Arc::new(AtomicBool::new(false));
+        let w = Writer {
             db: db.clone(),
             layers: layers.clone(),
             wal,
             flush: None,
+            failing: failing.clone(),
         };
-        w.checkpoint_all()?;
         let (jobs, rx) = std_mpsc::channel();
         let writer = thread::Builder::new()
             .name("store-writer".into())
@@ -377,6 +386,7 @@ impl EmbeddedStore {
         Ok(Self {
             db,
             layers,
+            failing,
             jobs,
             writer: Some(writer),
             stored: std::sync::Mutex::new(0),
@@ -575,6 +585,7 @@ struct Writer {
     wal: Wal,
     /// The checkpoint under way, on a thread of its own.
     flush: Option<thread::JoinHandle<Result<(), StoreError>>>,
+    failing: Arc<AtomicBool>,
 }
 
 impl Writer {
@@ -646,24 +657,35 @@ impl Writer {
         let mut finishers: Vec<Finish> = Vec::with_capacity(group.len());
         let result = (|| -> Result<(), StoreError> {
             let snap = Snapshot::open(&self.db)?;
-            let (pending, sync) = {
-                let committed = read_lock(&self.layers);
-                let mut tables = Tables {
-                    snap: &snap,
-                    committed: &committed,
-                    pending: Overlay::default(),
-                    sync: false,
+            let mut jobs = group.drain(..);
+            loop {
+                // A group of large payloads goes in several frames, cut between operations.
+                let (pending, sync, more) = {
+                    let committed = read_lock(&self.layers);
+                    let mut tables = Tables {
+                        snap: &snap,
+                        committed: &committed,
+                        pending: Overlay::default(),
+                        sync: false,
+                    };
+                    let mut more = false;
+                    for job in jobs.by_ref() {
+                        finishers.extend(job(&mut tables));
+                        if tables.pending.bytes() >= FRAME_BYTES {
+                            more = true;
+                            break;
+                        }
+                    }
+                    (tables.pending, tables.sync, more)
                 };
-                for job in group.drain(..) {
-                    finishers.extend(job(&mut tables));
+                if !pending.is_empty() || sync {
+                    self.wal.append(&pending.frame()?)?;
+                    write_lock(&self.layers).active.absorb(pending);
                 }
-                (tables.pending, tables.sync)
-            };
-            if !pending.is_empty() || sync {
-                self.wal.append(&pending.encode())?;
-                write_lock(&self.layers).active.absorb(pending);
+                if !more {
+                    return Ok(());
+                }
             }
-            Ok(())
         })();
         if let Err(e) = &result {
             tracing::error!(error = %e, ops = finishers.len(), "store group commit failed");
@@ -680,6 +702,14 @@ impl Writer {
     /// groups go on. A frozen layer left by a failed checkpoint is retried
     /// first, alone.
     fn start_flush(&mut self) -> Result<(), StoreError> {
+        let started = self.begin_flush();
+        if started.is_err() {
+            self.failing.store(true, Ordering::Relaxed);
+        }
+        started
+    }
+
+    fn begin_flush(&mut self) -> Result<(), StoreError> {
         let retry = !read_lock(&self.layers).frozen.is_empty();
         if !retry {
             if self.wal.len() == 0 {
@@ -724,6 +754,7 @@ impl Writer {
         if let Err(e) = &result {
             tracing::error!(error = %e, "store checkpoint failed; the log keeps every change");
         }
+        self.failing.store(result.is_err(), Ordering::Relaxed);
         result
     }
 
@@ -770,8 +801,14 @@ impl Store for EmbeddedStore {
 
     /// Ready means a write would commit: an empty write goes through the
     /// writer thread and its group commit, which syncs the log even for it,
-    /// so a dead writer or a disk that refuses writes is not ready.
+    /// so a dead writer or a disk that refuses writes is not ready; nor is a
+    /// store whose last checkpoint failed, as its log then only grows.
     fn ping(&self) -> StoreFuture<'_, ()> {
+        if self.failing.load(Ordering::Relaxed) {
+            return Box::pin(std::future::ready(Err(StoreError(
+                "the store's checkpoints into records.redb fail; its log keeps every change".into(),
+            ))));
+        }
         self.write(|t| {
             t.sync = true;
             Ok(())
@@ -1155,19 +1192,23 @@ mod tests {
         );
     }
 
-    /// A log as a crash leaves it: `frames`, each a list of (key, value) puts
-    /// into the records table, then `torn` bytes of one more frame.
-    fn write_log(dir: &Path, frames: &[Vec<(Vec<u8>, Vec<u8>)>], torn: usize) {
+    /// Logs as a crash leaves them: `frames`, each a list of (key, value) puts
+    /// into the records table, the first `rotated` of them in the log a
+    /// checkpoint had rotated, then `torn` bytes of one more frame.
+    fn write_log(dir: &Path, frames: &[Vec<(Vec<u8>, Vec<u8>)>], rotated: usize, torn: usize) {
         let path = dir.join("records.wal");
         let _ = std::fs::remove_file(dir.join("records.wal.old"));
         std::fs::write(&path, b"").unwrap();
         let (mut log, _) = Wal::open(dir).unwrap();
-        for frame in frames {
+        for (n, frame) in frames.iter().enumerate() {
+            if n == rotated && n > 0 {
+                log.rotate().unwrap();
+            }
             let mut o = Overlay::default();
             for (k, v) in frame {
                 o.set(Tbl::Records, k, Some(v));
             }
-            log.append(&o.encode()).unwrap();
+            log.append(&o.frame().unwrap()).unwrap();
         }
         drop(log);
         if torn > 0 {
@@ -1175,7 +1216,7 @@ mod tests {
             extra.set(Tbl::Records, &[9; 16], Some(&[1, 2, 3]));
             let other = tempfile::tempdir().unwrap();
             let (mut tail, _) = Wal::open(other.path()).unwrap();
-            tail.append(&extra.encode()).unwrap();
+            tail.append(&extra.frame().unwrap()).unwrap();
             drop(tail);
             let tail = std::fs::read(other.path().join("records.wal")).unwrap();
             let mut bytes = std::fs::read(&path).unwrap();
@@ -1210,12 +1251,14 @@ mod tests {
                 postcard::to_stdvec(&claimed).unwrap(),
             )],
         ];
-        // The first open replays the log into an empty database; the second
-        // finds the same log over a database that already holds it, as after a
-        // crash between a checkpoint's commit and the log's reset. A torn
-        // frame at the end was never answered and changes nothing.
-        for torn in [0, 11] {
-            write_log(dir.path(), &frames, torn);
+        // The first open replays the logs a crash during a checkpoint left
+        // (the rotated one holding the create, the new one the claim) into an
+        // empty database; the next ones find logs over a database that already
+        // holds them, as after a crash between a checkpoint's commit and the
+        // old log's removal. A torn frame at the end was never answered and
+        // changes nothing.
+        for (rotated, torn) in [(1, 0), (0, 11), (1, 0)] {
+            write_log(dir.path(), &frames, rotated, torn);
             let store = EmbeddedStore::open(dir.path()).unwrap();
             assert_eq!(
                 std::fs::metadata(dir.path().join("records.wal"))
@@ -1224,6 +1267,7 @@ mod tests {
                 0,
                 "the log is folded into the database"
             );
+            assert!(!dir.path().join("records.wal.old").exists());
             let mut held = keys(&store.db, RECORDS);
             // (The second round also finds the first round's ticket entry.)
             held.retain(|k| k.len() <= ID_LEN + 1);
@@ -1232,7 +1276,10 @@ mod tests {
                 vec![id.to_bytes().to_vec(), near_payload_key(&id).to_vec()]
             );
             let rec = store.get(id.clone()).await.unwrap().unwrap();
-            assert_eq!(rec.downloads_left, 1, "the claim is kept (torn: {torn})");
+            assert_eq!(
+                rec.downloads_left, 1,
+                "the claim is kept ({rotated}, {torn})"
+            );
             assert_eq!(
                 store
                     .open_blob(

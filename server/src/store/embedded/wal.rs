@@ -43,6 +43,8 @@ const MAX_FRAME: usize = 1 << 30;
 pub(super) struct Overlay {
     records: HashMap<Box<[u8]>, Option<Box<[u8]>>>,
     payloads: HashMap<Box<[u8]>, Option<Box<[u8]>>>,
+    /// Bytes of keys and values set, overwritten ones included: a bound on its frame.
+    bytes: usize,
 }
 
 impl Overlay {
@@ -66,6 +68,7 @@ impl Overlay {
     }
 
     pub(super) fn set(&mut self, t: Tbl, key: &[u8], value: Option<&[u8]>) {
+        self.bytes += 10 + key.len() + value.map_or(0, <[u8]>::len);
         let value = value.map(Box::from);
         match self.table_mut(t).get_mut(key) {
             Some(slot) => *slot = value,
@@ -73,6 +76,11 @@ impl Overlay {
                 self.table_mut(t).insert(Box::from(key), value);
             }
         }
+    }
+
+    /// At least the bytes of this overlay's frame.
+    pub(super) fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub(super) fn len(&self) -> usize {
@@ -87,6 +95,7 @@ impl Overlay {
     pub(super) fn absorb(&mut self, newer: Overlay) {
         self.records.extend(newer.records);
         self.payloads.extend(newer.payloads);
+        self.bytes += newer.bytes;
     }
 
     /// Every change, table by table.
@@ -105,9 +114,10 @@ impl Overlay {
         self.records.clone()
     }
 
-    /// The frame body of these changes.
-    pub(super) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+    /// The frame of these changes.
+    pub(super) fn frame(&self) -> Result<Vec<u8>, StoreError> {
+        let mut out = Vec::with_capacity(FRAME_HEAD + self.bytes);
+        out.extend_from_slice(&[0; FRAME_HEAD]);
         for (t, key, value) in self.entries() {
             out.push(t as u8);
             out.push(if value.is_some() { PUT } else { DELETE });
@@ -120,7 +130,16 @@ impl Overlay {
                 out.extend_from_slice(v);
             }
         }
-        out
+        let body = out.len() - FRAME_HEAD;
+        if body > MAX_FRAME {
+            return Err(StoreError(
+                "a group of changes too large for one frame".into(),
+            ));
+        }
+        let crc = crc32fast::hash(&out[FRAME_HEAD..]);
+        out[..4].copy_from_slice(&(body as u32).to_le_bytes());
+        out[4..FRAME_HEAD].copy_from_slice(&crc.to_le_bytes());
+        Ok(out)
     }
 
     /// Applies a frame body over this overlay.
@@ -167,6 +186,9 @@ pub(super) struct Wal {
     file: File,
     /// Bytes of whole frames in `records.wal`: where the next frame goes.
     len: u64,
+    /// Why the log takes no more frames: a rotation failed half way, so
+    /// which file holds what is known only to the next open.
+    broken: Option<String>,
 }
 
 const CURRENT: &str = "records.wal";
@@ -189,14 +211,25 @@ impl Wal {
             .open(dir.join(CURRENT))
             .map_err(StoreError::new)?;
         let len = read_frames(&mut file, &mut overlay)?;
+        sync_dir(dir)?;
         Ok((
             Self {
                 dir: dir.to_owned(),
                 file,
                 len,
+                broken: None,
             },
             overlay,
         ))
+    }
+
+    /// Empties both logs once everything they hold is in the database.
+    pub(super) fn clear(&mut self) -> Result<(), StoreError> {
+        self.file.set_len(0).map_err(StoreError::new)?;
+        self.file.sync_all().map_err(StoreError::new)?;
+        self.len = 0;
+        self.drop_old()?;
+        sync_dir(&self.dir)
     }
 
     /// Bytes in `records.wal`.
@@ -206,19 +239,13 @@ impl Wal {
 
     /// Appends one frame and waits until it is on disk. A failed append is
     /// cut off again, so that the frames after it are not lost behind it.
-    pub(super) fn append(&mut self, body: &[u8]) -> Result<(), StoreError> {
-        if body.len() > MAX_FRAME {
-            return Err(StoreError(
-                "a group of changes too large for one frame".into(),
-            ));
+    pub(super) fn append(&mut self, frame: &[u8]) -> Result<(), StoreError> {
+        if let Some(why) = &self.broken {
+            return Err(StoreError(why.clone()));
         }
-        let mut frame = Vec::with_capacity(FRAME_HEAD + body.len());
-        frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        frame.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
-        frame.extend_from_slice(body);
         let written = self
             .file
-            .write_all_at(&frame, self.len)
+            .write_all_at(frame, self.len)
             .and_then(|()| self.file.sync_data());
         match written {
             Ok(()) => {
@@ -235,21 +262,38 @@ impl Wal {
     }
 
     /// Starts a new log: `records.wal` becomes `records.wal.old` (replacing
-    /// one whose changes are all in the database) and an empty
-    /// `records.wal` takes its place, durably named before any frame goes in.
+    /// one whose changes are all in the database: the caller's to know) and
+    /// an empty `records.wal` takes its place, durably named before any frame
+    /// goes in. On an error nothing changed, or the log is broken: it takes
+    /// no more frames (and rotates no more) until the store is opened again.
     pub(super) fn rotate(&mut self) -> Result<(), StoreError> {
-        std::fs::rename(self.dir.join(CURRENT), self.dir.join(OLD)).map_err(StoreError::new)?;
-        self.file = OpenOptions::new()
+        if let Some(why) = &self.broken {
+            return Err(StoreError(why.clone()));
+        }
+        let (current, old) = (self.dir.join(CURRENT), self.dir.join(OLD));
+        std::fs::rename(&current, &old).map_err(StoreError::new)?;
+        let created = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(true)
-            .open(self.dir.join(CURRENT))
-            .map_err(StoreError::new)?;
+            .open(&current);
+        let file = match created {
+            Ok(file) => file,
+            Err(e) => {
+                if std::fs::rename(&old, &current).is_err() {
+                    self.broken = Some(format!("the store's log could not rotate: {e}"));
+                }
+                return Err(StoreError::new(e));
+            }
+        };
+        if let Err(e) = sync_dir(&self.dir) {
+            self.broken = Some(format!("the store's log could not rotate: {}", e.0));
+            return Err(e);
+        }
+        self.file = file;
         self.len = 0;
-        File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(StoreError::new)
+        Ok(())
     }
 
     /// Removes `records.wal.old` once everything in it is in the database.
@@ -259,6 +303,12 @@ impl Wal {
             _ => Ok(()),
         }
     }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(StoreError::new)
 }
 
 fn open_existing(path: &Path) -> Result<Option<File>, StoreError> {
@@ -282,7 +332,7 @@ fn read_frames(file: &mut File, overlay: &mut Overlay) -> Result<u64, StoreError
     if at < bytes.len() {
         tracing::warn!(
             dropped_bytes = bytes.len() - at,
-            "the store's log ends in a frame cut short by a crash; it was never acknowledged"
+            "the store's log ends in bytes that are no whole frame (a write cut short); they go"
         );
         file.set_len(at as u64).map_err(StoreError::new)?;
         file.sync_all().map_err(StoreError::new)?;
@@ -333,7 +383,7 @@ mod tests {
         assert!(empty.is_empty());
         let mut expected = Overlay::default();
         for n in 1..=3 {
-            wal.append(&group(n).encode()).unwrap();
+            wal.append(&group(n).frame().unwrap()).unwrap();
             expected.absorb(group(n));
         }
         drop(wal);
@@ -349,9 +399,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CURRENT);
         let (mut wal, _) = Wal::open(dir.path()).unwrap();
-        wal.append(&group(1).encode()).unwrap();
+        wal.append(&group(1).frame().unwrap()).unwrap();
         let whole = wal.len();
-        wal.append(&group(2).encode()).unwrap();
+        wal.append(&group(2).frame().unwrap()).unwrap();
         drop(wal);
         let full = std::fs::read(&path).unwrap();
         for cut in whole..full.len() as u64 {
@@ -368,9 +418,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CURRENT);
         let (mut wal, _) = Wal::open(dir.path()).unwrap();
-        wal.append(&group(1).encode()).unwrap();
+        wal.append(&group(1).frame().unwrap()).unwrap();
         let whole = wal.len();
-        wal.append(&group(2).encode()).unwrap();
+        wal.append(&group(2).frame().unwrap()).unwrap();
         drop(wal);
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
@@ -379,7 +429,7 @@ mod tests {
         let (mut wal, read) = Wal::open(dir.path()).unwrap();
         assert_eq!(sorted(&read), sorted(&group(1)));
         assert_eq!(wal.len(), whole);
-        wal.append(&group(3).encode()).unwrap();
+        wal.append(&group(3).frame().unwrap()).unwrap();
         drop(wal);
         let (_, read) = Wal::open(dir.path()).unwrap();
         let mut expected = group(1);
@@ -399,10 +449,10 @@ mod tests {
     fn after_a_rotation_the_old_log_reads_first_until_it_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let (mut wal, _) = Wal::open(dir.path()).unwrap();
-        wal.append(&group(1).encode()).unwrap();
+        wal.append(&group(1).frame().unwrap()).unwrap();
         wal.rotate().unwrap();
         assert_eq!(wal.len(), 0);
-        wal.append(&group(2).encode()).unwrap();
+        wal.append(&group(2).frame().unwrap()).unwrap();
         drop(wal);
         // As a crash during a checkpoint leaves it: both logs, in order.
         let (mut wal, read) = Wal::open(dir.path()).unwrap();
