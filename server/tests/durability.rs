@@ -265,3 +265,73 @@ async fn kill_9_mid_upload_leaves_nothing_claimable() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_survive_kill_9_after_the_store_log_has_rotated() {
+    // 160 shares of 96 KiB inline: 15 MiB of log, past the 8 MiB at which the
+    // embedded store rotates its log and checkpoints the old one while
+    // requests go on.
+    const SIZE: usize = 96 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let p = Proc::spawn(dir.path());
+    let mut shares = Vec::new();
+    for n in 0..160u8 {
+        let payload = vec![n; SIZE];
+        shares.push((create(&client, &p, SIZE, 1, Some(&payload)).await, payload));
+    }
+    let (claimed, kept) = shares.split_at(120);
+    // Claim most of them at once, then kill the server the moment the last answer is in.
+    let mut tasks = Vec::new();
+    for ((v, sec), _) in claimed {
+        let (client, base, id, body) = (
+            client.clone(),
+            p.base.clone(),
+            v["id"].as_str().unwrap().to_string(),
+            sec.claim_body(),
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(format!("{base}/shares/{id}/claim"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    p.kill9();
+    let log = std::fs::metadata(dir.path().join("records.wal"))
+        .unwrap()
+        .len();
+    assert!(
+        log < 12 * 1024 * 1024,
+        "the log rotated before the crash ({log} bytes in the current one)"
+    );
+
+    let p = Proc::spawn(dir.path());
+    for ((v, sec), _) in claimed {
+        let (st, body) = claim(&client, &p, v["id"].as_str().unwrap(), sec).await;
+        assert_eq!(
+            (st, body["reason"].as_str()),
+            (410, Some("consumed")),
+            "a claim answered before the crash is not undone"
+        );
+    }
+    for ((v, sec), payload) in kept {
+        let id = v["id"].as_str().unwrap();
+        let (st, body) = claim(&client, &p, id, sec).await;
+        assert_eq!(st, 200, "{body}");
+        let r = client
+            .get(format!("{}/shares/{id}/blob", p.base))
+            .bearer_auth(body["ticket"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.bytes().await.unwrap().as_ref() == payload.as_slice());
+    }
+}
