@@ -109,6 +109,36 @@ async fn claim(client: &reqwest::Client, p: &Proc, id: &str, sec: &Secrets) -> (
     (st, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Claims every share at the same time; each claim must be granted.
+async fn claim_all_at_once<'a>(
+    client: &reqwest::Client,
+    p: &Proc,
+    shares: impl Iterator<Item = &'a (Value, Secrets)>,
+) {
+    let mut tasks = Vec::new();
+    for (v, sec) in shares {
+        let (client, base, id, body) = (
+            client.clone(),
+            p.base.clone(),
+            v["id"].as_str().unwrap().to_string(),
+            sec.claim_body(),
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(format!("{base}/shares/{id}/claim"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ready_share_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -175,28 +205,7 @@ async fn an_answered_claim_stays_consumed_after_kill_9() {
         shares.push(create(&client, &p, 20, 1, Some(b"once, sealed payload")).await);
     }
     // Claim them all at once, then kill the server the moment the last answer is in.
-    let mut tasks = Vec::new();
-    for (v, sec) in &shares {
-        let (client, base, id, body) = (
-            client.clone(),
-            p.base.clone(),
-            v["id"].as_str().unwrap().to_string(),
-            sec.claim_body(),
-        );
-        tasks.push(tokio::spawn(async move {
-            client
-                .post(format!("{base}/shares/{id}/claim"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), 200);
-    }
+    claim_all_at_once(&client, &p, shares.iter()).await;
     p.kill9();
 
     let p = Proc::spawn(dir.path());
@@ -282,28 +291,7 @@ async fn answers_survive_kill_9_after_the_store_log_has_rotated() {
     }
     let (claimed, kept) = shares.split_at(120);
     // Claim most of them at once, then kill the server the moment the last answer is in.
-    let mut tasks = Vec::new();
-    for ((v, sec), _) in claimed {
-        let (client, base, id, body) = (
-            client.clone(),
-            p.base.clone(),
-            v["id"].as_str().unwrap().to_string(),
-            sec.claim_body(),
-        );
-        tasks.push(tokio::spawn(async move {
-            client
-                .post(format!("{base}/shares/{id}/claim"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), 200);
-    }
+    claim_all_at_once(&client, &p, claimed.iter().map(|(share, _)| share)).await;
     p.kill9();
     let log = std::fs::metadata(dir.path().join("records.wal"))
         .unwrap()

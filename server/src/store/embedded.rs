@@ -1043,6 +1043,25 @@ mod tests {
         }
     }
 
+    /// What a download of the whole share with `claim`'s ticket gets.
+    async fn whole_blob(
+        store: &EmbeddedStore,
+        id: &ShareId,
+        claim: &ClaimRequest,
+        now: UnixSecs,
+    ) -> BlobOutcome {
+        store
+            .open_blob(
+                id.clone(),
+                claim.ticket_hash,
+                now,
+                600,
+                super::super::WHOLE_SHARE,
+            )
+            .await
+            .unwrap()
+    }
+
     /// Every key of a table, in order.
     fn keys(db: &Database, table: TableDefinition<&[u8], &[u8]>) -> Vec<Vec<u8>> {
         let txn = db.begin_read().unwrap();
@@ -1150,16 +1169,7 @@ mod tests {
             let claim = claim_req(LINK, CLAIM, None, now);
             store.claim(id.clone(), claim.clone()).await.unwrap();
             assert_eq!(
-                store
-                    .open_blob(
-                        id.clone(),
-                        claim.ticket_hash,
-                        now,
-                        600,
-                        super::super::WHOLE_SHARE
-                    )
-                    .await
-                    .unwrap(),
+                whole_blob(&store, id, &claim, now).await,
                 BlobOutcome::Inline(payload)
             );
             // A revoke drops the payload, wherever it was.
@@ -1281,16 +1291,7 @@ mod tests {
                 "the claim is kept ({rotated}, {torn})"
             );
             assert_eq!(
-                store
-                    .open_blob(
-                        id.clone(),
-                        claim.ticket_hash,
-                        now,
-                        600,
-                        super::super::WHOLE_SHARE
-                    )
-                    .await
-                    .unwrap(),
+                whole_blob(&store, &id, &claim, now).await,
                 BlobOutcome::Inline(payload.clone())
             );
             assert_eq!(store.get(ShareId::from_bytes([9; 16])).await.unwrap(), None);

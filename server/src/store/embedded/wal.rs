@@ -394,15 +394,19 @@ mod tests {
         assert_eq!(wal.len(), std::fs::metadata(&path).unwrap().len());
     }
 
-    #[test]
-    fn a_frame_cut_short_at_any_byte_ends_the_log_and_is_cut_off() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(CURRENT);
-        let (mut wal, _) = Wal::open(dir.path()).unwrap();
+    /// A log of groups 1 and 2: its path and the length of its first frame.
+    fn two_groups(dir: &Path) -> (PathBuf, u64) {
+        let (mut wal, _) = Wal::open(dir).unwrap();
         wal.append(&group(1).frame().unwrap()).unwrap();
         let whole = wal.len();
         wal.append(&group(2).frame().unwrap()).unwrap();
-        drop(wal);
+        (dir.join(CURRENT), whole)
+    }
+
+    #[test]
+    fn a_frame_cut_short_at_any_byte_ends_the_log_and_is_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, whole) = two_groups(dir.path());
         let full = std::fs::read(&path).unwrap();
         for cut in whole..full.len() as u64 {
             std::fs::write(&path, &full[..cut as usize]).unwrap();
@@ -416,12 +420,7 @@ mod tests {
     #[test]
     fn a_damaged_last_frame_ends_the_log_and_the_next_append_follows_the_good_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(CURRENT);
-        let (mut wal, _) = Wal::open(dir.path()).unwrap();
-        wal.append(&group(1).frame().unwrap()).unwrap();
-        let whole = wal.len();
-        wal.append(&group(2).frame().unwrap()).unwrap();
-        drop(wal);
+        let (path, whole) = two_groups(dir.path());
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 0x40;
