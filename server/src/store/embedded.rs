@@ -18,6 +18,7 @@ mod operator;
 mod wal;
 
 use std::{
+    collections::HashMap,
     path::Path,
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -478,8 +479,16 @@ impl EmbeddedStore {
                 // One moment's view: the layers and the snapshot taken together.
                 let (laid, snap) = {
                     let l = read_lock(&layers);
-                    let mut laid = l.frozen.records_copy();
-                    laid.extend(l.active.records_copy());
+                    // The records alone (not the payloads and ticket counts
+                    // beside them), the newer layer over the older.
+                    let mut laid = HashMap::new();
+                    for layer in [&*l.frozen, &l.active] {
+                        for (t, k, v) in layer.entries() {
+                            if t == Tbl::Records && record_id(k).is_some() {
+                                laid.insert(Box::<[u8]>::from(k), v.map(Box::<[u8]>::from));
+                            }
+                        }
+                    }
                     (laid, Snapshot::open(&db)?)
                 };
                 for entry in snap.records.iter().map_err(StoreError::new)? {
@@ -958,8 +967,8 @@ impl Store for EmbeddedStore {
 
     fn sweep(&self, now: UnixSecs, tombstone_secs: i64) -> StoreFuture<'_, Vec<ShareId>> {
         Box::pin(async move {
-            // Scan on a read transaction so the writer is not held up, then
-            // re-check each candidate inside the group's write transaction.
+            // Scan off the writer thread so it is not held up, then re-check
+            // each candidate inside a group.
             let candidates = self
                 .scan_records(Vec::new(), move |ids, id, rec| {
                     let bytes_left = rec.inline_present || rec.files_present;

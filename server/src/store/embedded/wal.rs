@@ -109,11 +109,6 @@ impl Overlay {
         of(Tbl::Records, &self.records).chain(of(Tbl::Payloads, &self.payloads))
     }
 
-    /// The overlay's records table, copied: what a scan lays over its snapshot.
-    pub(super) fn records_copy(&self) -> HashMap<Box<[u8]>, Option<Box<[u8]>>> {
-        self.records.clone()
-    }
-
     /// The frame of these changes.
     pub(super) fn frame(&self) -> Result<Vec<u8>, StoreError> {
         let mut out = Vec::with_capacity(FRAME_HEAD + self.bytes);
