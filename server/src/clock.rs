@@ -69,7 +69,9 @@ impl Clock {
         let clock = Self::shifted(offset.clone());
         if sync_offset(&store, &offset).await {
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval(FOLLOW_EVERY);
+                // The first tick is a period away: the store was read just now.
+                let start = tokio::time::Instant::now() + FOLLOW_EVERY;
+                let mut tick = tokio::time::interval_at(start, FOLLOW_EVERY);
                 loop {
                     tick.tick().await;
                     sync_offset(&store, &offset).await;

@@ -88,6 +88,12 @@ async fn open_store(config: &Config, blobs: &Blobs) -> anyhow::Result<Opened> {
         opts.tombstone_secs = config.tombstone_secs;
         opts.key_prefix = config.key_prefix.clone();
         let redis = Arc::new(store::redis::RedisStore::open(&opts)?);
+        // Connected before the first request (and the clock's first reading of
+        // Redis `TIME`); a Redis that is down is no reason not to start: `/readyz`
+        // answers 503 and the client keeps reconnecting.
+        if let Err(e) = redis.wait_connected(store::redis::STARTUP_WAIT).await {
+            tracing::warn!(error = %e, "Redis cannot be reached yet: not ready until it can");
+        }
         return Ok((redis.clone(), Some(redis)));
     }
     #[cfg(not(feature = "redis"))]

@@ -616,41 +616,14 @@ async fn a_consumed_share_released_on_one_instance_loses_its_bytes_everywhere() 
 async fn two_onetimeshare_processes_with_redis_url_share_one_truth() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
     let mut procs = Vec::new();
     let mut bases = Vec::new();
     for _ in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_onetimeshare"))
-            .env("OTS_REDIS_URL", redis.url())
-            .env("RUST_LOG", "warn")
-            .env("OTS_MAX_STORED_BYTES", (1u64 << 40).to_string())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-            .arg(dir.path().join("data"))
-            .args(["--site-root"])
-            .arg(dir.path().join("site"))
-            .args(["--rate-claim-per-min", "0", "--rate-create-per-min", "0"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        procs.push(KillOnDrop(child));
-        bases.push(format!("http://127.0.0.1:{port}"));
-    }
-    let client = reqwest::Client::new();
-    for base in &bases {
-        let t = Instant::now();
-        while !client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            assert!(t.elapsed() < Duration::from_secs(20), "{base} not ready");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let p = Process::spawn(&redis.url(), dir.path());
+        p.wait_ready(&client, 200).await;
+        bases.push(p.base.clone());
+        procs.push(p);
     }
     let insts: Vec<Instance> = bases
         .iter()
@@ -693,11 +666,126 @@ async fn two_onetimeshare_processes_with_redis_url_share_one_truth() {
     drop(procs);
 }
 
-struct KillOnDrop(std::process::Child);
+/// A real `onetimeshare` process on a Redis, and every line it writes (its log included).
+struct Process {
+    child: std::process::Child,
+    base: String,
+    lines: Arc<std::sync::Mutex<Vec<String>>>,
+}
 
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+impl Process {
+    fn spawn(redis_url: &str, dir: &Path) -> Self {
+        use std::io::{BufRead, BufReader};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onetimeshare"))
+            .env("OTS_REDIS_URL", redis_url)
+            .env("RUST_LOG", "warn")
+            .env("OTS_MAX_STORED_BYTES", (1u64 << 40).to_string())
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(dir.join("data"))
+            .args(["--site-root"])
+            .arg(dir.join("site"))
+            .args(["--rate-claim-per-min", "0", "--rate-create-per-min", "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                keep.lock().unwrap().push(line);
+            }
+        });
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            lines,
+        }
     }
+
+    /// Waits until `/readyz` answers `status`.
+    async fn wait_ready(&self, client: &reqwest::Client, status: u16) {
+        let t = Instant::now();
+        loop {
+            let got = client.get(format!("{}/readyz", self.base)).send().await;
+            if got.is_ok_and(|r| r.status() == status) {
+                return;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "{}: /readyz never answered {status}",
+                self.base
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops it with `SIGTERM`, as a service manager does, and waits for it to end.
+    fn terminate(&mut self) {
+        let ok = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        assert!(self.child.wait().unwrap().success());
+    }
+
+    /// The lines it wrote at `WARN` or `ERROR`.
+    fn complaints(&self) -> Vec<String> {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_starts_quietly_on_a_reachable_redis_and_says_when_it_cannot_reach_one() {
+    let client = reqwest::Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut redis = RedisServer::not_started();
+
+    // Redis is down: the process serves, is not ready, and says why.
+    let mut early = Process::spawn(&redis.url(), &dir.path().join("early"));
+    early.wait_ready(&client, 503).await;
+    assert!(
+        early
+            .complaints()
+            .iter()
+            .any(|l| l.contains("Redis cannot be reached yet")),
+        "{:?}",
+        early.complaints()
+    );
+    redis.launch();
+    early.wait_ready(&client, 200).await;
+    early.terminate();
+
+    // Redis is up: a start, a share and a stop log no warning at all (the
+    // clock's first reading of Redis `TIME` included).
+    let mut p = Process::spawn(&redis.url(), &dir.path().join("quiet"));
+    p.wait_ready(&client, 200).await;
+    let inst = Instance {
+        base: p.base.clone(),
+        stop: None,
+        task: None,
+    };
+    let s = create(&client, &inst, 1, 3600, Some(b"a sealed payload"), 16).await;
+    assert_eq!(claim(&client, &inst, &s, &s.claim_body()).await.0, 200);
+    p.terminate();
+    assert_eq!(p.complaints(), Vec::<String>::new());
 }

@@ -90,6 +90,8 @@ fn time_reply(v: &Value) -> Option<UnixSecs> {
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(750);
 /// Longest wait for a TCP (and TLS) connection to Redis.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Longest wait at startup for the connections to Redis, before serving anyway.
+pub const STARTUP_WAIT: Duration = Duration::from_secs(3);
 /// A record outlives its tombstone time by this much, so the sweeper (not Redis expiry) forgets it.
 pub const KEY_GRACE_SECS: i64 = 3600;
 /// A sweep lease: a sweeper that took a share and died gives it back after this long.
