@@ -671,6 +671,7 @@ struct Process {
     child: std::process::Child,
     base: String,
     lines: Arc<std::sync::Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Process {
@@ -696,7 +697,7 @@ impl Process {
         let out = child.stdout.take().unwrap();
         let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
         let keep = lines.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 keep.lock().unwrap().push(line);
             }
@@ -705,6 +706,7 @@ impl Process {
             child,
             base: format!("http://127.0.0.1:{port}"),
             lines,
+            reader: Some(reader),
         }
     }
 
@@ -725,7 +727,8 @@ impl Process {
         }
     }
 
-    /// Stops it with `SIGTERM`, as a service manager does, and waits for it to end.
+    /// Stops it with `SIGTERM`, as a service manager does, and waits for it to
+    /// end and for its last line to be read.
     fn terminate(&mut self) {
         let ok = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -734,9 +737,12 @@ impl Process {
             .success();
         assert!(ok);
         assert!(self.child.wait().unwrap().success());
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
     }
 
-    /// The lines it wrote at `WARN` or `ERROR`.
+    /// The lines it wrote at `WARN` or `ERROR` (all of them once [`Process::terminate`] returned).
     fn complaints(&self) -> Vec<String> {
         let lines = self.lines.lock().unwrap();
         lines
@@ -763,6 +769,9 @@ async fn a_process_starts_quietly_on_a_reachable_redis_and_says_when_it_cannot_r
     // Redis is down: the process serves, is not ready, and says why.
     let mut early = Process::spawn(&redis.url(), &dir.path().join("early"));
     early.wait_ready(&client, 503).await;
+    redis.launch();
+    early.wait_ready(&client, 200).await;
+    early.terminate();
     assert!(
         early
             .complaints()
@@ -771,9 +780,6 @@ async fn a_process_starts_quietly_on_a_reachable_redis_and_says_when_it_cannot_r
         "{:?}",
         early.complaints()
     );
-    redis.launch();
-    early.wait_ready(&client, 200).await;
-    early.terminate();
 
     // Redis is up: a start, a share and a stop log no warning at all (the
     // clock's first reading of Redis `TIME` included).
