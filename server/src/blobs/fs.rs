@@ -50,12 +50,15 @@ impl FsBlobs {
     /// Stores a part (temp file, then link or rename), replacing an earlier
     /// copy, and says which. It is made durable by `missing_parts` before the
     /// share becomes ready: a part lost in a crash before that is simply
-    /// reported missing again.
+    /// reported missing again. Its bytes go to the disk in the background
+    /// from now on, while later parts arrive, so that the completing sync
+    /// finds little left to write.
     async fn put(&self, id: &ShareId, index: u64, data: Bytes) -> io::Result<Placed> {
         let dir = self.dir(id);
         let path = self.part_path(id, index);
         let root = self.root.clone();
-        tokio::task::spawn_blocking(move || {
+        let written = path.clone();
+        let placed = tokio::task::spawn_blocking(move || {
             if !dir.exists() {
                 std::fs::create_dir_all(&dir)?;
                 // The new directory's entry in parts/ must survive a crash too.
@@ -89,7 +92,15 @@ impl FsBlobs {
             res
         })
         .await
-        .map_err(io::Error::other)?
+        .map_err(io::Error::other)??;
+        // Not awaited: a part deleted meanwhile, or a failure here, is
+        // `missing_parts`'s to find, as it syncs every part again.
+        drop(tokio::task::spawn_blocking(move || {
+            if let Ok(f) = std::fs::File::open(&written) {
+                let _ = f.sync_data();
+            }
+        }));
+        Ok(placed)
     }
 
     async fn missing(&self, id: &ShareId, size: u64) -> io::Result<Vec<u64>> {
