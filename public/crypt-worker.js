@@ -13,9 +13,13 @@
 // Any other failure is {error}; "init: ..." when the bundle did not load.
 // The key is overwritten once the piece is done. No eval, no inline code:
 // fits the site's CSP.
-import init, { seal_records, open_records } from "/pkg/onetimeshare.js";
+import init, { seal_records, open_records, load_records } from "/pkg/onetimeshare.js";
 
 const ready = init({ module_or_path: "/pkg/onetimeshare.wasm" });
+// The piece that seals and opens loads now, before the first piece comes
+// (the pool may start while the sender is still choosing). Should it fail,
+// the first piece tries again and reports it.
+ready.then(() => load_records()).catch(() => {});
 
 self.onmessage = async (event) => {
   const job = event.data;

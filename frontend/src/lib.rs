@@ -71,6 +71,15 @@ pub async fn seal_records(
     Ok(sealed.part().into())
 }
 
+/// Loads the piece of the bundle that seals and opens payload records, so
+/// that a worker of `public/crypt-worker.js` has it before its first piece.
+#[wasm_bindgen]
+pub async fn load_records() -> Result<(), JsError> {
+    app::browser::crypt::load_records()
+        .await
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// Opens the whole payload records `first ..` held in `sealed`, an array
 /// of `Uint8Array`s in order, under the 32-byte payload key `key`, for the
 /// worker pool. `undefined` when they do not authenticate: damaged, or the

@@ -7,6 +7,8 @@
 //! reads, uploads, downloads and writes. Each worker loads this same wasm
 //! bundle and calls the `seal_records` / `open_records` exports of the
 //! `frontend` crate. Where no worker can run, the pieces run in the page.
+//! The pages start the pool ahead of a large transfer ([`warm_up`]), so
+//! that the workers have loaded by the time the first piece comes.
 //!
 //! The payload key goes to a worker inside the message of each piece and
 //! is overwritten on both sides once the piece is done; it never leaves
@@ -91,6 +93,14 @@ pub fn open_piece(
     open_here(key, first, ends_payload, sealed)
 }
 
+/// Does nothing but load the piece of the bundle that [`seal_piece`] and
+/// [`open_piece`] live in: a worker calls it as soon as it starts, so that
+/// its first piece does not wait for that download.
+#[wasm_split(stream_records, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn load_records() -> Result<(), CryptError> {
+    Ok(())
+}
+
 /// [`seal_piece`] in the page that runs it: the page's own code, so that a
 /// page whose workers failed needs nothing more from the network.
 fn seal_here(
@@ -144,6 +154,27 @@ fn payload_key(bytes: &[u8]) -> Option<PayloadKey> {
     Some(wrapped)
 }
 
+thread_local! {
+    /// A pool started by [`warm_up`] and not yet taken by a [`Crypter`]:
+    /// `Some(None)` when the page tried and no worker can run here.
+    static SPARE: RefCell<Option<Option<Pool>>> = const { RefCell::new(None) };
+}
+
+/// Starts the worker pool ahead of a transfer that will need it (a large
+/// file was chosen, a large share's link was opened), so that the workers'
+/// bundle and the piece of it that seals and opens are loaded by the time
+/// the first piece comes; the next [`Crypter`] with workers takes it.
+/// Starts at most one pool until a transfer takes it; the pool holds no
+/// key until a piece comes.
+pub fn warm_up() {
+    SPARE.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.is_none() {
+            *spare = Some(Pool::start());
+        }
+    });
+}
+
 /// Runs pieces in workers, or in the page where workers cannot run.
 pub struct Crypter {
     key: PayloadKey,
@@ -155,7 +186,13 @@ impl Crypter {
     /// machine has cores (at most [`MAX_WORKERS`]), or none for a payload
     /// small enough that starting one would cost more than the work.
     pub fn new(key: &PayloadKey, workers: bool) -> Crypter {
-        let pool = if workers { Pool::start() } else { None };
+        let pool = if workers {
+            SPARE
+                .with(|spare| spare.borrow_mut().take())
+                .unwrap_or_else(Pool::start)
+        } else {
+            None
+        };
         Crypter {
             key: PayloadKey::from_bytes(*key.as_bytes()),
             pool: pool.map(Rc::new),

@@ -108,6 +108,10 @@ pub(super) async fn facts(id: &str, asking: bool) -> Result<Facts, OpenError> {
     let has_key = take_key(&id, asking)?;
     let response = call("GET", &paths::share(&id), None, Body::Empty, None).await?;
     let info: ShareInfo = json(&response).await?;
+    // Workers will open it: they load while the recipient reads the page.
+    if has_key && info.size > IN_PAGE_BYTES {
+        crate::browser::crypt::warm_up();
+    }
     Ok(Facts::from_info(info, !has_key))
 }
 

@@ -110,6 +110,7 @@ pub(super) fn pick(event: &Event, on_done: impl FnOnce(Vec<PickedFile>) + 'stati
             if let Ok(chosen) = dropped.read().await {
                 add(chosen);
             }
+            warm_up_for_picked();
             on_done(picked());
         });
         return;
@@ -122,7 +123,17 @@ pub(super) fn pick(event: &Event, on_done: impl FnOnce(Vec<PickedFile>) + 'stati
         // The same file can be chosen again after it was removed.
         input.set_value("");
     }
+    warm_up_for_picked();
     on_done(picked());
+}
+
+/// Files too large to go inline are sealed by the worker pool: it starts
+/// now, while the sender finishes the form, rather than once Send is pressed.
+fn warm_up_for_picked() {
+    let total = PICKED.with(|p| p.borrow().iter().map(|(f, _)| f.size).sum::<u64>());
+    if total > ots_proto::INLINE_MAX_BYTES {
+        crate::browser::crypt::warm_up();
+    }
 }
 
 /// Forgets the chosen file `id`.

@@ -1,0 +1,70 @@
+// The pages start their sealing and opening workers ahead of a transfer
+// that needs them: the send page once a file too large to go inline is
+// chosen, the link's page once it knows the share is large. The transfer
+// then uses those workers; small shares start none.
+import { test, expect, Page, Worker } from "@playwright/test";
+import { ReceivePage, SendPage } from "./fixtures/pages";
+import { textShare } from "./fixtures/api";
+import { randomFile, removeDir, sha256File, tempDir } from "./fixtures/files";
+
+/** The crypt workers `page` starts from now on. */
+function cryptWorkers(page: Page): Worker[] {
+  const started: Worker[] = [];
+  page.on("worker", (w) => {
+    if (w.url().includes("crypt-worker")) started.push(w);
+  });
+  return started;
+}
+
+test("a large file's workers start when it is chosen and do its send and its receive", async ({ browser, baseURL }) => {
+  const dir = tempDir();
+  const sender = await browser.newContext();
+  const recipient = await browser.newContext({ acceptDownloads: true });
+  try {
+    // A small file goes inline: no worker.
+    const small = await sender.newPage();
+    const smallWorkers = cryptWorkers(small);
+    const smallSend = new SendPage(small);
+    await smallSend.goto();
+    await smallSend.chooseFiles([{ name: "small.txt", mimeType: "text/plain", buffer: Buffer.alloc(1000, 7) }]);
+    await expect(smallSend.fileEntries).toHaveCount(1);
+    await small.waitForTimeout(1_000);
+    expect(smallWorkers).toHaveLength(0);
+
+    // A large one: the workers start before Send is pressed, and no others after.
+    const { file, sha256 } = randomFile(dir, "large.bin", 6 * 1024 * 1024 + 5);
+    const page = await sender.newPage();
+    const sendWorkers = cryptWorkers(page);
+    const send = new SendPage(page);
+    await send.goto();
+    await send.chooseFiles([file]);
+    await expect.poll(() => sendWorkers.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const before = sendWorkers.length;
+    await send.send.click();
+    const links = await send.links(120_000);
+    expect(sendWorkers).toHaveLength(before);
+
+    // The link's page starts them once it knows the share is large.
+    const opened = await recipient.newPage();
+    const openWorkers = cryptWorkers(opened);
+    const receive = new ReceivePage(opened);
+    await receive.open(links.share);
+    await expect.poll(() => openWorkers.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const waiting = openWorkers.length;
+    const saved = await receive.revealDownload();
+    expect(await sha256File(await saved.path())).toBe(sha256);
+    expect(openWorkers).toHaveLength(waiting);
+
+    // A text's page starts none.
+    const text = await textShare(new URL(baseURL!).origin);
+    const textPage = await recipient.newPage();
+    const textWorkers = cryptWorkers(textPage);
+    const textReceive = new ReceivePage(textPage);
+    await textReceive.open(text.share);
+    await textPage.waitForTimeout(1_000);
+    expect(textWorkers).toHaveLength(0);
+  } finally {
+    await Promise.all([sender.close(), recipient.close()]);
+    removeDir(dir);
+  }
+});
