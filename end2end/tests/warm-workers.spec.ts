@@ -1,7 +1,8 @@
 // The pages start their sealing and opening workers ahead of a transfer
 // that needs them: the send page once a file too large to go inline is
 // chosen, the link's page once it knows the share is large. The transfer
-// then uses those workers; small shares start none.
+// then uses those workers; small shares start none, and the send page's
+// workers end when the files left can go inline.
 import { test, expect, Page, Worker } from "@playwright/test";
 import { ReceivePage, SendPage } from "./fixtures/pages";
 import { textShare } from "./fixtures/api";
@@ -65,6 +66,41 @@ test("a large file's workers start when it is chosen and do its send and its rec
     expect(textWorkers).toHaveLength(0);
   } finally {
     await Promise.all([sender.close(), recipient.close()]);
+    removeDir(dir);
+  }
+});
+
+test("the workers started for a large file end when it is removed", async ({ page }) => {
+  const dir = tempDir();
+  try {
+    const workers = cryptWorkers(page);
+    const closed: Worker[] = [];
+    page.on("worker", (w) => {
+      if (w.url().includes("crypt-worker")) w.on("close", () => closed.push(w));
+    });
+    const send = new SendPage(page);
+    await send.goto();
+    const { file } = randomFile(dir, "large.bin", 6 * 1024 * 1024 + 5);
+    await send.chooseFiles([file]);
+    await expect.poll(() => workers.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const started = workers.length;
+
+    // With a small file beside it the total still needs the workers.
+    await send.chooseFiles([{ name: "small.txt", mimeType: "text/plain", buffer: Buffer.alloc(1000, 7) }]);
+    await expect(send.fileEntries).toHaveCount(2);
+    await page.waitForTimeout(500);
+    expect(closed).toHaveLength(0);
+
+    // What is left goes inline: the pool ends, and no other starts.
+    await send.removeFile("large.bin");
+    await expect(send.fileEntries).toHaveCount(1);
+    await expect.poll(() => closed.length, { timeout: 10_000 }).toBe(started);
+    expect(workers).toHaveLength(started);
+
+    // Chosen again, the large file gets a pool of its own.
+    await send.chooseFiles([file]);
+    await expect.poll(() => workers.length, { timeout: 10_000 }).toBeGreaterThan(started);
+  } finally {
     removeDir(dir);
   }
 });

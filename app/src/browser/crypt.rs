@@ -175,6 +175,13 @@ pub fn warm_up() {
     });
 }
 
+/// Ends the pool [`warm_up`] started and no transfer took (the sender
+/// removed the large file): its workers and their memory go.
+pub fn cool_down() {
+    let spare = SPARE.with(|spare| spare.borrow_mut().take());
+    drop(spare);
+}
+
 /// Runs pieces in workers, or in the page where workers cannot run.
 pub struct Crypter {
     key: PayloadKey,

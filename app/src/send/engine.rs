@@ -110,7 +110,7 @@ pub(super) fn pick(event: &Event, on_done: impl FnOnce(Vec<PickedFile>) + 'stati
             if let Ok(chosen) = dropped.read().await {
                 add(chosen);
             }
-            warm_up_for_picked();
+            workers_for_picked();
             on_done(picked());
         });
         return;
@@ -123,22 +123,26 @@ pub(super) fn pick(event: &Event, on_done: impl FnOnce(Vec<PickedFile>) + 'stati
         // The same file can be chosen again after it was removed.
         input.set_value("");
     }
-    warm_up_for_picked();
+    workers_for_picked();
     on_done(picked());
 }
 
 /// Files too large to go inline are sealed by the worker pool: it starts
 /// now, while the sender finishes the form, rather than once Send is pressed.
-fn warm_up_for_picked() {
+/// Once what is left goes inline, the pool ends.
+fn workers_for_picked() {
     let total = PICKED.with(|p| p.borrow().iter().map(|(f, _)| f.size).sum::<u64>());
     if total > ots_proto::INLINE_MAX_BYTES {
         crate::browser::crypt::warm_up();
+    } else {
+        crate::browser::crypt::cool_down();
     }
 }
 
 /// Forgets the chosen file `id`.
 pub(super) fn remove(id: u64) -> Vec<PickedFile> {
     PICKED.with(|p| p.borrow_mut().retain(|(f, _)| f.id != id));
+    workers_for_picked();
     picked()
 }
 
