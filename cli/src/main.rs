@@ -170,7 +170,8 @@ struct GetArgs {
     password_file: Option<PathBuf>,
     /// The key of a link given without one: the key, or the whole link;
     /// `-` reads it from standard input (else OTS_KEY).
-    #[arg(long, value_name = "KEY")]
+    // A key is base64url, so one in 64 begins with `-`: it is still the value.
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     key: Option<String>,
 }
 
@@ -455,6 +456,24 @@ mod tests {
     fn flags_parse() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_key_that_begins_with_a_hyphen_is_the_keys_value() {
+        // 43 base64url characters, as `send --key-apart` prints them.
+        let key = "-Q3fW1x9_kLmN0pQrStUvWxYz0123456789abcdefgh";
+        assert_eq!(key.len(), 43);
+        let link = "http://127.0.0.1:3000/s/AAAAAAAAAAAAAAAAAAAAAA";
+        let parsed = Cli::try_parse_from(["ots", "get", link, "--key", key]);
+        let Ok(Cli {
+            command: Command::Get(args),
+            ..
+        }) = parsed
+        else {
+            panic!("`get --key {key}` did not parse as a key");
+        };
+        assert_eq!(args.key.as_deref(), Some(key));
+        assert_eq!(args.link.as_deref(), Some(link));
     }
 
     #[test]
