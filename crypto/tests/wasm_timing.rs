@@ -1,11 +1,12 @@
 //! Timings on wasm32 under node: seal and open of 64 MiB, the cipher's two
 //! halves alone (ChaCha20 keystream, Poly1305 MAC) over 64 MiB, and
-//! Argon2id at the default parameters. Ignored by default: a timing is a measurement,
-//! never a pass/fail test. Run it explicitly (see `BENCHMARKS.md`):
+//! Argon2id at the default parameters. Ignored by default: a timing is a
+//! measurement, never a pass/fail test. Run it explicitly, in the profile
+//! the browser's bundle is built with (see `BENCHMARKS.md`):
 //!
 //! ```text
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-//!   cargo test -p ots-crypto --release --target wasm32-unknown-unknown \
+//!   cargo test -p ots-crypto --profile wasm-release --target wasm32-unknown-unknown \
 //!   --test wasm_timing -- --include-ignored --nocapture
 //! ```
 #![cfg(target_arch = "wasm32")]
