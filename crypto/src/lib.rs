@@ -28,6 +28,8 @@ mod error;
 mod keys;
 mod link;
 mod meta;
+#[cfg(target_arch = "wasm32")]
+pub mod simd;
 mod stream;
 mod wipe;
 

@@ -6,8 +6,11 @@
 //! The flag makes truncation at a record boundary detectable; the counter
 //! makes reordering and splicing detectable.
 
+use chacha20::cipher::consts::{U12, U32};
+use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+use chacha20::ChaCha20;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce, Tag};
+use chacha20poly1305::{ChaCha20Poly1305, ChaChaPoly1305, Nonce, Tag};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
@@ -31,7 +34,59 @@ fn nonce(counter: u64, last: bool) -> Nonce {
 }
 
 fn cipher(key: &PayloadKey) -> ChaCha20Poly1305 {
-    ChaCha20Poly1305::new(key.as_bytes().into())
+    aead(key)
+}
+
+/// A ChaCha20 keystream under the records' AEAD: the `chacha20` crate's,
+/// or on wasm32 the SIMD one of `crate::simd`. Both give the same bytes.
+pub(crate) trait Keystream:
+    KeyIvInit<KeySize = U32, IvSize = U12> + StreamCipher + StreamCipherSeek
+{
+}
+
+impl<C: KeyIvInit<KeySize = U32, IvSize = U12> + StreamCipher + StreamCipherSeek> Keystream for C {}
+
+fn aead<C: Keystream>(key: &PayloadKey) -> ChaChaPoly1305<C> {
+    ChaChaPoly1305::new(key.as_bytes().into())
+}
+
+/// Seals `chunk` as record `counter` and appends it to `out`.
+fn seal_record<C: Keystream>(
+    aead: &ChaChaPoly1305<C>,
+    counter: u64,
+    chunk: &[u8],
+    last: bool,
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
+    out.reserve(chunk.len() + TAG_SIZE);
+    out.extend_from_slice(chunk);
+    let tag = aead
+        .encrypt_inout_detached(&nonce(counter, last), b"", (&mut out[start..]).into())
+        .expect("a 64 KiB chunk is far below the ChaCha20 length limit");
+    out.extend_from_slice(&tag);
+}
+
+/// Opens `record`, record `counter`, straight into `out`; on failure `out`
+/// is left as it was (the tag is checked before anything is decrypted).
+fn open_record<C: Keystream>(
+    aead: &ChaChaPoly1305<C>,
+    counter: u64,
+    record: &[u8],
+    last: bool,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let (body, tag) = record.split_at(record.len() - TAG_SIZE);
+    let tag = Tag::try_from(tag).map_err(|_| Error::Decrypt)?;
+    let start = out.len();
+    out.extend_from_slice(body);
+    let opened =
+        aead.decrypt_inout_detached(&nonce(counter, last), b"", (&mut out[start..]).into(), &tag);
+    if opened.is_err() {
+        out.truncate(start);
+        return Err(Error::Decrypt);
+    }
+    Ok(())
 }
 
 /// Encrypts a payload incrementally (protocol §4).
@@ -102,14 +157,7 @@ impl StreamEncryptor {
     }
 
     fn seal_record(&mut self, chunk: &[u8], last: bool, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.reserve(chunk.len() + TAG_SIZE);
-        out.extend_from_slice(chunk);
-        let tag = self
-            .cipher
-            .encrypt_inout_detached(&nonce(self.counter, last), b"", (&mut out[start..]).into())
-            .expect("a 64 KiB chunk is far below the ChaCha20 length limit");
-        out.extend_from_slice(&tag);
+        seal_record(&self.cipher, self.counter, chunk, last, out);
         self.counter = self
             .counter
             .checked_add(1)
@@ -271,20 +319,7 @@ impl StreamDecryptor {
     /// Opens one record straight into `out`; on failure `out` is left as it
     /// was (the tag is checked before anything is decrypted).
     fn open_record(&mut self, record: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
-        let (body, tag) = record.split_at(record.len() - TAG_SIZE);
-        let tag = Tag::try_from(tag).map_err(|_| Error::Decrypt)?;
-        let start = out.len();
-        out.extend_from_slice(body);
-        let opened = self.cipher.decrypt_inout_detached(
-            &nonce(self.counter, last),
-            b"",
-            (&mut out[start..]).into(),
-            &tag,
-        );
-        if opened.is_err() {
-            out.truncate(start);
-            return Err(Error::Decrypt);
-        }
+        open_record(&self.cipher, self.counter, record, last, out)?;
         self.counter = self.counter.checked_add(1).ok_or(Error::Decrypt)?;
         Ok(())
     }
@@ -306,6 +341,16 @@ pub fn seal_records(
     plaintext: &[u8],
     ends_payload: bool,
 ) -> Result<Vec<u8>> {
+    seal_records_with::<ChaCha20>(key, first, plaintext, ends_payload)
+}
+
+/// [`seal_records`] with the keystream `C`.
+pub(crate) fn seal_records_with<C: Keystream>(
+    key: &PayloadKey,
+    first: u64,
+    plaintext: &[u8],
+    ends_payload: bool,
+) -> Result<Vec<u8>> {
     let whole = !plaintext.is_empty() && plaintext.len().is_multiple_of(CHUNK_SIZE);
     let shaped = if ends_payload {
         !plaintext.is_empty() || first == 0
@@ -317,18 +362,16 @@ pub fn seal_records(
         return Err(Error::Records);
     }
     let mut out = Vec::with_capacity(plaintext.len() + records as usize * TAG_SIZE);
-    let mut encryptor = StreamEncryptor {
-        cipher: cipher(key),
-        counter: first,
-        pending: Zeroizing::new(Vec::new()),
-    };
-    let mut chunks = plaintext.chunks(CHUNK_SIZE).peekable();
+    let aead = aead::<C>(key);
     if plaintext.is_empty() {
-        encryptor.seal_record(&[], true, &mut out);
+        seal_record(&aead, first, &[], true, &mut out);
     }
+    let mut chunks = plaintext.chunks(CHUNK_SIZE).peekable();
+    let mut counter = first;
     while let Some(chunk) = chunks.next() {
         let last = ends_payload && chunks.peek().is_none();
-        encryptor.seal_record(chunk, last, &mut out);
+        seal_record(&aead, counter, chunk, last, &mut out);
+        counter += 1;
     }
     Ok(out)
 }
@@ -340,6 +383,16 @@ pub fn seal_records(
 /// must be a full one with flag `0x00`. Any failure is [`Error::Decrypt`],
 /// and no plaintext is returned.
 pub fn open_records(
+    key: &PayloadKey,
+    first: u64,
+    ciphertext: &[u8],
+    ends_payload: bool,
+) -> Result<Vec<u8>> {
+    open_records_with::<ChaCha20>(key, first, ciphertext, ends_payload)
+}
+
+/// [`open_records`] with the keystream `C`.
+pub(crate) fn open_records_with<C: Keystream>(
     key: &PayloadKey,
     first: u64,
     ciphertext: &[u8],
@@ -357,16 +410,17 @@ pub fn open_records(
         return Err(Error::Decrypt);
     }
     let mut out = Vec::with_capacity(ciphertext.len() - records as usize * TAG_SIZE);
-    let mut decryptor = StreamDecryptor::new(key);
-    decryptor.counter = first;
+    let aead = aead::<C>(key);
     let mut opened = Ok(());
     let mut pieces = ciphertext.chunks(RECORD_SIZE).peekable();
+    let mut counter = first;
     while let Some(record) = pieces.next() {
         let last = ends_payload && pieces.peek().is_none();
-        opened = decryptor.open_record(record, last, &mut out);
+        opened = open_record(&aead, counter, record, last, &mut out);
         if opened.is_err() {
             break;
         }
+        counter += 1;
     }
     match opened {
         Ok(()) => Ok(out),

@@ -1,5 +1,7 @@
-//! Timings on wasm32 under node: seal and open of 64 MiB, the cipher's two
-//! halves alone (ChaCha20 keystream, Poly1305 MAC) over 64 MiB, and
+//! Timings on wasm32 under node: seal and open of 64 MiB, whole and in the
+//! 8 MiB pieces of the browser's workers (with and without the SIMD
+//! keystream of `ots_crypto::simd`), the cipher's two halves alone
+//! (ChaCha20 keystream, Poly1305 MAC) over 64 MiB, and
 //! Argon2id at the default parameters. Ignored by default: a timing is a
 //! measurement, never a pass/fail test. Run it explicitly, in the profile
 //! the browser's bundle is built with (see `BENCHMARKS.md`):
@@ -19,6 +21,8 @@ use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 const PAYLOAD_BYTES: usize = 64 << 20;
 const RUNS: usize = 5;
+/// Plaintext bytes of one piece a browser worker seals: one upload part.
+const PIECE: usize = 8 << 20;
 
 /// Milliseconds of the fastest of `RUNS` runs, and the median.
 fn time(mut f: impl FnMut()) -> (f64, f64) {
@@ -57,6 +61,39 @@ fn report(what: &str, (best, median): (f64, f64), bytes: Option<usize>) {
 fn keystream(bytes: &mut [u8]) {
     let mut cipher = chacha20::ChaCha20::new(&[7; 32].into(), &[1; 12].into());
     cipher.apply_keystream(std::hint::black_box(bytes));
+}
+
+/// XORs the SIMD ChaCha20 keystream of `ots_crypto::simd` into `bytes`.
+#[inline(never)]
+fn simd_keystream(bytes: &mut [u8]) {
+    let mut cipher = simd::ChaCha20Simd::new(&[7; 32].into(), &[1; 12].into());
+    cipher.apply_keystream(std::hint::black_box(bytes));
+}
+
+/// `seal_records` or `open_records`, with or without SIMD.
+type Records = fn(&PayloadKey, u64, &[u8], bool) -> Result<Vec<u8>>;
+
+/// Seals `plain` in pieces of `PIECE` bytes with `seal`, as the browser's
+/// workers do, and drops the records.
+#[inline(never)]
+fn seal_pieces(key: &PayloadKey, plain: &[u8], seal: Records) {
+    let pieces = plain.len().div_ceil(PIECE);
+    for (i, piece) in plain.chunks(PIECE).enumerate() {
+        let first = (i * PIECE / CHUNK_SIZE) as u64;
+        drop(seal(key, first, piece, i + 1 == pieces).unwrap());
+    }
+}
+
+/// Opens `sealed` in pieces of whole records (`PIECE` bytes of plaintext)
+/// with `open`, and drops the plaintext.
+#[inline(never)]
+fn open_pieces(key: &PayloadKey, sealed: &[u8], open: Records) {
+    let step = PIECE / CHUNK_SIZE * RECORD_SIZE;
+    let pieces = sealed.len().div_ceil(step);
+    for (i, piece) in sealed.chunks(step).enumerate() {
+        let first = (i * PIECE / CHUNK_SIZE) as u64;
+        drop(open(key, first, piece, i + 1 == pieces).unwrap());
+    }
 }
 
 /// The Poly1305 tag of `bytes`.
@@ -112,10 +149,35 @@ fn wasm_timings() {
         }),
         Some(PAYLOAD_BYTES),
     );
+    report(
+        "seal 64 MiB in 8 MiB pieces (seal_records)",
+        time(|| seal_pieces(&key, &plain, seal_records)),
+        Some(PAYLOAD_BYTES),
+    );
+    report(
+        "seal 64 MiB in 8 MiB pieces (simd::seal_records)",
+        time(|| seal_pieces(&key, &plain, simd::seal_records)),
+        Some(PAYLOAD_BYTES),
+    );
+    report(
+        "open 64 MiB in 8 MiB pieces (open_records)",
+        time(|| open_pieces(&key, &sealed, open_records)),
+        Some(PAYLOAD_BYTES),
+    );
+    report(
+        "open 64 MiB in 8 MiB pieces (simd::open_records)",
+        time(|| open_pieces(&key, &sealed, simd::open_records)),
+        Some(PAYLOAD_BYTES),
+    );
     let mut bytes = plain.clone();
     report(
         "ChaCha20 keystream alone, 64 MiB",
         time(|| keystream(&mut bytes)),
+        Some(PAYLOAD_BYTES),
+    );
+    report(
+        "ChaCha20 SIMD keystream alone, 64 MiB",
+        time(|| simd_keystream(&mut bytes)),
         Some(PAYLOAD_BYTES),
     );
     report(
