@@ -28,7 +28,7 @@ mod error;
 mod keys;
 mod link;
 mod meta;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "simd"))]
 pub mod simd;
 mod stream;
 mod wipe;

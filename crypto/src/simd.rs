@@ -10,12 +10,13 @@
 //! is byte for byte the `chacha20` crate's, which the tests check.
 //!
 //! A browser without WebAssembly SIMD (Safari before 16.4, Chrome before
-//! 91) refuses to compile a whole module that holds one SIMD instruction.
-//! Only the functions here carry the `simd128` target feature, so only a
-//! module that contains them needs it: the web app keeps them in a piece of
-//! its bundle of their own, which a worker loads only after
-//! `WebAssembly.validate` said the browser runs SIMD, and falls back to
-//! [`crate::seal_records`] and [`crate::open_records`] otherwise.
+//! 91) refuses to compile a whole module that holds one SIMD instruction,
+//! and LLVM compiles every function of a wasm module with the target
+//! features of any one of them: a module that links this code is a SIMD
+//! module throughout. It is therefore behind the `simd` feature, which
+//! only the sealing workers' own bundle (`worker/`) enables; a worker
+//! loads that bundle only after `WebAssembly.validate` said the browser
+//! runs SIMD, and the page's bundle, without SIMD, otherwise.
 
 use core::arch::wasm32::{
     i32x4_add, i32x4_shl, i32x4_shuffle, i64x2_shuffle, i8x16_shuffle, u32x4, u32x4_shr,

@@ -1,7 +1,13 @@
 //! The WebAssembly SIMD ChaCha20 (`ots_crypto::simd`) against the
 //! `chacha20` crate and RFC 8439: the same keystream from every position,
-//! in calls of every length, and the same records. wasm32 only.
-#![cfg(target_arch = "wasm32")]
+//! in calls of every length, and the same records. wasm32 with the `simd`
+//! feature only:
+//!
+//! ```text
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//!   cargo test -p ots-crypto --target wasm32-unknown-unknown --features simd --test simd
+//! ```
+#![cfg(all(target_arch = "wasm32", feature = "simd"))]
 #![allow(clippy::unwrap_used)] // a test that unwraps fails loudly, which is the point
 
 use wasm_bindgen_test::wasm_bindgen_test as test;

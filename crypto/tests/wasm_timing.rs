@@ -1,15 +1,16 @@
 //! Timings on wasm32 under node: seal and open of 64 MiB, whole and in the
-//! 8 MiB pieces of the browser's workers (with and without the SIMD
-//! keystream of `ots_crypto::simd`), the cipher's two halves alone
-//! (ChaCha20 keystream, Poly1305 MAC) over 64 MiB, and
-//! Argon2id at the default parameters. Ignored by default: a timing is a
+//! 8 MiB pieces of the browser's workers, the cipher's two halves alone
+//! (ChaCha20 keystream, Poly1305 MAC) over 64 MiB, and Argon2id at the
+//! default parameters; with the `simd` feature, also the pieces and the
+//! keystream of `ots_crypto::simd`. Ignored by default: a timing is a
 //! measurement, never a pass/fail test. Run it explicitly, in the profile
-//! the browser's bundle is built with (see `BENCHMARKS.md`):
+//! the browser's bundles are built with (see `BENCHMARKS.md`), without the
+//! feature for the page's bundle and with it for the SIMD rows:
 //!
 //! ```text
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 //!   cargo test -p ots-crypto --profile wasm-release --target wasm32-unknown-unknown \
-//!   --test wasm_timing -- --include-ignored --nocapture
+//!   [--features simd] --test wasm_timing -- --include-ignored --nocapture
 //! ```
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)]
@@ -64,6 +65,7 @@ fn keystream(bytes: &mut [u8]) {
 }
 
 /// XORs the SIMD ChaCha20 keystream of `ots_crypto::simd` into `bytes`.
+#[cfg(feature = "simd")]
 #[inline(never)]
 fn simd_keystream(bytes: &mut [u8]) {
     let mut cipher = simd::ChaCha20Simd::new(&[7; 32].into(), &[1; 12].into());
@@ -155,18 +157,8 @@ fn wasm_timings() {
         Some(PAYLOAD_BYTES),
     );
     report(
-        "seal 64 MiB in 8 MiB pieces (simd::seal_records)",
-        time(|| seal_pieces(&key, &plain, simd::seal_records)),
-        Some(PAYLOAD_BYTES),
-    );
-    report(
         "open 64 MiB in 8 MiB pieces (open_records)",
         time(|| open_pieces(&key, &sealed, open_records)),
-        Some(PAYLOAD_BYTES),
-    );
-    report(
-        "open 64 MiB in 8 MiB pieces (simd::open_records)",
-        time(|| open_pieces(&key, &sealed, simd::open_records)),
         Some(PAYLOAD_BYTES),
     );
     let mut bytes = plain.clone();
@@ -175,11 +167,24 @@ fn wasm_timings() {
         time(|| keystream(&mut bytes)),
         Some(PAYLOAD_BYTES),
     );
-    report(
-        "ChaCha20 SIMD keystream alone, 64 MiB",
-        time(|| simd_keystream(&mut bytes)),
-        Some(PAYLOAD_BYTES),
-    );
+    #[cfg(feature = "simd")]
+    {
+        report(
+            "seal 64 MiB in 8 MiB pieces (simd::seal_records)",
+            time(|| seal_pieces(&key, &plain, simd::seal_records)),
+            Some(PAYLOAD_BYTES),
+        );
+        report(
+            "open 64 MiB in 8 MiB pieces (simd::open_records)",
+            time(|| open_pieces(&key, &sealed, simd::open_records)),
+            Some(PAYLOAD_BYTES),
+        );
+        report(
+            "ChaCha20 SIMD keystream alone, 64 MiB",
+            time(|| simd_keystream(&mut bytes)),
+            Some(PAYLOAD_BYTES),
+        );
+    }
     report(
         "Poly1305 alone, 64 MiB",
         time(|| {
