@@ -13,7 +13,7 @@ COPY scripts/ scripts/
 COPY Cargo.toml Cargo.lock ./
 RUN bash scripts/setup.sh
 COPY . .
-RUN bash -c 'source scripts/common.sh && cargo leptos build --release --split' \
+RUN bash scripts/build-site.sh \
  && mkdir -p /out \
  && cp target/release/onetimeshare /out/ \
  && cp -r target/site /out/site

@@ -5,8 +5,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-log "cargo leptos build --release --split"
-cargo leptos build --release --split
+bash "$ROOT/scripts/build-site.sh"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # scripts/test.sh passes the `ots` its cli tests just built.

@@ -5,8 +5,7 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
 bash "$ROOT/scripts/setup.sh"
-log "cargo leptos build --release --split"
-cargo leptos build --release --split
+bash "$ROOT/scripts/build-site.sh"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 log "serving; stop with Ctrl-C"
 exec "$TARGET_DIR/release/onetimeshare" --site-root "$ROOT/target/site" "$@"
