@@ -122,12 +122,9 @@ function memorySampler(page: Page, cdp: CDPSession) {
         for (const w of page.workers()) {
           // A worker that ends while asked never answers: give it a second.
           const asked = w
-            .evaluate(async () => {
-              // @ts-ignore
-              const mod = await import("/pkg/onetimeshare.js");
-              const wasm = await mod.default();
-              return wasm.memory.buffer.byteLength as number;
-            })
+            // The memory of the bundle it seals and opens with (public/crypt-worker.js).
+            // @ts-ignore
+            .evaluate(() => (self.cryptMemory ? self.cryptMemory.buffer.byteLength : 0) as number)
             .catch(() => 0);
           workers += await Promise.race([asked, new Promise<number>((r) => setTimeout(() => r(0), 1_000))]);
         }

@@ -1,8 +1,9 @@
 // The send page's first load leaves sealing and uploading out of the wasm
 // bundle: that piece comes when the form is first used, and a piece that
 // cannot be fetched is a sentence that says what to do, never a dead page.
-// Workers that cannot fetch the code that seals and opens records leave
-// the work to the page, which has that code of its own.
+// Workers that cannot fetch the code that seals and opens records (the
+// SIMD bundle, nor the page's piece) leave the work to the page, which has
+// that code of its own.
 import { test, expect } from "@playwright/test";
 import { SendPage, ReceivePage } from "./fixtures/pages";
 import { randomFile, removeDir, sha256File, tempDir } from "./fixtures/files";
@@ -54,7 +55,7 @@ test("a send piece that cannot be fetched says so, and the page sends once reloa
 });
 
 test("when the workers cannot fetch the code that seals and opens, the pages do the work themselves", async ({ browser }) => {
-  const RECORDS_PIECE = /\/pkg\/split_stream_records[^/]*\.wasm$/;
+  const RECORDS_PIECE = /\/pkg\/(split_stream_records[^/]*\.wasm|crypt-simd[^/]*)$/;
   const dir = tempDir();
   // Blocked for both pages and all their workers.
   const sender = await browser.newContext();
