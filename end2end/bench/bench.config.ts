@@ -1,6 +1,6 @@
 // Browser benchmarks of the web app (BENCHMARKS.md, "## web app"). Not part
 // of the default test run: `npx playwright test -c bench/bench.config.ts`
-// after `cargo leptos build --release --split --lib-features bench` (see
+// after `bash scripts/build-site.sh --lib-features bench` (see
 // bench/README.md). Reports numbers; asserts no timings.
 import { defineConfig } from "@playwright/test";
 import * as path from "node:path";

@@ -89,7 +89,7 @@ test("seal throughput inside the page", async ({ page }) => {
     // @ts-ignore: the page's own module, already initialised by hydration.
     const mod = await import("/pkg/onetimeshare.js");
     if (typeof mod.seal_benchmark !== "function") {
-      throw new Error("no seal_benchmark in this bundle: build with `cargo leptos build --release --split --lib-features bench`");
+      throw new Error("no seal_benchmark in this bundle: build with `bash scripts/build-site.sh --lib-features bench`");
     }
     mod.seal_benchmark(64); // warm-up
     const out: number[] = [];
@@ -100,6 +100,18 @@ test("seal throughput inside the page", async ({ page }) => {
   console.log(`  seal MiB/s runs: ${runs.map((r) => r.toFixed(1)).join(", ")}`);
   results["seal in page, 512 MiB, median of 3 (MiB/s)"] = +runs[1].toFixed(1);
 });
+
+/**
+ * CPU-seconds the whole machine has spent busy so far (/proc/stat: user,
+ * nice, system, irq and softirq, in USER_HZ = 100 ticks a second; not
+ * idle, iowait or time the hypervisor took). Over a transfer on an
+ * otherwise idle machine: the browser, its workers and the server.
+ */
+function machineCpuSeconds(): number {
+  const cpu = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq] = cpu;
+  return (user + nice + system + irq + softirq) / 100;
+}
 
 /** Samples JS heap + wasm memory (the page's and its workers'), and V8's view of the page's heap plus array buffers. */
 function memorySampler(page: Page, cdp: CDPSession) {
@@ -165,6 +177,7 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     // The browser process holds the Blob bytes of the parts.
     const browserGrowth = residentGrowth(browserProcess(browserMarker));
     const t0 = Date.now();
+    const cpu0 = machineCpuSeconds();
     // The first part's upload starts once a worker has loaded and sealed it.
     let firstPartMs = -1;
     const onRequest = (r: { method(): string; url(): string }) => {
@@ -174,6 +187,7 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     await send.send.click();
     const links = await send.links(900_000);
     const sendSecs = (Date.now() - t0) / 1000;
+    const sendCpu = machineCpuSeconds() - cpu0;
     page.off("request", onRequest);
     const sendMem = await sampler.stop();
     const browserGrown = browserGrowth.stop();
@@ -183,11 +197,13 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     await page.waitForTimeout(PAUSE_MS);
     sampler = memorySampler(page, cdp);
     const t1 = Date.now();
+    const cpu1 = machineCpuSeconds();
     const download = page.waitForEvent("download", { timeout: 900_000 });
     await receive.revealWith();
     const saved = await download;
     await expect(receive.saved).toBeVisible({ timeout: 900_000 });
     const receiveSecs = (Date.now() - t1) / 1000;
+    const receiveCpu = machineCpuSeconds() - cpu1;
     const recvMem = await sampler.stop();
     const ok = (await sha256File(await saved.path())) === sha256;
 
@@ -195,6 +211,8 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     results[`round trip ${ROUND_TRIP_MIB} MiB: Send to the first part's upload (ms)`] = firstPartMs;
     results[`round trip ${ROUND_TRIP_MIB} MiB: receive (s)`] = +receiveSecs.toFixed(1);
     results[`round trip ${ROUND_TRIP_MIB} MiB: total (s)`] = +(sendSecs + receiveSecs).toFixed(1);
+    results[`round trip ${ROUND_TRIP_MIB} MiB: machine CPU over the send / receive (CPU-s)`] =
+      `${sendCpu.toFixed(1)} / ${receiveCpu.toFixed(1)}`;
     results[`round trip ${ROUND_TRIP_MIB} MiB: peak JS heap + wasm memory (MiB)`] = +(
       Math.max(sendMem.peakHeapWasm, recvMem.peakHeapWasm) / MIB
     ).toFixed(1);
@@ -244,11 +262,13 @@ test(`round trip of ${ROUND_TRIP_MIB} MiB over ${MANY_FILES} files: wall time an
     await page.waitForTimeout(PAUSE_MS);
     sampler = memorySampler(page, cdp);
     const t1 = Date.now();
+    const cpu1 = machineCpuSeconds();
     const download = page.waitForEvent("download", { timeout: 900_000 });
     await receive.revealWith();
     const saved = await download;
     await expect(receive.saved).toBeVisible({ timeout: 900_000 });
     const receiveSecs = (Date.now() - t1) / 1000;
+    const receiveCpu = machineCpuSeconds() - cpu1;
     const recvMem = await sampler.stop();
     const entries = readZip(await saved.path());
     const ok =

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""CPU time per thread of Chromium and the server over a benchmark run.
+
+Samples /proc every 250 ms until it gets SIGTERM (or Ctrl-C), then prints
+the CPU-seconds (user + system) of every thread name of every `chromium`
+and `onetimeshare` process it saw, the largest first. A thread that ends
+between two samples loses at most its last 250 ms. For the "where the time
+goes" table of BENCHMARKS.md:
+
+    python3 bench/thread-cpu.py > threads.txt & SAMPLER=$!
+    npx playwright test -c bench/bench.config.ts -g "round trip of a"
+    kill -TERM $SAMPLER
+"""
+import os
+import signal
+import time
+
+USER_HZ = os.sysconf("SC_CLK_TCK")
+running = True
+
+
+def stop(*_):
+    global running
+    running = False
+
+
+def kind_of(pid):
+    """'server', 'chromium' or None, from the process's executable name."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            exe = os.path.basename(f.read().split(b"\0")[0].decode(errors="replace"))
+    except OSError:
+        return None
+    if "onetimeshare" in exe:
+        return "server"
+    if "chrom" in exe:
+        return "chromium"
+    return None
+
+
+def main():
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    kinds = {}
+    last = {}
+    while running:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            if pid not in kinds:
+                kinds[pid] = kind_of(pid)
+            if not kinds[pid]:
+                continue
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                name = stat[stat.index("(") + 1 : stat.rindex(")")]
+                fields = stat[stat.rindex(")") + 2 :].split()
+                last[(pid, tid)] = (kinds[pid], name, int(fields[11]) + int(fields[12]))
+        time.sleep(0.25)
+    totals = {}
+    for kind, name, ticks in last.values():
+        totals[(kind, name)] = totals.get((kind, name), 0) + ticks / USER_HZ
+    for (kind, name), secs in sorted(totals.items(), key=lambda kv: -kv[1]):
+        if secs >= 0.1:
+            print(f"{secs:6.1f}  {kind:9s} {name}")
+    print(f"{sum(totals.values()):6.1f}  in all")
+
+
+if __name__ == "__main__":
+    main()
