@@ -252,6 +252,18 @@ impl PayloadKey {
         Self(bytes)
     }
 
+    /// A copy of `bytes` as a key (a key handed over as a byte slice, as
+    /// the browser's workers get it); `None` unless they are exactly
+    /// [`KEY_SIZE`] bytes. The caller still owns, and wipes, `bytes`.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != KEY_SIZE {
+            return None;
+        }
+        let mut key = Self([0; KEY_SIZE]);
+        key.0.copy_from_slice(bytes);
+        Some(key)
+    }
+
     /// The raw key.
     pub fn as_bytes(&self) -> &[u8; KEY_SIZE] {
         &self.0
@@ -316,6 +328,19 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn a_payload_key_from_a_slice_is_exactly_32_bytes() {
+        let bytes: Vec<u8> = (0..33).collect();
+        let key = PayloadKey::from_slice(&bytes[..32]).unwrap();
+        assert_eq!(key.as_bytes()[..], bytes[..32]);
+        for len in [0, 1, 31, 33] {
+            assert!(
+                PayloadKey::from_slice(&bytes[..len]).is_none(),
+                "{len} bytes"
+            );
+        }
+    }
 
     #[test]
     fn debug_of_secrets_prints_nothing_of_them() {

@@ -18,7 +18,7 @@ use js_sys::{Array, Uint8Array};
 use ots_crypto::{simd, Error, PayloadKey, Plaintext};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// Seals the payload records `first ..` holding `plain` under the 32-byte
 /// payload key `key` and returns bytes `[from, to)` of their ciphertext:
@@ -34,7 +34,7 @@ pub fn seal_records(
     to: f64,
 ) -> Result<Uint8Array, JsError> {
     let misshapen = || JsError::new("a misshapen piece");
-    let key = payload_key(key).ok_or_else(misshapen)?;
+    let key = PayloadKey::from_slice(&Zeroizing::new(key)).ok_or_else(misshapen)?;
     let plain = Plaintext::new(plain);
     let sealed =
         simd::seal_records(&key, first as u64, &plain, ends_payload).map_err(|_| misshapen())?;
@@ -56,7 +56,7 @@ pub fn open_records(
     ends_payload: bool,
     sealed: Array,
 ) -> Result<Option<Uint8Array>, JsError> {
-    let Some(key) = payload_key(key) else {
+    let Some(key) = PayloadKey::from_slice(&Zeroizing::new(key)) else {
         return Ok(None);
     };
     let bytes = gather(&sealed)?;
@@ -65,15 +65,6 @@ pub fn open_records(
         Err(Error::Decrypt) => Ok(None),
         Err(e) => Err(JsError::new(&e.to_string())),
     }
-}
-
-/// The payload key in `bytes`, which are overwritten; `None` unless 32.
-fn payload_key(bytes: Vec<u8>) -> Option<PayloadKey> {
-    let bytes = Zeroizing::new(bytes);
-    let mut key: [u8; 32] = bytes.as_slice().try_into().ok()?;
-    let wrapped = PayloadKey::from_bytes(key);
-    key.zeroize();
-    Some(wrapped)
 }
 
 /// The downloaded chunks, one after the other, copied once into wasm memory.

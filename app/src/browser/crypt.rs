@@ -112,7 +112,7 @@ fn seal_here(
     to: usize,
 ) -> Result<Sealed, CryptError> {
     let misshapen = || CryptError::Browser(BrowserError::Js("a misshapen piece".into()));
-    let key = payload_key(key).ok_or_else(misshapen)?;
+    let key = PayloadKey::from_slice(key).ok_or_else(misshapen)?;
     let bytes = seal_records(&key, first, plain, ends_payload).map_err(|_| misshapen())?;
     if from > to || to > bytes.len() {
         return Err(misshapen());
@@ -143,15 +143,8 @@ fn open_here(
     ends_payload: bool,
     sealed: &[u8],
 ) -> Result<Vec<u8>, CryptError> {
-    let key = payload_key(key).ok_or(CryptError::Damaged)?;
+    let key = PayloadKey::from_slice(key).ok_or(CryptError::Damaged)?;
     open_records(&key, first, sealed, ends_payload).map_err(|_| CryptError::Damaged)
-}
-
-fn payload_key(bytes: &[u8]) -> Option<PayloadKey> {
-    let mut key: [u8; 32] = bytes.try_into().ok()?;
-    let wrapped = PayloadKey::from_bytes(key);
-    zeroize::Zeroize::zeroize(&mut key);
-    Some(wrapped)
 }
 
 thread_local! {
