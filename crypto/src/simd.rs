@@ -213,7 +213,7 @@ fn four_blocks(state: &[u32; 16], block: u32) -> [u8; 256] {
         out[12 + g] = i64x2_shuffle::<1, 3>(ab_high, cd_high);
     }
     let bytes: [u8; 256] = bytemuck::cast(out);
-    x.zeroize_lanes();
+    bytemuck::cast_slice_mut::<v128, u8>(&mut x).zeroize();
     bytes
 }
 
@@ -250,18 +250,6 @@ fn rotate_8(x: v128) -> v128 {
 #[inline]
 fn rotate<const N: u32>(x: v128) -> v128 {
     v128_or(i32x4_shl(x, N), u32x4_shr(x, 32 - N))
-}
-
-/// Overwrites vectors that held key-dependent words.
-trait ZeroizeLanes {
-    fn zeroize_lanes(&mut self);
-}
-
-impl ZeroizeLanes for [v128; 16] {
-    fn zeroize_lanes(&mut self) {
-        let words: &mut [u8] = bytemuck::cast_slice_mut(self.as_mut_slice());
-        words.zeroize();
-    }
 }
 
 /// [`crate::seal_records`] with the SIMD keystream: the same bytes.

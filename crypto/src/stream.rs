@@ -33,10 +33,6 @@ fn nonce(counter: u64, last: bool) -> Nonce {
     Nonce::from(n)
 }
 
-fn cipher(key: &PayloadKey) -> ChaCha20Poly1305 {
-    aead(key)
-}
-
 /// A ChaCha20 keystream under the records' AEAD: the `chacha20` crate's,
 /// or on wasm32 the SIMD one of `crate::simd`. Both give the same bytes.
 pub(crate) trait Keystream:
@@ -117,7 +113,7 @@ impl StreamEncryptor {
     /// only: it is derived per share, so never reuse it for a second one.
     pub fn new(key: &PayloadKey) -> Self {
         Self {
-            cipher: cipher(key),
+            cipher: aead(key),
             counter: 0,
             pending: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
         }
@@ -208,7 +204,7 @@ impl StreamDecryptor {
     /// signalled by [`finish`](Self::finish).
     pub fn new(key: &PayloadKey) -> Self {
         Self {
-            cipher: cipher(key),
+            cipher: aead(key),
             counter: 0,
             buffer: Vec::with_capacity(RECORD_SIZE),
             state: DecryptState::Open,
