@@ -10,11 +10,13 @@ test("without the origin private file system a file is saved from memory", async
   const dir = tempDir();
   const sender = await browser.newContext();
   const recipient = await browser.newContext({ acceptDownloads: true });
-  // As in Safari before 26: no writable streams on OPFS files.
+  // No way to write an OPFS file: no writable streams in the page, and no
+  // save worker (its script does not load).
   await recipient.addInitScript(() => {
     // @ts-ignore
     delete FileSystemFileHandle.prototype.createWritable;
   });
+  await recipient.route("**/save-worker.js", (route) => route.abort());
   try {
     const { file, sha256 } = randomFile(dir, "from-memory.bin", 9 * 1024 * 1024 + 3);
     const send = new SendPage(await sender.newPage());
