@@ -28,7 +28,10 @@ def kind_of(pid):
     """'server', 'chromium' or None, from the process's executable name."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            exe = os.path.basename(f.read().split(b"\0")[0].decode(errors="replace"))
+            # Chromium's zygote children rewrite their command line as one
+            # string, arguments included: the executable is its first word.
+            first = f.read().split(b"\0")[0].split(b" ")[0]
+            exe = os.path.basename(first.decode(errors="replace"))
     except OSError:
         return None
     if "onetimeshare" in exe:
@@ -45,7 +48,9 @@ def main():
     last = {}
     while running:
         for pid in filter(str.isdigit, os.listdir("/proc")):
-            if pid not in kinds:
+            if not kinds.get(pid):
+                # Asked again until known: a process just forked may still
+                # show its parent's command line, or none.
                 kinds[pid] = kind_of(pid)
             if not kinds[pid]:
                 continue
