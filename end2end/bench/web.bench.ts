@@ -158,9 +158,38 @@ function memorySampler(page: Page, cdp: CDPSession) {
   };
 }
 
-test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory`, async ({ browser }) => {
+/**
+ * The browser of the one-file round trip, with its own profile on disk as a
+ * person's browser has (the origin private file system then lives on disk);
+ * with BENCH_PRIVATE=1, a private window's context instead, which keeps that
+ * file system in memory.
+ */
+async function roundTripContext(playwright: typeof import("@playwright/test"), use: any, profile: string) {
+  const options = { ...use.launchOptions, acceptDownloads: true, baseURL: use.baseURL };
+  if (process.env.BENCH_PRIVATE === "1") {
+    const browser = await playwright.chromium.launch(use.launchOptions);
+    const ctx = await browser.newContext({ acceptDownloads: true, baseURL: use.baseURL });
+    return { ctx, close: () => browser.close() };
+  }
+  const ctx = await playwright.chromium.launchPersistentContext(profile, options);
+  // BENCH_SAVE_WORKER=0: the receive page writes the file through a writable stream, as without the
+  // save worker (refused at construction: a route would intercept every upload too).
+  if (process.env.BENCH_SAVE_WORKER === "0") {
+    await ctx.addInitScript(() => {
+      const Real = window.Worker;
+      // @ts-ignore: a Worker that refuses the save worker's script.
+      window.Worker = function (url: string | URL, options?: WorkerOptions) {
+        if (String(url).includes("save-worker")) throw new TypeError("no save worker in this run");
+        return new Real(url, options);
+      };
+    });
+  }
+  return { ctx, close: () => ctx.close() };
+}
+
+test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory`, async ({ playwright }, testInfo) => {
   const dir = tempDir("ots-bench-");
-  const ctx = await browser.newContext({ acceptDownloads: true });
+  const { ctx, close } = await roundTripContext(playwright, testInfo.project.use, path.join(dir, "profile"));
   try {
     const { file, sha256 } = randomFile(dir, "bench.bin", ROUND_TRIP_MIB * MIB);
     const page = await ctx.newPage();
@@ -221,9 +250,12 @@ test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory
     ).toFixed(1);
     results[`round trip ${ROUND_TRIP_MIB} MiB: browser process growth over the send (MiB)`] = +browserGrown.toFixed(0);
     results[`round trip ${ROUND_TRIP_MIB} MiB: sha256 identical`] = ok ? "yes" : "NO";
+    results[`round trip ${ROUND_TRIP_MIB} MiB: browser profile`] =
+      process.env.BENCH_PRIVATE === "1" ? "private window" : "on disk";
+    results[`round trip ${ROUND_TRIP_MIB} MiB: save worker`] = process.env.BENCH_SAVE_WORKER === "0" ? "blocked" : "used";
     expect(ok).toBeTruthy();
   } finally {
-    await ctx.close();
+    await close();
     removeDir(dir);
   }
 });
