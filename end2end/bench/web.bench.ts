@@ -1,7 +1,7 @@
 // Measures the web app in headless chromium on loopback and prints the
 // numbers for BENCHMARKS.md; also writes them to end2end/artifacts/bench.json.
 // Nothing here is a timed assertion.
-import { test, expect, Page, CDPSession } from "@playwright/test";
+import { test, expect, BrowserContext, Page, CDPSession } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
@@ -165,13 +165,20 @@ function memorySampler(page: Page, cdp: CDPSession) {
  * file system in memory.
  */
 async function roundTripContext(playwright: typeof import("@playwright/test"), use: any, profile: string) {
-  const options = { ...use.launchOptions, acceptDownloads: true, baseURL: use.baseURL };
+  let ctx: BrowserContext;
+  let close: () => Promise<void>;
   if (process.env.BENCH_PRIVATE === "1") {
     const browser = await playwright.chromium.launch(use.launchOptions);
-    const ctx = await browser.newContext({ acceptDownloads: true, baseURL: use.baseURL });
-    return { ctx, close: () => browser.close() };
+    ctx = await browser.newContext({ acceptDownloads: true, baseURL: use.baseURL });
+    close = () => browser.close();
+  } else {
+    ctx = await playwright.chromium.launchPersistentContext(profile, {
+      ...use.launchOptions,
+      acceptDownloads: true,
+      baseURL: use.baseURL,
+    });
+    close = () => ctx.close();
   }
-  const ctx = await playwright.chromium.launchPersistentContext(profile, options);
   // BENCH_SAVE_WORKER=0: the receive page writes the file through a writable stream, as without the
   // save worker (refused at construction: a route would intercept every upload too).
   if (process.env.BENCH_SAVE_WORKER === "0") {
@@ -184,7 +191,7 @@ async function roundTripContext(playwright: typeof import("@playwright/test"), u
       };
     });
   }
-  return { ctx, close: () => ctx.close() };
+  return { ctx, close };
 }
 
 test(`round trip of a ${ROUND_TRIP_MIB} MiB file: wall time and peak page memory`, async ({ playwright }, testInfo) => {
