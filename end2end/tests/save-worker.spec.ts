@@ -101,3 +101,38 @@ test("a save worker that does not load leaves the writing to the page's writable
     await Promise.all([sender.close(), recipient.close()]);
   }
 });
+
+test("a write the save worker cannot make ends the receive with the reason and keeps nothing", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const dir = tempDir();
+  const sender = await browser.newContext();
+  const recipient = await browser.newContext({ acceptDownloads: true });
+  // A save worker that opens the file, then fails every write, as on a full disk.
+  await recipient.route("**/save-worker.js", (route) =>
+    route.fulfill({
+      contentType: "text/javascript",
+      body: `self.onmessage = (e) => self.postMessage(e.data.op === "write" ? { error: "no space left" } : {});`,
+    }),
+  );
+  try {
+    const { file } = randomFile(dir, "disk-full.bin", 9 * 1024 * 1024 + 3);
+    const send = new SendPage(await sender.newPage());
+    await send.goto();
+    const links = await send.shareFile(file);
+
+    const page = await recipient.newPage();
+    const downloads: string[] = [];
+    page.on("download", (d) => downloads.push(d.suggestedFilename()));
+    const receive = new ReceivePage(page);
+    await receive.open(links.share);
+    await receive.revealWith();
+    await receive.expectState("error");
+    await expect(receive.state).toContainText("the file could not be written: no space left");
+    await page.waitForTimeout(500);
+    expect(downloads).toEqual([]);
+    await expect.poll(() => opfsNames(page)).toEqual([]);
+  } finally {
+    await Promise.all([sender.close(), recipient.close()]);
+    removeDir(dir);
+  }
+});
