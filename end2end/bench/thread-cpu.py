@@ -4,16 +4,22 @@
 Samples /proc every 250 ms until it gets SIGTERM (or Ctrl-C), then prints
 the CPU-seconds (user + system) of every thread name of every `chromium`
 and `onetimeshare` process it saw, the largest first. A thread that ends
-between two samples loses at most its last 250 ms. For the "where the time
+between two samples loses at most its last 250 ms.
+
+With `--after URL` it counts only the CPU spent once URL first answers:
+given the server's `/healthz`, the server's start (which compresses the
+site's bundle, several CPU-seconds) is left out. For the "where the time
 goes" table of BENCHMARKS.md:
 
-    python3 bench/thread-cpu.py > threads.txt & SAMPLER=$!
+    python3 bench/thread-cpu.py --after http://127.0.0.1:3918/healthz > threads.txt & SAMPLER=$!
     npx playwright test -c bench/bench.config.ts -g "round trip of a"
     kill -TERM $SAMPLER
 """
+import argparse
 import os
 import signal
 import time
+import urllib.request
 
 USER_HZ = os.sysconf("SC_CLK_TCK")
 running = True
@@ -41,11 +47,25 @@ def kind_of(pid):
     return None
 
 
+def answers(url):
+    """Whether `url` answers 2xx now."""
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return 200 <= r.status < 300
+    except OSError:
+        return False
+
+
 def main():
+    parser = argparse.ArgumentParser(description="CPU time per thread of Chromium and the server.")
+    parser.add_argument("--after", metavar="URL", help="count only the CPU spent once URL first answers")
+    args = parser.parse_args()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     kinds = {}
     last = {}
+    # Each thread's CPU ticks when counting began (None: not begun yet).
+    base = None if args.after else {}
     while running:
         for pid in filter(str.isdigit, os.listdir("/proc")):
             if not kinds.get(pid):
@@ -67,10 +87,17 @@ def main():
                 name = stat[stat.index("(") + 1 : stat.rindex(")")]
                 fields = stat[stat.rindex(")") + 2 :].split()
                 last[(pid, tid)] = (kinds[pid], name, int(fields[11]) + int(fields[12]))
+        # Counting begins from the sample just taken.
+        if base is None and answers(args.after):
+            base = {key: ticks for key, (_, _, ticks) in last.items()}
         time.sleep(0.25)
+    if base is None:
+        print(f"{args.after} never answered: nothing counted")
+        return
     totals = {}
-    for kind, name, ticks in last.values():
-        totals[(kind, name)] = totals.get((kind, name), 0) + ticks / USER_HZ
+    for key, (kind, name, ticks) in last.items():
+        spent = ticks - base.get(key, 0)
+        totals[(kind, name)] = totals.get((kind, name), 0) + spent / USER_HZ
     for (kind, name), secs in sorted(totals.items(), key=lambda kv: -kv[1]):
         if secs >= 0.1:
             print(f"{secs:6.1f}  {kind:9s} {name}")
