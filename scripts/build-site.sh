@@ -20,3 +20,8 @@ wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-sign-ext \
   --enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types \
   --enable-multivalue "$ROOT/target/site/pkg/crypt-simd_bg.wasm" \
   -o "$ROOT/target/site/pkg/crypt-simd_bg.wasm"
+
+# The bundle's brotli twins (`pkg/*.br`, best quality), made once here so
+# the server starts without compressing them (several CPU-seconds).
+log "onetimeshare precompress-site"
+OTS_SITE_ROOT="$ROOT/target/site" "$TARGET_DIR/release/onetimeshare" precompress-site

@@ -8,7 +8,8 @@ between two samples loses at most its last 250 ms.
 
 With `--after URL` it counts only the CPU spent once URL first answers:
 given the server's `/healthz`, the server's start (which compresses the
-site's bundle, several CPU-seconds) is left out. For the "where the time
+site's bundle, several CPU-seconds, when the site has no `.br` files of
+it) is left out. For the "where the time
 goes" table of BENCHMARKS.md:
 
     python3 bench/thread-cpu.py --after http://127.0.0.1:3918/healthz > threads.txt & SAMPLER=$!

@@ -192,6 +192,11 @@ pub enum Command {
     /// Reads a password (from the terminal without echo, or from stdin) and
     /// prints its Argon2id PHC string for --admin-password-hash.
     HashPassword,
+    /// Writes `<file>.br` beside each bundle file (`*.wasm`, `*.js`, `*.css`)
+    /// of `--site-root`'s `pkg/`, brotli at the best quality, so that the
+    /// server starts without compressing them (run it after every build of
+    /// the site; a `.br` file that no longer matches its file is ignored).
+    PrecompressSite,
 }
 
 /// How log lines are written.

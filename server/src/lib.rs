@@ -29,6 +29,7 @@ use tokio::{net::TcpListener, sync::watch};
 
 pub use crate::admin::{hash_password_command, AdminError};
 pub use crate::config::{Command, Config, LogFormat, Secret};
+pub use crate::site::precompress_site;
 use crate::{blobs::Blobs, clock::Clock, headers::SecurityHeaders, state::AppState, store::Store};
 
 /// The whole application: health checks, the API and the site, behind the security headers.

@@ -16,6 +16,12 @@ async fn main() -> anyhow::Result<()> {
         onetimeshare::hash_password_command()?;
         return Ok(());
     }
+    if config.command == Some(Command::PrecompressSite) {
+        for (name, plain, packed) in onetimeshare::precompress_site(&config.site_root)? {
+            println!("{name}: {plain} bytes, {packed} as brotli");
+        }
+        return Ok(());
+    }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),

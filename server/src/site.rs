@@ -1,6 +1,11 @@
 //! The Leptos site: server-rendered pages and the static files of the site root.
 
-use std::{collections::HashMap, path::Path, sync::Arc};
+use std::{
+    collections::HashMap,
+    io::{self, Read},
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use app::{shell, App, SiteLimits, SiteLinks};
 use axum::{
@@ -70,7 +75,10 @@ pub(crate) fn options(site_root: &Path) -> LeptosOptions {
 /// The bundle files of `pkg/` (wasm, JS, CSS), brotli-compressed once at the
 /// best quality: per request that would cost about a second of CPU for the
 /// wasm, while the per-request compression's fast level leaves the first load
-/// some 20% heavier.
+/// some 20% heavier. A file's `.br` twin written by [`precompress_site`] at
+/// build time is taken as it is when it holds exactly the file's bytes, so
+/// the server starts without compressing (several CPU-seconds for the wasm);
+/// a missing or stale twin is ignored and the file compressed at start.
 #[derive(Clone, Default)]
 struct PrecompressedPkg(Arc<HashMap<String, (Bytes, &'static str)>>);
 
@@ -78,38 +86,120 @@ struct PrecompressedPkg(Arc<HashMap<String, (Bytes, &'static str)>>);
 const PKG_BROTLI_QUALITY: i32 = 11;
 const PKG_BROTLI_LGWIN: i32 = 22;
 
+/// The files of `site_root/pkg` that are served precompressed: name, type, path.
+fn bundle_files(site_root: &Path) -> Vec<(String, &'static str, PathBuf)> {
+    let Ok(dir) = std::fs::read_dir(site_root.join("pkg")) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in dir.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let mime = match name.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("wasm") => "application/wasm",
+            Some("js") => "text/javascript",
+            Some("css") => "text/css",
+            _ => continue,
+        };
+        files.push((name, mime, entry.path()));
+    }
+    files
+}
+
+/// The `.br` twin of a bundle file.
+fn twin(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".br");
+    PathBuf::from(name)
+}
+
+/// `plain` brotli-compressed at the best quality.
+fn compress_best(plain: &[u8]) -> io::Result<Vec<u8>> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: PKG_BROTLI_QUALITY,
+        lgwin: PKG_BROTLI_LGWIN,
+        ..Default::default()
+    };
+    let mut packed = Vec::with_capacity(plain.len() / 2);
+    brotli::BrotliCompress(&mut &plain[..], &mut packed, &params)?;
+    Ok(packed)
+}
+
+/// Whether `packed` is brotli that decompresses to exactly `plain` (read no
+/// further than one byte past it).
+fn holds_exactly(packed: &[u8], plain: &[u8]) -> bool {
+    let mut out = Vec::with_capacity(plain.len());
+    let limit = plain.len() as u64 + 1;
+    brotli::Decompressor::new(packed, 64 * 1024)
+        .take(limit)
+        .read_to_end(&mut out)
+        .is_ok()
+        && out == plain
+}
+
 impl PrecompressedPkg {
-    /// Reads and compresses `site_root/pkg/*.{wasm,js,css}`; a missing or
+    /// Reads `site_root/pkg/*.{wasm,js,css}`, each with its `.br` twin when
+    /// that holds exactly its bytes, else compressed now; a missing or
     /// unreadable file is simply served the ordinary way.
     fn load(site_root: &Path) -> Self {
         let mut files = HashMap::new();
-        let Ok(dir) = std::fs::read_dir(site_root.join("pkg")) else {
-            return Self::default();
-        };
-        for entry in dir.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let mime = match name.rsplit_once('.').map(|(_, ext)| ext) {
-                Some("wasm") => "application/wasm",
-                Some("js") => "text/javascript",
-                Some("css") => "text/css",
-                _ => continue,
-            };
-            let Ok(plain) = std::fs::read(entry.path()) else {
+        let (mut taken, mut compressed) = (0, 0);
+        for (name, mime, path) in bundle_files(site_root) {
+            let Ok(plain) = std::fs::read(&path) else {
                 continue;
             };
-            let params = brotli::enc::BrotliEncoderParams {
-                quality: PKG_BROTLI_QUALITY,
-                lgwin: PKG_BROTLI_LGWIN,
-                ..Default::default()
+            let packed = match std::fs::read(twin(&path)) {
+                Ok(packed) if holds_exactly(&packed, &plain) => {
+                    taken += 1;
+                    packed
+                }
+                _ => match compress_best(&plain) {
+                    Ok(packed) => {
+                        compressed += 1;
+                        packed
+                    }
+                    Err(_) => continue,
+                },
             };
-            let mut packed = Vec::with_capacity(plain.len() / 2);
-            if brotli::BrotliCompress(&mut plain.as_slice(), &mut packed, &params).is_ok() {
-                tracing::debug!(file = %name, plain = plain.len(), brotli = packed.len(), "precompressed");
-                files.insert(name, (Bytes::from(packed), mime));
-            }
+            files.insert(name, (Bytes::from(packed), mime));
+        }
+        if compressed > 0 {
+            tracing::info!(
+                compressed,
+                taken,
+                "bundle files compressed at start (`onetimeshare precompress-site` does it once at build time)"
+            );
         }
         Self(Arc::new(files))
     }
+}
+
+/// Writes the `.br` twin of every bundle file of `site_root/pkg` (brotli at
+/// the best quality), which the server then serves without compressing at
+/// start; answers each file's name, size and compressed size.
+pub fn precompress_site(site_root: &Path) -> io::Result<Vec<(String, usize, usize)>> {
+    let files = bundle_files(site_root);
+    if files.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "no bundle files (*.wasm, *.js, *.css) in {}",
+                site_root.join("pkg").display()
+            ),
+        ));
+    }
+    let mut written = Vec::new();
+    for (name, _, path) in files {
+        let plain = std::fs::read(&path)?;
+        let packed = compress_best(&plain)?;
+        // Whole or not at all: a server starting meanwhile reads the old twin or the new one.
+        let twin = twin(&path);
+        let mut tmp = twin.clone().into_os_string();
+        tmp.push(".tmp");
+        std::fs::write(&tmp, &packed)?;
+        std::fs::rename(&tmp, &twin)?;
+        written.push((name, plain.len(), packed.len()));
+    }
+    Ok(written)
 }
 
 /// Whether `Accept-Encoding` allows brotli (a `br` entry without `q=0`).

@@ -153,6 +153,126 @@ async fn the_bundle_is_brotli_compressed_once_at_start_at_the_best_quality() {
     s.stop().await;
 }
 
+/// `bytes` brotli-compressed at `quality`.
+fn brotli_at(bytes: &[u8], quality: i32) -> Vec<u8> {
+    let mut packed = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut packed, &params).unwrap();
+    packed
+}
+
+fn unbrotli(packed: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::new();
+    brotli::BrotliDecompress(&mut &packed[..], &mut plain).unwrap();
+    plain
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_br_twin_that_holds_its_file_is_served_as_it_is_and_a_stale_one_is_not() {
+    let js = "export function hydrate() { return 'signal'; }\n".repeat(2_000);
+    let css = "main { color: #123; margin: 0 auto; }\n".repeat(2_000);
+    let wasm: Vec<u8> = b"\0asm\x01\0\0\0"
+        .iter()
+        .copied()
+        .chain((0..64 * 1024).map(|i| (i % 11) as u8))
+        .collect();
+    // Quality 1: bytes the server's own compression at start would never make.
+    let js_twin = brotli_at(js.as_bytes(), 1);
+    let (js_for_site, css_for_site, wasm_for_site, twin_for_site) =
+        (js.clone(), css.clone(), wasm.clone(), js_twin.clone());
+    let s = TestServer::start_with(move |c| {
+        let pkg = c.site_root.join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(pkg.join("onetimeshare.js"), &js_for_site).unwrap();
+        std::fs::write(pkg.join("onetimeshare.js.br"), &twin_for_site).unwrap();
+        // A twin of an earlier build: valid brotli of other bytes.
+        std::fs::write(pkg.join("onetimeshare.css"), &css_for_site).unwrap();
+        std::fs::write(
+            pkg.join("onetimeshare.css.br"),
+            brotli_at(b"main { color: red; }", 11),
+        )
+        .unwrap();
+        // A twin that is not brotli at all.
+        std::fs::write(pkg.join("onetimeshare.wasm"), &wasm_for_site).unwrap();
+        std::fs::write(pkg.join("onetimeshare.wasm.br"), b"not brotli").unwrap();
+    })
+    .await;
+
+    let get = |path: &'static str| {
+        let r = s
+            .client
+            .get(s.url(path))
+            .header("accept-encoding", "br")
+            .send();
+        async move {
+            let r = r.await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            assert_eq!(r.headers().get("content-encoding").unwrap(), "br", "{path}");
+            r.bytes().await.unwrap()
+        }
+    };
+    assert_eq!(
+        get("/pkg/onetimeshare.js").await.as_ref(),
+        js_twin.as_slice(),
+        "the twin's own bytes"
+    );
+    assert_eq!(
+        unbrotli(&get("/pkg/onetimeshare.css").await),
+        css.as_bytes()
+    );
+    assert_eq!(unbrotli(&get("/pkg/onetimeshare.wasm").await), wasm);
+    s.stop().await;
+}
+
+#[test]
+fn precompress_site_writes_a_twin_of_every_bundle_file_and_nothing_else() {
+    let root = tempfile::tempdir().unwrap();
+    let pkg = root.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let files: [(&str, Vec<u8>); 3] = [
+        (
+            "app.wasm",
+            (0..100_000u32).map(|i| (i % 13) as u8).collect(),
+        ),
+        ("app.js", b"export const a = 1;\n".repeat(500)),
+        ("app.css", b"body { margin: 0 }\n".repeat(500)),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(pkg.join(name), bytes).unwrap();
+    }
+    std::fs::write(pkg.join("notes.txt"), "not part of the bundle").unwrap();
+
+    let mut written = onetimeshare::precompress_site(root.path()).unwrap();
+    written.sort();
+    let names: Vec<&str> = written.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["app.css", "app.js", "app.wasm"]);
+    for (name, bytes) in &files {
+        let twin = std::fs::read(pkg.join(format!("{name}.br"))).unwrap();
+        assert_eq!(&unbrotli(&twin), bytes, "{name}");
+        assert!(
+            twin.len() < bytes.len() / 10,
+            "{name}: {} bytes",
+            twin.len()
+        );
+    }
+    assert!(!pkg.join("notes.txt.br").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&pkg)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A site root without a bundle is an error, not a silent success.
+    let empty = tempfile::tempdir().unwrap();
+    let err = onetimeshare::precompress_site(empty.path()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    assert!(err.to_string().contains("no bundle files"), "{err}");
+}
+
 /// The console is rendered in the language the browser asks for, its tab
 /// title too, for every one of many pages asked for at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
