@@ -5,7 +5,7 @@
 // it again.
 import { test, expect, Page, BrowserContext } from "@playwright/test";
 import { manageStatus } from "./fixtures/api";
-import { opfsNames, ReceivePage, SendPage } from "./fixtures/pages";
+import { downloadNames, opfsNames, ReceivePage, SendPage } from "./fixtures/pages";
 import { randomFile, removeDir, sha256File, tempDir } from "./fixtures/files";
 
 const MIB = 1024 * 1024;
@@ -109,8 +109,7 @@ test("a cancelled download keeps nothing and the link opens again while it allow
     const receive = new ReceivePage(page);
     await receive.open(links.share);
     const unthrottle = await throttle(recipient, page, 8 * MIB);
-    const downloads: string[] = [];
-    page.on("download", (d) => downloads.push(d.suggestedFilename()));
+    const downloads = downloadNames(page);
     const failed: string[] = [];
     recipient.on("requestfailed", (r) => failed.push(`${r.method()} ${new URL(r.url()).pathname} ${r.failure()?.errorText}`));
     await receive.revealWith();

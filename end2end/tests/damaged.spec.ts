@@ -4,7 +4,7 @@
 import { test, expect } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ReceivePage, SendPage } from "./fixtures/pages";
+import { downloadNames, opfsNames, ReceivePage, SendPage } from "./fixtures/pages";
 import { randomFile, removeDir, tempDir } from "./fixtures/files";
 import { expectAnnounced } from "./fixtures/a11y";
 
@@ -38,8 +38,7 @@ test("a ciphertext altered on disk shows damaged and saves nothing", async ({ br
     }
 
     const page = await recipient.newPage();
-    const downloads: string[] = [];
-    page.on("download", (d) => downloads.push(d.suggestedFilename()));
+    const downloads = downloadNames(page);
     const receive = new ReceivePage(page);
     await receive.open(links.share);
     await receive.revealWith();
@@ -50,14 +49,7 @@ test("a ciphertext altered on disk shows damaged and saves nothing", async ({ br
     );
     await page.waitForTimeout(500);
     expect(downloads).toEqual([]);
-    const leftovers = await page.evaluate(async () => {
-      const root = await navigator.storage.getDirectory();
-      const names: string[] = [];
-      // @ts-ignore: keys() is there in Chromium.
-      for await (const name of root.keys()) names.push(name);
-      return names;
-    });
-    expect(leftovers).toEqual([]);
+    expect(await opfsNames(page)).toEqual([]);
   } finally {
     await Promise.all([sender.close(), recipient.close()]);
     removeDir(dir);

@@ -5,7 +5,7 @@
 import { test, expect, Page } from "@playwright/test";
 import * as crypto from "node:crypto";
 import { createShare, revoke } from "./fixtures/api";
-import { opfsNames, ReceivePage } from "./fixtures/pages";
+import { downloadNames, opfsNames, ReceivePage } from "./fixtures/pages";
 import { startServer } from "./fixtures/server";
 import { expectAnnounced } from "./fixtures/a11y";
 
@@ -46,8 +46,7 @@ async function breakThenResume(page: Page, before: () => Promise<void>) {
 
 /** Reveals, expects the page to end in `state` saying `sentence`, and checks nothing was kept. */
 async function expectStopped(page: Page, state: string, sentence: string) {
-  const downloads: string[] = [];
-  page.on("download", (d) => downloads.push(d.suggestedFilename()));
+  const downloads = downloadNames(page);
   const receive = new ReceivePage(page);
   await receive.revealWith();
   await receive.expectState(state);

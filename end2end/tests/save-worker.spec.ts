@@ -5,7 +5,7 @@
 // writable streams on the main thread (Safari before 26), the save worker
 // still keeps the file out of memory.
 import { test, expect, BrowserContext } from "@playwright/test";
-import { opfsNames, ReceivePage, SendPage } from "./fixtures/pages";
+import { downloadNames, opfsNames, ReceivePage, SendPage } from "./fixtures/pages";
 import { randomFile, removeDir, sha256File, tempDir } from "./fixtures/files";
 
 /** Counts the page's calls of createWritable (in `window.__writables`), or removes it. */
@@ -121,8 +121,7 @@ test("a write the save worker cannot make ends the receive with the reason and k
     const links = await send.shareFile(file);
 
     const page = await recipient.newPage();
-    const downloads: string[] = [];
-    page.on("download", (d) => downloads.push(d.suggestedFilename()));
+    const downloads = downloadNames(page);
     const receive = new ReceivePage(page);
     await receive.open(links.share);
     await receive.revealWith();
