@@ -106,7 +106,11 @@ async fn a_download_slower_than_the_ticket_ttl_keeps_its_share_and_resumes_after
         c.sweep_secs = 1;
     })
     .await;
-    let data = pattern(THREE_PARTS);
+    // Five parts: after 12 MiB read, far more is left than the connection's
+    // buffers hold (the server's send buffer grows to 4 MiB), so the server
+    // is still sending when the connection breaks; with less, it could have
+    // sent its last byte a second or more before the break.
+    let data = pattern(5 * 8 * 1024 * 1024 + 1000);
     let (c, ticket) = claimed_file_share(&s, &data, 1).await;
     // Read 12 MiB at about 2.5 MiB/s: the download outlives the ticket's TTL twice over.
     let mut sock = start_download(&s, &c.id, &ticket, None).await;
@@ -128,8 +132,10 @@ async fn a_download_slower_than_the_ticket_ttl_keeps_its_share_and_resumes_after
         "slower than the TTL"
     );
     // The connection breaks; a resume within the TTL of the last byte gets the rest.
+    // Expiry is counted in whole seconds, so a 2 s TTL is sure to last 1 s:
+    // the break is half of that.
     drop(sock);
-    sleep(Duration::from_millis(1000)).await;
+    sleep(Duration::from_millis(500)).await;
     let (status, rest) = resume(&s, &c, &ticket, got.len()).await;
     assert_eq!(status, 206, "{}", String::from_utf8_lossy(&rest));
     got.extend_from_slice(&rest);
